@@ -1,0 +1,139 @@
+"""Settings: GATEWAY_* environment variables over `gateway.toml` over defaults.
+
+Parsed once, at start-up, into a frozen object; nothing else reads the environment for settings.
+Secrets never live in the file: a source option marked secret holds the *name* of an environment
+variable (see `adapters.base.resolve_options`).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+DEFAULT_MAX_DELETE_SHARE = 0.10
+DEFAULT_MAX_UPDATE_SHARE = 0.75
+DEFAULT_MAX_ERROR_SHARE = 0.01
+
+
+class ConfigError(ValueError):
+    """The configuration file or an environment variable is wrong; the message says where."""
+
+
+@dataclass(frozen=True)
+class SourceConfig:
+    name: str
+    adapter: str
+    options: dict[str, Any] = field(default_factory=dict)
+    max_delete_share: float = DEFAULT_MAX_DELETE_SHARE
+    max_update_share: float = DEFAULT_MAX_UPDATE_SHARE
+    max_error_share: float = DEFAULT_MAX_ERROR_SHARE
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    var_dir: Path
+    sources: dict[str, SourceConfig] = field(default_factory=dict)
+    config_path: Path | None = None
+
+    def source(self, name: str) -> SourceConfig:
+        try:
+            return self.sources[name]
+        except KeyError:
+            known = ", ".join(self.sources) or "none configured"
+            raise ConfigError(f"no source named {name!r} in the configuration ({known})") from None
+
+
+_SHARES = ("max_delete_share", "max_update_share", "max_error_share")
+
+
+def _parse_source(name: str, raw: Any, where: str) -> SourceConfig:
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where}: [sources.{name}] must be a table")
+    unknown = set(raw) - {"adapter", "options", *_SHARES}
+    if unknown:
+        raise ConfigError(f"{where}: [sources.{name}] unknown key(s) {', '.join(sorted(unknown))}")
+    if not isinstance(raw.get("adapter"), str):
+        raise ConfigError(f"{where}: [sources.{name}] needs adapter = \"<name>\"")
+    options = raw.get("options", {})
+    if not isinstance(options, dict):
+        raise ConfigError(f"{where}: [sources.{name}.options] must be a table")
+    shares: dict[str, float] = {}
+    for key in _SHARES:
+        if key in raw:
+            value = raw[key]
+            if not isinstance(value, int | float) or not 0 <= value <= 1:
+                raise ConfigError(f"{where}: sources.{name}.{key} must be a number from 0 to 1")
+            shares[key] = float(value)
+    return SourceConfig(name=name, adapter=raw["adapter"], options=options, **shares)
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, overrides: Mapping[str, Any] | None = None
+) -> Settings:
+    """Build settings. `overrides` (tests, create_app(config)) win over everything."""
+    env = os.environ if environ is None else environ
+    overrides = dict(overrides or {})
+    path = Path(overrides.pop("config_path", None) or env.get("GATEWAY_CONFIG", "gateway.toml"))
+    doc: dict[str, Any] = {}
+    if path.is_file():
+        try:
+            doc = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: {exc}") from None
+    elif "GATEWAY_CONFIG" in env:
+        raise ConfigError(f"GATEWAY_CONFIG names {path}, which does not exist")
+    base = path.parent if path.is_file() else Path.cwd()
+    gateway_table = doc.get("gateway", {})
+    var_dir = Path(
+        overrides.pop("var_dir", None) or env.get("GATEWAY_VAR_DIR")
+        or gateway_table.get("var_dir") or "var"
+    )
+    if not var_dir.is_absolute():
+        var_dir = base / var_dir
+    database_url = (
+        overrides.pop("database_url", None) or env.get("GATEWAY_DATABASE_URL")
+        or gateway_table.get("database_url") or f"sqlite:///{var_dir / 'gateway.db'}"
+    )
+    sources_raw = overrides.pop("sources", None) or doc.get("sources", {})
+    sources = {n: _parse_source(n, raw, str(path)) for n, raw in sources_raw.items()}
+    if overrides:
+        raise ConfigError(f"unknown setting(s): {', '.join(sorted(overrides))}")
+    return Settings(
+        database_url=database_url, var_dir=var_dir, sources=sources,
+        config_path=path if path.is_file() else None,
+    )
+
+
+STARTER = '''\
+# School Data Gateway configuration.
+# Environment variables GATEWAY_* override what is written here (GATEWAY_DATABASE_URL,
+# GATEWAY_VAR_DIR); GATEWAY_CONFIG names this file.
+
+[gateway]
+# Where the gateway keeps its SQLite store, run reports and keys.
+var_dir = "var"
+# SQLite by default; for a district or state use PostgreSQL:
+# database_url = "postgresql+psycopg://gateway@db.example.org/gateway"
+
+# A source is one district export the gateway imports with `gateway sync NAME`.
+# `gateway adapters` lists the adapters and their options.
+
+# [sources.sis]
+# adapter = "oneroster-csv"            # OneRoster 1.1 / 1.2 CSV, zip or folder
+# options = { path = "exports/oneroster.zip", strict = false }
+# max_delete_share = 0.10              # refuse a full sync that would tombstone more than 10%
+# max_update_share = 0.75              # ... or update more than 75% of it (--force overrides)
+# max_error_share = 0.01               # apply nothing when more than 1% of rows are rejected
+
+# [sources.powerschool]
+# adapter = "mapped-csv"               # a vendor export mapped in YAML, no Python needed
+# options = { path = "exports/powerschool", mapping = "pack:powerschool" }
+
+# Secrets are never written here: an option marked secret takes the NAME of an environment
+# variable, e.g. options = { client_secret = "VENDOR_API_SECRET" }.
+'''

@@ -1,0 +1,62 @@
+"""One table per canonical family, built from `adapters.canonical` so the declaration stays the
+single source of truth.
+
+Every row keeps the common bookkeeping columns (sourced_id, status, date_last_modified,
+change_version, source, content_hash) and the canonical fields as one JSON document (`data`).
+Fields that scoping, nested endpoints and filters need to find quickly (references, type and role
+enums) are repeated in indexed columns; list references that are looked up backwards (a class's
+terms, a user's agents) get a link table.
+"""
+
+from sqlalchemy import BigInteger, Column, DateTime, Index, Integer, String, Table, Text
+
+from adapters.canonical import FAMILIES, Family
+from gateway.model.base import metadata
+from gateway.model.columns import indexed_column, link_table_name
+
+
+def _bookkeeping_columns() -> list[Column]:
+    return [
+        Column("sourced_id", String(255), primary_key=True),
+        Column("status", String(16), nullable=False),
+        Column("date_last_modified", DateTime(timezone=True), nullable=False),
+        Column("change_version", BigInteger, nullable=False),
+        Column("source", String(64), nullable=False),
+        Column("content_hash", String(32), nullable=False),
+        Column("data", Text, nullable=False),
+    ]
+
+
+def _build(family: Family) -> tuple[Table, dict[str, Table]]:
+    columns = _bookkeeping_columns()
+    columns += [
+        Column(indexed_column(f.name, f.kind), String(255), index=True) for f in family.indexed
+    ]
+    table = Table(
+        family.table,
+        metadata,
+        *columns,
+        Index(f"ix_{family.table}_change_version", "change_version"),
+        Index(f"ix_{family.table}_source_status", "source", "status"),
+    )
+    links = {}
+    for f in family.linked:
+        name = link_table_name(family.table, f.name)
+        links[f.name] = Table(
+            name,
+            metadata,
+            Column("owner_id", String(255), primary_key=True),
+            Column("position", Integer, primary_key=True),
+            Column("target_id", String(255), nullable=False, index=True),
+        )
+    return table, links
+
+
+ROSTER_TABLES: dict[str, Table] = {}
+LINK_TABLES: dict[str, dict[str, Table]] = {}
+for _family in FAMILIES.values():
+    ROSTER_TABLES[_family.name], LINK_TABLES[_family.name] = _build(_family)
+
+
+def roster_table(family_name: str) -> Table:
+    return ROSTER_TABLES[family_name]

@@ -1,0 +1,49 @@
+"""Run history: every sync (applied, refused, failed or dry) leaves a row and its issues."""
+
+from datetime import datetime
+
+from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from gateway.model.base import Base
+
+
+class SyncRun(Base):
+    __tablename__ = "sync_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    source: Mapped[str] = mapped_column(String(64), index=True)
+    adapter: Mapped[str] = mapped_column(String(64))
+    # running | applied | unchanged | refused | failed | dry-run | interrupted
+    state: Mapped[str] = mapped_column(String(16))
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    change_version: Mapped[int | None] = mapped_column(BigInteger)
+    pid: Mapped[int | None] = mapped_column(Integer)
+    message: Mapped[str | None] = mapped_column(Text)
+    # Per-family counts, durations, dropped columns, issue totals.
+    stats: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class RunIssue(Base):
+    __tablename__ = "run_issues"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("sync_runs.id", ondelete="CASCADE"), index=True)
+    level: Mapped[str] = mapped_column(String(8))
+    family: Mapped[str | None] = mapped_column(String(64))
+    file: Mapped[str | None] = mapped_column(String(255))
+    line: Mapped[int | None] = mapped_column(Integer)
+    sourced_id: Mapped[str | None] = mapped_column(String(255))
+    field: Mapped[str | None] = mapped_column(String(128))
+    value: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+
+
+class ChangeCounter(Base):
+    """The one global change_version counter: Ed-Fi change queries and OneRoster deltas read it."""
+
+    __tablename__ = "change_counter"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -1,0 +1,1 @@
+"""The sync engine: the only way data enters the canonical store."""

@@ -1,0 +1,68 @@
+"""Run history in the store: one row per run, its issues, and clean-up of interrupted runs."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine, insert, select, update
+
+from gateway.model import RunIssue, SyncRun
+from gateway.sync.report import RunReport, issue_row
+
+
+def start_run(engine: Engine, source: str, adapter: str) -> int:
+    with engine.begin() as conn:
+        _mark_interrupted(conn, source)
+        return conn.execute(
+            insert(SyncRun.__table__).values(
+                source=source, adapter=adapter, state="running", started_at=datetime.now(UTC),
+                pid=os.getpid(), stats={},
+            ).returning(SyncRun.__table__.c.id)
+        ).scalar_one()
+
+
+def _mark_interrupted(conn, source: str) -> None:  # noqa: ANN001
+    """A run left `running` by a process that no longer exists was killed; say so."""
+    runs = SyncRun.__table__
+    for run_id, pid in conn.execute(
+        select(runs.c.id, runs.c.pid).where(runs.c.source == source, runs.c.state == "running")
+    ).all():
+        if pid and _alive(pid):
+            continue
+        conn.execute(update(runs).where(runs.c.id == run_id).values(
+            state="interrupted", message="the run's process ended before it finished; "
+            "nothing it read was applied",
+        ))
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+# Column sizes of run_issues: a hostile value must not stop its own rejection being recorded.
+_LIMITS = {"value": 2000, "sourced_id": 255, "file": 255, "field": 128, "family": 64}
+
+
+def finish_run(engine: Engine, report: RunReport) -> None:
+    runs = SyncRun.__table__
+    with engine.begin() as conn:
+        conn.execute(update(runs).where(runs.c.id == report.run_id).values(
+            state=report.state, message=report.message, finished_at=datetime.now(UTC),
+            change_version=report.change_version, stats=report.stats(),
+        ))
+        rows = [{"run_id": report.run_id, **issue_row(i)} for i in report.issues]
+        for row in rows:
+            for key, limit in _LIMITS.items():
+                if row[key] is not None:
+                    row[key] = str(row[key])[:limit]
+        if rows:
+            conn.execute(insert(RunIssue.__table__), rows)

@@ -1,0 +1,219 @@
+"""One sync run, end to end: stream, validate, stage, check, diff, safeguard, apply.
+
+Everything a run does to the store happens in one transaction on one connection: staging in
+temporary tables, checks and the diff in SQL, then the apply. A refused, failed or dry run rolls
+back, so the store is exactly as before; a killed process does the same by the database's own
+recovery. Readers on other connections see the store before or after, never during.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from adapters.canonical import FAMILIES
+from adapters.records import DroppedColumn, Event, FamilyMode, Issue, Record
+from gateway.config import SourceConfig
+from gateway.model.columns import indexed_column
+from gateway.sync import checks, diff, history
+from gateway.sync.apply import apply_changes, next_change_version
+from gateway.sync.report import RunReport
+from gateway.sync.staging import Staging, staged_fields
+from gateway.sync.validate import FamilyValidator, check_sourced_id
+
+Progress = Callable[[int], None]
+PROGRESS_EVERY = 10_000
+_STATUSES = {"active": "active", "tobedeleted": "tobedeleted", "inactive": "tobedeleted"}
+
+
+class _Stager:
+    """Turns records into staged rows; keeps per-family validators and counts."""
+
+    def __init__(self, staging: Staging, report: RunReport) -> None:
+        self.staging = staging
+        self.report = report
+        self.validators = {name: FamilyValidator(f) for name, f in FAMILIES.items()}
+        self.row_fields = {
+            name: [(f.name, indexed_column(f.name, f.kind)) for f in staged_fields(name)]
+            for name in FAMILIES
+        }
+        self.linked = {name: [f.name for f in fam.linked] for name, fam in FAMILIES.items()}
+        self.warned: set[tuple[str, str]] = set()
+
+    def stage(self, record: Record, mode: str) -> None:
+        report, family = self.report, record.family
+        counts = report.family(family)
+        counts.read += 1
+        sid = record.sourced_id
+        reason = check_sourced_id(sid)
+        if reason:
+            self._reject(record, [("sourcedId", sid, reason)])
+            return
+        status = "active"
+        if mode == "delta":
+            status = _STATUSES.get(record.status or "", "")
+            if not status:
+                self._reject(record, [("status", record.status,
+                                       "a delta row needs status active or tobedeleted")])
+                return
+            if status == "tobedeleted":
+                self.staging.add_row(family, (record.line, record.file, sid, status, "", "{}",
+                                              *[None] * len(self.row_fields[family])))
+                return
+        validator = self.validators[family]
+        clean, problems = validator.clean(record.fields)
+        for name in validator.unknown_fields(record.fields):
+            if (family, name) not in self.warned:
+                self.warned.add((family, name))
+                report.add_issue(Issue("warning", "not a canonical field; dropped",
+                                       file=record.file, field=name, family=family))
+        if problems:
+            self._reject(record, problems)
+            return
+        data = json.dumps(clean, ensure_ascii=False, separators=(",", ":"))
+        digest = hashlib.blake2b(data.encode(), digest_size=16).hexdigest()
+        self.staging.add_row(family, (
+            record.line, record.file, sid, status, digest, data,
+            *[clean.get(name) for name, _column in self.row_fields[family]],
+        ))
+        for name in self.linked[family]:
+            for position, target in enumerate(clean.get(name, ())):
+                self.staging.add_link(family, name, sid, position, target)
+
+    def _reject(self, record: Record, problems: list[tuple[str, object, str]]) -> None:
+        """A rejected row is remembered, so its stored version is neither changed nor
+        tombstoned, and every problem in it is reported."""
+        self.staging.add_reject(record.family, record.sourced_id or "")
+        self.report.family(record.family).errors += 1
+        for field, value, reason in problems:
+            self.report.add_issue(Issue(
+                "error", reason, file=record.file, line=record.line, field=field,
+                value=None if value is None else str(value)[:200], family=record.family,
+                sourced_id=record.sourced_id,
+            ))
+
+
+def run_sync(
+    engine: Engine, source: SourceConfig, events: Iterable[Event], *, adapter_name: str,
+    var_dir: Path | None = None, dry_run: bool = False, force: bool = False,
+    progress: Progress | None = None,
+) -> RunReport:
+    report = RunReport(source=source.name, adapter=adapter_name)
+    report.run_id = history.start_run(engine, source.name, adapter_name)
+    started = time.perf_counter()
+    try:
+        with engine.connect() as conn:
+            try:
+                with conn.begin() as transaction:
+                    _run(conn, transaction, source, events, report, dry_run, force, progress)
+            finally:
+                conn.invalidate()  # temporary tables go with the connection
+    except Exception as exc:  # the run record must say what happened, then re-raise
+        report.state, report.message = "failed", f"internal error: {exc.__class__.__name__}: {exc}"
+        report.seconds = time.perf_counter() - started
+        history.finish_run(engine, report)
+        raise
+    report.seconds = time.perf_counter() - started
+    history.finish_run(engine, report)
+    if var_dir is not None:
+        report.write_files(var_dir / "reports")
+    return report
+
+
+def _run(conn, transaction, source, events, report, dry_run, force, progress) -> None:  # noqa: ANN001, C901
+    staging = Staging(conn)
+    stager = _Stager(staging, report)
+    modes = report.modes
+    fatal = False
+    seen = 0
+    for event in events:
+        if isinstance(event, Record):
+            if event.family not in FAMILIES:
+                report.add_issue(Issue("error", "unknown family", file=event.file,
+                                       line=event.line, value=event.family))
+                continue
+            mode = modes.get(event.family)
+            if mode is None:
+                mode = modes[event.family] = "delta"
+                report.add_issue(Issue("warning", "records arrived without a declared mode; "
+                                       "treated as delta", family=event.family, file=event.file))
+            stager.stage(event, mode)
+            seen += 1
+            if progress and seen % PROGRESS_EVERY == 0:
+                progress(seen)
+        elif isinstance(event, FamilyMode):
+            if modes.get(event.family, event.mode) != event.mode:
+                report.add_issue(Issue("fatal", f"{event.family} declared both bulk and delta",
+                                       file=event.file, family=event.family))
+                fatal = True
+                break
+            modes[event.family] = event.mode
+            report.family(event.family)
+        elif isinstance(event, Issue):
+            report.add_issue(event)
+            if event.level == "error" and event.family in FAMILIES:
+                # A row the adapter could not even turn into a record.
+                counts = report.family(event.family)
+                counts.read += 1
+                counts.errors += 1
+                if event.sourced_id:
+                    staging.add_reject(event.family, event.sourced_id)
+            if event.level == "fatal":
+                fatal = True
+                break
+        elif isinstance(event, DroppedColumn):
+            report.dropped.append(event)
+    if progress:
+        progress(seen)
+    staging.flush()
+    if fatal:
+        report.state, report.message = "failed", "the source has a fatal problem; nothing applied"
+        transaction.rollback()
+        return
+    checks.reject_duplicates(conn, staging, report)
+    checks.reject_foreign_owned(conn, staging, report, source.name)
+    bulk = {f for f, m in modes.items() if m == "bulk"}
+    checks.reject_dangling(conn, staging, report, source.name, bulk)
+    chg = diff.create_change_table(conn)
+    diff.compute_changes(conn, staging, chg, source.name, modes)
+    diff.count_changes(conn, staging, chg, report)
+    diff.sample_changes(conn, chg, report)
+
+    rejected, read = report.rows_rejected, report.rows_read
+    if read and rejected / read > source.max_error_share:
+        report.state = "refused"
+        report.message = (
+            f"{rejected} of {read} rows rejected ({rejected / read:.1%}), more than the "
+            f"source's limit of {source.max_error_share:.1%}; nothing applied"
+        )
+        transaction.rollback()
+        return
+    violations = diff.safeguard_violations(
+        conn, report, source.name, modes, source.max_delete_share, source.max_update_share
+    )
+    if violations and not force:
+        report.state = "refused"
+        report.message = "mass-change safeguard: " + "; ".join(violations) + \
+            "; nothing applied (re-run with --force if this is intended)"
+        transaction.rollback()
+        return
+    if dry_run:
+        report.state, report.message = "dry-run", "dry run: nothing applied"
+        transaction.rollback()
+        return
+    if not report.changed:
+        report.state, report.message = "unchanged", "the store already matches the source"
+        transaction.rollback()
+        return
+    report.change_version = next_change_version(conn)
+    apply_changes(conn, staging, chg, source.name, report.change_version, datetime.now(UTC),
+                  list(modes))
+    transaction.commit()
+    report.state = "applied"
+    report.message = "applied" + (" (safeguard overridden by --force)" if violations else "")
