@@ -1,10 +1,18 @@
 """The canonical store's tables. Only `gateway.store` and `gateway.sync` import these."""
 
 from gateway.model.base import Base, metadata
+from gateway.model.policy import (
+    AgreementRow,
+    App,
+    DisclosedStudent,
+    Disclosure,
+    OptOut,
+)
 from gateway.model.roster import LINK_TABLES, ROSTER_TABLES, roster_table
 from gateway.model.sync import ChangeCounter, RunIssue, SyncRun
 
 __all__ = [
     "Base", "metadata", "LINK_TABLES", "ROSTER_TABLES", "roster_table",
     "ChangeCounter", "RunIssue", "SyncRun",
+    "AgreementRow", "App", "DisclosedStudent", "Disclosure", "OptOut",
 ]

@@ -1,0 +1,52 @@
+# The two commands: `make demo` and `make test`. Everything else is optional.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+DEMO_STUDENTS ?= 2000
+DEMO_DIR := var/demo
+DEMO_CONFIG := var/demo.toml
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: demo test lint bench install clean
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed, found " + sys.version.split()[0]'
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@rm -f $(VENV)/.installed-* && touch $@
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/gateway demo-data --students $(DEMO_STUDENTS) --seed 1 --format vendor-csv --out $(DEMO_DIR)/export
+	@mkdir -p var
+	@printf '%s\n' \
+	  '# Written by `make demo`: the demo district, exported PowerSchool-style, mapped by the shipped pack.' \
+	  '[gateway]' 'var_dir = "."' 'database_url = "sqlite:///var/gateway.db"' '' \
+	  '[sources.demo]' 'adapter = "mapped-csv"' \
+	  'options = { path = "$(DEMO_DIR)/export", mapping = "pack:powerschool" }' > $(DEMO_CONFIG)
+	GATEWAY_CONFIG=$(DEMO_CONFIG) $(BIN)/gateway sync demo
+	@echo
+	@echo "The demo district is loaded. Try, in another terminal:"
+	@echo "  curl -s http://$(HOST):$(PORT)/healthz"
+	@echo "  GATEWAY_CONFIG=$(DEMO_CONFIG) $(BIN)/gateway runs"
+	@echo "  GATEWAY_CONFIG=$(DEMO_CONFIG) $(BIN)/gateway sync demo --dry-run"
+	@echo
+	GATEWAY_CONFIG=$(DEMO_CONFIG) $(BIN)/gateway serve --host $(HOST) --port $(PORT)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+bench: $(STAMP)
+	$(BIN)/python bench/import.py
+
+clean:
+	rm -rf var .pytest_cache

@@ -1,0 +1,1 @@
+"""OAuth2 server: apps as clients, scopes, signed tokens, introspection, revocation."""

@@ -1,0 +1,46 @@
+"""The scope catalogue: every OneRoster 1.1 and 1.2 scope URI, and the bare-name aliases.
+
+Outputs are strict (tokens always carry full URIs); inputs are tolerant (an agreement or a token
+request may say `roster-core.readonly`, which means that scope in every version that has it).
+"""
+
+from __future__ import annotations
+
+ONEROSTER_V1P1 = "https://purl.imsglobal.org/spec/or/v1p1/scope/"
+ONEROSTER_V1P2 = "https://purl.imsglobal.org/spec/or/v1p2/scope/"
+
+V1P1_NAMES = (
+    "roster-core.readonly", "roster.readonly", "roster-demographics.readonly",
+    "resource.readonly", "gradebook.readonly", "gradebook.createput", "gradebook.delete",
+)
+V1P2_NAMES = (
+    "roster-core.readonly", "roster.readonly", "roster-demographics.readonly",
+    "gradebook-core.readonly", "gradebook.readonly", "gradebook.createput",
+    "gradebook.createpost", "gradebook.delete", "resource-core.readonly", "resource.readonly",
+    "assessment.readonly", "assessment.createput", "assessment.delete",
+)
+
+CATALOGUE: frozenset[str] = frozenset(
+    [ONEROSTER_V1P1 + n for n in V1P1_NAMES] + [ONEROSTER_V1P2 + n for n in V1P2_NAMES]
+)
+
+
+class UnknownScope(ValueError):
+    pass
+
+
+def expand(scope: str) -> frozenset[str]:
+    """Full URIs meant by one requested scope (a URI, or a bare name for every version)."""
+    if scope in CATALOGUE:
+        return frozenset({scope})
+    matches = frozenset(uri for uri in CATALOGUE if uri.rsplit("/", 1)[1] == scope)
+    if not matches:
+        raise UnknownScope(scope)
+    return matches
+
+
+def expand_all(scopes: list[str] | tuple[str, ...] | set[str]) -> frozenset[str]:
+    out: set[str] = set()
+    for scope in scopes:
+        out |= expand(scope)
+    return frozenset(out)

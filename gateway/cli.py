@@ -1,0 +1,300 @@
+"""The `gateway` command: what district IT runs.
+
+Thin: each command parses its arguments, calls one function of the package, and prints. The same
+functions serve the web console later.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+import time
+from pathlib import Path
+
+import click
+from sqlalchemy import select
+
+from adapters import registry
+from adapters.base import OptionError, resolve_options
+from gateway.config import STARTER, ConfigError, Settings, load_settings
+from gateway.model import RunIssue, SyncRun
+from gateway.store.session import open_store
+from gateway.sync.report import ISSUE_COLUMNS, RunReport
+
+
+class Context:
+    def __init__(self) -> None:
+        self._settings: Settings | None = None
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            try:
+                self._settings = load_settings()
+            except ConfigError as exc:
+                raise click.ClickException(str(exc)) from None
+        return self._settings
+
+
+pass_ctx = click.make_pass_decorator(Context, ensure=True)
+
+
+@click.group()
+@click.version_option(package_name="school-data-gateway")
+def main() -> None:
+    """School Data Gateway: import district exports, serve them under data-sharing agreements."""
+
+
+@main.command()
+@click.option("--force", is_flag=True, help="Overwrite an existing configuration file.")
+@pass_ctx
+def init(ctx: Context, force: bool) -> None:
+    """Write a commented gateway.toml (if missing) and create or upgrade the store."""
+    path = Path(ctx.settings.config_path or "gateway.toml")
+    if path.exists() and not force:
+        click.echo(f"{path} exists; left as it is (--force to overwrite)")
+    else:
+        path.write_text(STARTER, encoding="utf-8")
+        click.echo(f"wrote {path}")
+    settings = load_settings()
+    open_store(settings).dispose()
+    click.echo(f"store ready: {settings.database_url}")
+
+
+@main.command("adapters")
+def list_adapters() -> None:
+    """List the installed adapters and their options."""
+    for name, adapter in registry.available().items():
+        click.secho(name, bold=True, nl=False)
+        click.echo(f"  {adapter.description}")
+        for option in adapter.options:
+            flags = ", ".join(
+                f for f, on in (("required", option.required), ("secret: env var name",
+                                                                 option.secret)) if on
+            )
+            default = "" if option.default is None else f" (default {option.default!r})"
+            click.echo(f"    {option.name}{' [' + flags + ']' if flags else ''}{default}: "
+                       f"{option.help}")
+
+
+def _build_adapter(settings: Settings, name: str):  # noqa: ANN202
+    source = settings.source(name)
+    adapter_cls = registry.load(source.adapter)
+    options = resolve_options(adapter_cls, source.options, __import__("os").environ)
+    return source, adapter_cls(**options)
+
+
+@main.group()
+def sources() -> None:
+    """Configured sources."""
+
+
+@sources.command("check")
+@pass_ctx
+def sources_check(ctx: Context) -> None:
+    """Check every source's adapter, options and mapping without importing anything."""
+    settings = ctx.settings
+    if not settings.sources:
+        raise click.ClickException("no sources configured; see `gateway init`")
+    failed = False
+    for name in settings.sources:
+        try:
+            _source, adapter = _build_adapter(settings, name)
+            problems = adapter.check()
+        except (OptionError, registry.UnknownAdapter, ConfigError) as exc:
+            problems = [str(exc)]
+        if problems:
+            failed = True
+            click.secho(f"{name}: {len(problems)} problem(s)", fg="red")
+            for problem in problems:
+                click.echo(f"  - {problem}")
+        else:
+            click.secho(f"{name}: ok", fg="green")
+    if failed:
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("source")
+@click.option("--dry-run", is_flag=True, help="Compute and print the diff; apply nothing.")
+@click.option("--force", is_flag=True, help="Override the mass-delete/update safeguard.")
+@pass_ctx
+def sync(ctx: Context, source: str, dry_run: bool, force: bool) -> None:
+    """Import SOURCE into the store: validate, diff and apply in one transaction."""
+    from gateway.sync.runner import run_sync
+
+    settings = ctx.settings
+    try:
+        config, adapter = _build_adapter(settings, source)
+    except (OptionError, registry.UnknownAdapter, ConfigError) as exc:
+        raise click.ClickException(str(exc)) from None
+    problems = adapter.check()
+    if problems:
+        raise click.ClickException(f"source {source!r}: " + "; ".join(problems))
+    engine = open_store(settings)
+    progress = _Progress()
+    try:
+        report = run_sync(engine, config, adapter.read(), adapter_name=config.adapter,
+                          var_dir=settings.var_dir, dry_run=dry_run, force=force,
+                          progress=progress)
+    finally:
+        progress.done()
+        engine.dispose()
+    print_report(report)
+    if report.state in ("failed", "refused"):
+        sys.exit(2)
+
+
+class _Progress:
+    """A one-line live counter on stderr (rows read, rows/s) while a run streams."""
+
+    def __init__(self) -> None:
+        self.started = time.perf_counter()
+        self.shown = False
+
+    def __call__(self, rows: int) -> None:
+        rate = rows / max(time.perf_counter() - self.started, 1e-9)
+        click.echo(f"\rreading: {rows:>10,} rows  {rate:>10,.0f} rows/s", nl=False, err=True)
+        self.shown = True
+
+    def done(self) -> None:
+        if self.shown:
+            click.echo("", err=True)
+
+
+def print_report(report: RunReport) -> None:
+    colour = {"applied": "green", "unchanged": "green", "dry-run": "yellow"}.get(report.state,
+                                                                                "red")
+    click.secho(f"run {report.run_id} ({report.source}): {report.state}", fg=colour, bold=True)
+    header = ("family", "mode", "read", "inserted", "updated", "deleted", "unchanged", "errors")
+    rows = [header] + [
+        (name, report.modes.get(name, "-"), c.read, c.inserted, c.updated, c.deleted,
+         c.unchanged, c.errors)
+        for name, c in report.counts.items()
+    ]
+    widths = [max(len(str(r[i])) for r in rows) for i in range(len(header))]
+    for row in rows:
+        click.echo("  ".join(str(v).rjust(w) if i > 1 else str(v).ljust(w)
+                             for i, (v, w) in enumerate(zip(row, widths, strict=True))))
+    click.echo(f"{report.rows_read:,} rows in {report.seconds:.2f} s "
+               f"({report.rows_per_second:,.0f} rows/s); change_version "
+               f"{report.change_version if report.change_version is not None else '-'}")
+    if report.message:
+        click.echo(report.message)
+    for family, ops in report.samples.items():
+        if report.state == "dry-run":
+            for op, ids in ops.items():
+                click.echo(f"  would {op[:-1] if op.endswith('d') else op} {family}: "
+                           f"{', '.join(ids)}")
+    if report.dropped:
+        click.echo("dropped columns (not canonical fields): " + ", ".join(
+            f"{d.file}:{d.column}" for d in report.dropped))
+    totals = report.issue_totals
+    if totals:
+        click.echo("issues: " + ", ".join(f"{n} {level}" for level, n in sorted(totals.items())))
+        for issue in report.issues[:20]:
+            where = ":".join(str(p) for p in (issue.file, issue.line) if p is not None)
+            what = f" {issue.field}={issue.value!r}" if issue.field else ""
+            click.echo(f"  {issue.level:7} {where}{what}: {issue.reason}")
+        if len(report.issues) > 20:
+            click.echo(f"  ... see `gateway runs show {report.run_id}` for all")
+
+
+@main.group(invoke_without_command=True)
+@click.option("--limit", default=20, show_default=True)
+@click.pass_context
+def runs(click_ctx: click.Context, limit: int) -> None:
+    """List past sync runs (newest first)."""
+    if click_ctx.invoked_subcommand:
+        return
+    settings = click_ctx.ensure_object(Context).settings
+    engine = open_store(settings)
+    table = SyncRun.__table__
+    with engine.connect() as conn:
+        found = conn.execute(select(table).order_by(table.c.id.desc()).limit(limit)).all()
+    engine.dispose()
+    for run in found:
+        counts = run.stats.get("counts", {}) if run.stats else {}
+        changed = sum(c["inserted"] + c["updated"] + c["deleted"] for c in counts.values())
+        click.echo(f"{run.id:>5}  {run.started_at:%Y-%m-%d %H:%M:%S}  {run.source:<16} "
+                   f"{run.state:<11} {changed:>8} changed  {run.message or ''}")
+
+
+@runs.command("show")
+@click.argument("run_id", type=int)
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "csv"]), default="text")
+@pass_ctx
+def runs_show(ctx: Context, run_id: int, fmt: str) -> None:
+    """Print one run's report: counts and every recorded issue."""
+    engine = open_store(ctx.settings)
+    runs_t, issues_t = SyncRun.__table__, RunIssue.__table__
+    with engine.connect() as conn:
+        run = conn.execute(select(runs_t).where(runs_t.c.id == run_id)).first()
+        if run is None:
+            raise click.ClickException(f"no run {run_id}")
+        issues = [r._asdict() for r in conn.execute(
+            select(*[issues_t.c[c] for c in ISSUE_COLUMNS]).where(issues_t.c.run_id == run_id)
+            .order_by(issues_t.c.id))]
+    engine.dispose()
+    if fmt == "json":
+        click.echo(json.dumps({"run_id": run.id, "source": run.source, "state": run.state,
+                               "message": run.message, "change_version": run.change_version,
+                               **(run.stats or {}), "issues": issues}, indent=2, default=str))
+        return
+    if fmt == "csv":
+        writer = csv.DictWriter(sys.stdout, fieldnames=ISSUE_COLUMNS)
+        writer.writeheader()
+        writer.writerows(issues)
+        return
+    click.echo(f"run {run.id}: source {run.source}, adapter {run.adapter}, {run.state}")
+    click.echo(f"started {run.started_at}, finished {run.finished_at}, "
+               f"change_version {run.change_version}")
+    if run.message:
+        click.echo(run.message)
+    for family, c in (run.stats or {}).get("counts", {}).items():
+        click.echo(f"  {family:<28} " + "  ".join(f"{k} {v}" for k, v in c.items()))
+    for issue in issues:
+        where = ":".join(str(issue[k]) for k in ("file", "line") if issue[k] is not None)
+        what = f" {issue['field']}={issue['value']!r}" if issue["field"] else ""
+        click.echo(f"  {issue['level']:7} {where}{what}: {issue['reason']}")
+
+
+@main.command("demo-data")
+@click.option("--students", default=2000, show_default=True, type=click.IntRange(1))
+@click.option("--seed", default=1, show_default=True)
+@click.option("--format", "fmt", default="vendor-csv", show_default=True,
+              type=click.Choice(["oneroster-csv", "vendor-csv"]))
+@click.option("--oneroster-version", default="1.2", type=click.Choice(["1.1", "1.2"]))
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True)
+def demo_data(students: int, seed: int, fmt: str, oneroster_version: str, out: Path) -> None:
+    """Generate a deterministic, realistic demo district as files."""
+    from gateway.demo import write_demo
+
+    started = time.perf_counter()
+    summary = write_demo(out, students=students, seed=seed, format=fmt,
+                         oneroster_version=oneroster_version)
+    click.echo(f"wrote {fmt} demo district to {out} in {time.perf_counter() - started:.1f} s")
+    for name, count in summary.counts.items():
+        click.echo(f"  {name:<14} {count:>10,}")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1),
+              help="More than 1 serves through gunicorn.")
+@pass_ctx
+def serve(ctx: Context, host: str, port: int, workers: int) -> None:
+    """Serve the gateway over HTTP."""
+    from gateway.app import create_app
+    from gateway.serve import serve_gunicorn
+
+    settings = ctx.settings
+    open_store(settings).dispose()
+    if workers > 1:
+        serve_gunicorn(host, port, workers)
+        return
+    app = create_app()
+    click.echo(f"serving on http://{host}:{port}/ (Ctrl-C to stop)")
+    app.run(host=host, port=port, threaded=True, use_reloader=False)

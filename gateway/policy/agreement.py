@@ -1,0 +1,172 @@
+"""Data-sharing agreements: what one app may see, for what purpose, until when.
+
+District IT writes an agreement as a small TOML file; it is validated here, stored with the app,
+and consulted on every token request and every read. The default is to share as little as
+possible: sensitive categories are off unless granted, and purposes that exploit student data
+cannot be registered at all.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from adapters.canonical import FAMILIES
+from gateway.auth.scopes import UnknownScope, expand_all
+
+PURPOSES = frozenset({
+    "instruction", "assessment", "rostering", "communication", "district-operations",
+    "research", "accessibility",
+})
+FORBIDDEN_PURPOSES = frozenset({
+    "marketing", "advertising", "targeted-advertising", "sale", "data-sale", "profiling",
+    "data-brokerage",
+})
+
+# Sensitive categories: (family, field) pairs that are withheld unless the agreement grants the
+# category. `demographics` covers the whole family.
+SENSITIVE: dict[str, frozenset[tuple[str, str]]] = {
+    "contact": frozenset({("users", "email"), ("users", "sms"), ("users", "phone")}),
+    "identifiers": frozenset({("users", "userIds"), ("users", "identifier"),
+                              ("users", "userMasterIdentifier")}),
+    "birth_date": frozenset({("demographics", "birthDate")}),
+    "demographics": frozenset(
+        ("demographics", f.name) for f in FAMILIES["demographics"].fields
+    ),
+}
+IDENTITY = frozenset({"sourcedId", "status", "dateLastModified"})
+# Wire fields assembled from other families: a user's roles (and 1.1 `role`/`orgs`, which are
+# projections of them) and userProfiles. They are allowlisted like the user's own fields.
+DERIVED: dict[str, frozenset[str]] = {"users": frozenset({"roles", "userProfiles"})}
+
+
+def family_fields(family: str) -> frozenset[str]:
+    return frozenset(f.name for f in FAMILIES[family].fields) | DERIVED.get(family, frozenset())
+
+
+class AgreementError(ValueError):
+    """An agreement file is wrong; the message names the key and the reason."""
+
+
+@dataclass(frozen=True)
+class Agreement:
+    name: str
+    purpose: str
+    expires: date
+    scopes: frozenset[str]
+    schools: frozenset[str] | None  # None: every school of the district
+    sensitive: frozenset[str] = frozenset()
+    fields: dict[str, frozenset[str]] = field(default_factory=dict)
+    pseudonymous_ids: bool = False
+
+    def expired(self, today: date) -> bool:
+        return today > self.expires
+
+    def allowed_fields(self, family: str) -> frozenset[str]:
+        """Canonical fields of `family` this app may receive (identity fields always)."""
+        declared = self.fields.get(family)
+        names = declared if declared is not None else family_fields(family)
+        withheld = {
+            fname for category, pairs in SENSITIVE.items() if category not in self.sensitive
+            for fam, fname in pairs if fam == family
+        }
+        return IDENTITY | (names - withheld)
+
+    def may_read_family(self, family: str) -> bool:
+        return family != "demographics" or "demographics" in self.sensitive
+
+    def document(self) -> dict[str, Any]:
+        """JSON form kept in the store."""
+        return {
+            "name": self.name, "purpose": self.purpose, "expires": self.expires.isoformat(),
+            "scopes": sorted(self.scopes),
+            "schools": None if self.schools is None else sorted(self.schools),
+            "sensitive": sorted(self.sensitive),
+            "fields": {k: sorted(v) for k, v in self.fields.items()},
+            "pseudonymous_ids": self.pseudonymous_ids,
+        }
+
+
+def from_document(doc: dict[str, Any]) -> Agreement:
+    return Agreement(
+        name=doc["name"], purpose=doc["purpose"], expires=date.fromisoformat(doc["expires"]),
+        scopes=frozenset(doc["scopes"]),
+        schools=None if doc["schools"] is None else frozenset(doc["schools"]),
+        sensitive=frozenset(doc["sensitive"]),
+        fields={k: frozenset(v) for k, v in doc["fields"].items()},
+        pseudonymous_ids=doc["pseudonymous_ids"],
+    )
+
+
+_KEYS = {"name", "purpose", "expires", "scopes", "schools", "sensitive", "fields",
+         "pseudonymous_ids"}
+
+
+def parse_agreement(raw: dict[str, Any], where: str = "agreement") -> Agreement:
+    unknown = set(raw) - _KEYS
+    if unknown:
+        raise AgreementError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
+    for key in ("name", "purpose", "expires", "scopes"):
+        if key not in raw:
+            raise AgreementError(f"{where}: {key} is required")
+    purpose = str(raw["purpose"]).strip().lower()
+    if purpose in FORBIDDEN_PURPOSES:
+        raise AgreementError(
+            f"{where}: purpose {purpose!r} cannot be registered: student data may not be used "
+            "for marketing, advertising, profiling or sale"
+        )
+    if purpose not in PURPOSES:
+        raise AgreementError(f"{where}: purpose must be one of {', '.join(sorted(PURPOSES))}")
+    expires = raw["expires"]
+    if not isinstance(expires, date):
+        try:
+            expires = date.fromisoformat(str(expires))
+        except ValueError:
+            raise AgreementError(f"{where}: expires must be a date (YYYY-MM-DD)") from None
+    scopes = raw["scopes"]
+    if not isinstance(scopes, list) or not scopes:
+        raise AgreementError(f"{where}: scopes must be a non-empty list")
+    try:
+        full_scopes = expand_all(scopes)
+    except UnknownScope as exc:
+        raise AgreementError(f"{where}: unknown scope {exc}") from None
+    schools = raw.get("schools", "all")
+    if schools != "all" and not (isinstance(schools, list) and all(
+            isinstance(s, str) and s for s in schools)):
+        raise AgreementError(f"{where}: schools must be \"all\" or a list of org sourcedIds")
+    sensitive = raw.get("sensitive", [])
+    if not isinstance(sensitive, list) or set(sensitive) - set(SENSITIVE):
+        raise AgreementError(
+            f"{where}: sensitive must list categories from {', '.join(sorted(SENSITIVE))}"
+        )
+    fields = raw.get("fields", {})
+    if not isinstance(fields, dict):
+        raise AgreementError(f"{where}: [fields] must be a table of family = [field, ...]")
+    allow: dict[str, frozenset[str]] = {}
+    for family, names in fields.items():
+        if family not in FAMILIES:
+            raise AgreementError(f"{where}: fields.{family}: unknown family")
+        known = family_fields(family) | IDENTITY
+        if not isinstance(names, list) or set(names) - known:
+            bad = sorted(set(names) - known) if isinstance(names, list) else names
+            raise AgreementError(f"{where}: fields.{family}: unknown field(s) {bad}")
+        allow[family] = frozenset(names)
+    return Agreement(
+        name=str(raw["name"]), purpose=purpose, expires=expires, scopes=full_scopes,
+        schools=None if schools == "all" else frozenset(schools),
+        sensitive=frozenset(sensitive), fields=allow,
+        pseudonymous_ids=bool(raw.get("pseudonymous_ids", False)),
+    )
+
+
+def load_agreement(path: Path) -> Agreement:
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise AgreementError(f"{path}: no such file") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise AgreementError(f"{path}: {exc}") from None
+    return parse_agreement(raw, str(path))
