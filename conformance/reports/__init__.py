@@ -1,0 +1,1 @@
+"""Ways to show a run's results: console, JUnit XML, HTML and Markdown."""
