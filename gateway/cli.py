@@ -7,6 +7,7 @@ functions serve the web console later.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 import sys
 import time
@@ -275,8 +276,9 @@ def demo_data(students: int, seed: int, fmt: str, oneroster_version: str, out: P
     summary = write_demo(out, students=students, seed=seed, format=fmt,
                          oneroster_version=oneroster_version)
     click.echo(f"wrote {fmt} demo district to {out} in {time.perf_counter() - started:.1f} s")
-    for name, count in summary.counts.items():
-        click.echo(f"  {name:<14} {count:>10,}")
+    for name, count in dataclasses.asdict(summary).items():
+        if isinstance(count, int):
+            click.echo(f"  {name:<22} {count:>10,}")
 
 
 @main.command()
