@@ -31,9 +31,16 @@ def code_minor_values(info: dict[str, Any]) -> list[str]:
     ]
 
 
+# 1.1's vocabulary names the same failures differently (per 1EdTech: full success, unknown
+# object, invalid data, unauthorized, ...); 1.2 writes fullsuccess, unknownobject, invaliddata,
+# unauthorisedrequest. A case names the 1.2 term and accepts the 1.1 one.
+_V1P1_TERMS = {"unauthorized": "unauthorisedrequest"}
+
+
 def _normalise(value: str) -> str:
-    """1.1 writes `unknown object` where 1.2 writes `unknownobject`; compare both alike."""
-    return value.replace(" ", "").lower()
+    """Compare 1.1 and 1.2 spellings alike (`unknown object` = `unknownobject`)."""
+    compact = value.replace(" ", "").lower()
+    return _V1P1_TERMS.get(compact, compact)
 
 
 def failure_problems(body: Any, expected_minor: str) -> list[str]:

@@ -7,9 +7,11 @@ from typing import Any
 
 from flask import Flask
 
+from gateway.auth.wiring import init_auth
 from gateway.config import load_settings
 from gateway.extensions import Store
 from gateway.health import health
+from gateway.oneroster import views as oneroster
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -18,5 +20,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__)
     app.config["GATEWAY_SETTINGS"] = settings
     app.extensions["gateway.store"] = Store(settings)
+    app.config["ONEROSTER_MAX_LIMIT"] = settings.oneroster_max_limit
+    app.config["DISCLOSURE_LOG"] = settings.disclosure_log
     app.register_blueprint(health)
+    oneroster.init_app(app)
+    init_auth(app)
     return app

@@ -300,3 +300,90 @@ def serve(ctx: Context, host: str, port: int, workers: int) -> None:
     app = create_app()
     click.echo(f"serving on http://{host}:{port}/ (Ctrl-C to stop)")
     app.run(host=host, port=port, threaded=True, use_reloader=False)
+
+
+from gateway.auth.cli import apps, keys  # noqa: E402
+
+main.add_command(apps)
+main.add_command(keys)
+
+
+@main.group()
+def optouts() -> None:
+    """Parents' opt-outs: a student hidden from every app, or from one."""
+
+
+@optouts.command("add")
+@click.argument("student")
+@click.option("--app", "client_id", help="Only this app (client id); default: every app.")
+@click.option("--note", help="Why, for the record (e.g. the parent's request reference).")
+@pass_ctx
+def optouts_add(ctx: Context, student: str, client_id: str | None, note: str | None) -> None:
+    from gateway.policy.optouts import OptOutError, add_optout
+
+    engine = open_store(ctx.settings)
+    try:
+        added = add_optout(engine, student, client_id, note)
+    except OptOutError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        engine.dispose()
+    target = f"app {client_id}" if client_id else "every app"
+    click.echo(f"{student} opted out of {target}" + ("" if added else " (already)"))
+
+
+@optouts.command("remove")
+@click.argument("student")
+@click.option("--app", "client_id")
+@pass_ctx
+def optouts_remove(ctx: Context, student: str, client_id: str | None) -> None:
+    from gateway.policy.optouts import OptOutError, remove_optout
+
+    engine = open_store(ctx.settings)
+    try:
+        removed = remove_optout(engine, student, client_id)
+    except OptOutError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        engine.dispose()
+    if not removed:
+        raise click.ClickException(f"no such opt-out for {student}")
+    click.echo(f"opt-out of {student} removed")
+
+
+@optouts.command("list")
+@pass_ctx
+def optouts_list(ctx: Context) -> None:
+    from gateway.policy.optouts import list_optouts
+
+    engine = open_store(ctx.settings)
+    rows = list_optouts(engine)
+    engine.dispose()
+    for row in rows:
+        target = f"{row['name']} ({row['client_id']})" if row["client_id"] else "every app"
+        click.echo(f"{row['student_id']:<40} {target:<40} {row['created_at']:%Y-%m-%d} "
+                   f"{row['note'] or ''}")
+
+
+@main.command()
+@click.argument("student")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@pass_ctx
+def disclosures(ctx: Context, student: str, fmt: str) -> None:
+    """Every disclosure of STUDENT's data: which app, when, what request, which fields."""
+    from gateway.policy.disclosures import history, verify_chain
+
+    engine = open_store(ctx.settings)
+    with engine.connect() as conn:
+        rows = history(conn, student)
+        broken = verify_chain(conn)
+    engine.dispose()
+    if fmt == "json":
+        click.echo(json.dumps({"student": student, "chain_intact": broken is None,
+                               "disclosures": rows}, indent=2, default=str))
+        return
+    for row in rows:
+        click.echo(f"{row['at']:%Y-%m-%d %H:%M:%S}  {row['name'] or '?'} ({row['client_id']})  "
+                   f"{row['endpoint']}\n    fields: {row['fields']}")
+    click.echo(f"{len(rows)} disclosure(s) of {student}; log chain "
+               + ("intact" if broken is None else f"BROKEN at disclosure {broken}"))

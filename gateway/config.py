@@ -17,6 +17,9 @@ from typing import Any
 DEFAULT_MAX_DELETE_SHARE = 0.10
 DEFAULT_MAX_UPDATE_SHARE = 0.75
 DEFAULT_MAX_ERROR_SHARE = 0.01
+DEFAULT_ISSUER = "http://localhost:8000"
+DEFAULT_TOKEN_LIFETIME = 3600
+DEFAULT_TOKEN_RATE_LIMIT = 60
 
 
 class ConfigError(ValueError):
@@ -39,6 +42,16 @@ class Settings:
     var_dir: Path
     sources: dict[str, SourceConfig] = field(default_factory=dict)
     config_path: Path | None = None
+    oneroster_max_limit: int = 1000
+    disclosure_log: bool = True
+    # The authorization server. `issuer` goes into every token's `iss` and must be the same on
+    # every node; `audience` (default: the issuer) is the `aud` the resource endpoints accept.
+    issuer: str = DEFAULT_ISSUER
+    audience: str = DEFAULT_ISSUER
+    token_lifetime: int = DEFAULT_TOKEN_LIFETIME  # seconds
+    token_rate_limit: int = DEFAULT_TOKEN_RATE_LIMIT  # token requests per client per minute
+    # Encrypts OAuth 1.0a consumer secrets; copy it to every node (default var_dir/oauth1.key).
+    oauth1_key_file: Path | None = None
 
     def source(self, name: str) -> SourceConfig:
         try:
@@ -101,12 +114,51 @@ def load_settings(
     )
     sources_raw = overrides.pop("sources", None) or doc.get("sources", {})
     sources = {n: _parse_source(n, raw, str(path)) for n, raw in sources_raw.items()}
+    auth = _auth_settings(overrides, env, gateway_table, base)
     if overrides:
         raise ConfigError(f"unknown setting(s): {', '.join(sorted(overrides))}")
     return Settings(
         database_url=database_url, var_dir=var_dir, sources=sources,
-        config_path=path if path.is_file() else None,
+        config_path=path if path.is_file() else None, **auth,
     )
+
+
+def _setting(name: str, overrides: dict[str, Any], env: Mapping[str, str],
+             table: dict[str, Any]) -> Any:
+    if name in overrides:
+        return overrides.pop(name)
+    return env.get(f"GATEWAY_{name.upper()}", table.get(name))
+
+
+def _positive_int(name: str, value: Any, default: int) -> int:
+    if value is None:
+        return default
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{name} must be a whole number, not {value!r}") from None
+    if number <= 0:
+        raise ConfigError(f"{name} must be greater than 0, not {value!r}")
+    return number
+
+
+def _auth_settings(overrides: dict[str, Any], env: Mapping[str, str],
+                   table: dict[str, Any], base: Path) -> dict[str, Any]:
+    issuer = str(_setting("issuer", overrides, env, table) or DEFAULT_ISSUER).rstrip("/")
+    key_file = _setting("oauth1_key_file", overrides, env, table)
+    if key_file is not None and not Path(key_file).is_absolute():
+        key_file = base / key_file
+    return {
+        "issuer": issuer,
+        "audience": str(_setting("audience", overrides, env, table) or issuer),
+        "token_lifetime": _positive_int(
+            "token_lifetime", _setting("token_lifetime", overrides, env, table),
+            DEFAULT_TOKEN_LIFETIME),
+        "token_rate_limit": _positive_int(
+            "token_rate_limit", _setting("token_rate_limit", overrides, env, table),
+            DEFAULT_TOKEN_RATE_LIMIT),
+        "oauth1_key_file": None if key_file is None else Path(key_file),
+    }
 
 
 STARTER = '''\
@@ -119,6 +171,10 @@ STARTER = '''\
 var_dir = "var"
 # SQLite by default; for a district or state use PostgreSQL:
 # database_url = "postgresql+psycopg://gateway@db.example.org/gateway"
+# The OAuth2 issuer: the gateway's public base URL, the same on every node.
+# issuer = "https://gateway.district.example.org"
+# token_lifetime = 3600                # seconds an access token lives
+# token_rate_limit = 60                # token requests per app per minute
 
 # A source is one district export the gateway imports with `gateway sync NAME`.
 # `gateway adapters` lists the adapters and their options.

@@ -44,3 +44,19 @@ def expand_all(scopes: list[str] | tuple[str, ...] | set[str]) -> frozenset[str]
     for scope in scopes:
         out |= expand(scope)
     return frozenset(out)
+
+
+def narrow(requested: str | None, allowed: frozenset[str]) -> frozenset[str]:
+    """What a token request gets: everything `allowed` when it names no scope; otherwise the
+    requested scopes (URIs or bare names) that `allowed` holds, silently dropping the rest,
+    unknown names included, as RFC 6749 section 3.3 permits."""
+    names = (requested or "").split()
+    if not names:
+        return allowed
+    granted: set[str] = set()
+    for name in names:
+        try:
+            granted |= expand(name) & allowed
+        except UnknownScope:
+            continue
+    return frozenset(granted)

@@ -1,11 +1,13 @@
 """The canonical store's tables. Only `gateway.store` and `gateway.sync` import these."""
 
+from gateway.model.auth import OAuth1Nonce, OAuth1Secret, RateCounter, RevokedToken, SigningKey
 from gateway.model.base import Base, metadata
 from gateway.model.policy import (
     AgreementRow,
     App,
     DisclosedStudent,
     Disclosure,
+    DisclosureHead,
     OptOut,
 )
 from gateway.model.roster import LINK_TABLES, ROSTER_TABLES, roster_table
@@ -14,5 +16,6 @@ from gateway.model.sync import ChangeCounter, RunIssue, SyncRun
 __all__ = [
     "Base", "metadata", "LINK_TABLES", "ROSTER_TABLES", "roster_table",
     "ChangeCounter", "RunIssue", "SyncRun",
-    "AgreementRow", "App", "DisclosedStudent", "Disclosure", "OptOut",
+    "AgreementRow", "App", "DisclosedStudent", "Disclosure", "DisclosureHead", "OptOut",
+    "OAuth1Nonce", "OAuth1Secret", "RateCounter", "RevokedToken", "SigningKey",
 ]

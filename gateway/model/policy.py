@@ -77,3 +77,14 @@ class DisclosedStudent(Base):
         ForeignKey("disclosures.id", ondelete="CASCADE"), primary_key=True
     )
     student_id: Mapped[str] = mapped_column(String(255), primary_key=True, index=True)
+
+
+class DisclosureHead(Base):
+    """The last link of the disclosure hash chain; updating it first serialises appends on
+    every database (a row lock on PostgreSQL, the write lock on SQLite)."""
+
+    __tablename__ = "disclosure_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chain: Mapped[str] = mapped_column(String(64))
+    count: Mapped[int] = mapped_column(Integer, default=0)

@@ -212,8 +212,9 @@ def _run(conn, transaction, source, events, report, dry_run, force, progress) ->
         transaction.rollback()
         return
     report.change_version = next_change_version(conn)
-    apply_changes(conn, staging, chg, source.name, report.change_version, datetime.now(UTC),
-                  list(modes))
+    now = datetime.now(UTC)
+    now = now.replace(microsecond=now.microsecond // 1000 * 1000)  # the wire's precision
+    apply_changes(conn, staging, chg, source.name, report.change_version, now, list(modes))
     transaction.commit()
     report.state = "applied"
     report.message = "applied" + (" (safeguard overridden by --force)" if violations else "")

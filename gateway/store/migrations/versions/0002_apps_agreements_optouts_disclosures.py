@@ -25,6 +25,15 @@ def upgrade() -> None:
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_agreements'))
     )
+    op.create_table('disclosure_head',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('chain', sa.String(length=64), nullable=False),
+    sa.Column('count', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_disclosure_head'))
+    )
+    head = sa.table("disclosure_head", sa.column("id", sa.Integer), sa.column("chain", sa.String),
+                    sa.column("count", sa.Integer))
+    op.bulk_insert(head, [{"id": 1, "chain": "0" * 64, "count": 0}])
     op.create_table('disclosures',
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('app_id', sa.Integer(), nullable=False),
@@ -80,5 +89,6 @@ def downgrade() -> None:
     op.drop_table('apps')
     op.drop_index(op.f('ix_disclosures_app_id'), table_name='disclosures')
     op.drop_table('disclosures')
+    op.drop_table('disclosure_head')
     op.drop_table('agreements')
     # ### end Alembic commands ###

@@ -1,0 +1,23 @@
+"""Run one `gateway` command in this process and report its wall time and peak RSS as JSON on
+the last line of stderr, so a benchmark can measure each step in its own fresh process."""
+
+from __future__ import annotations
+
+import json
+import resource
+import sys
+import time
+
+from gateway.cli import main
+
+started = time.perf_counter()
+code = 0
+try:
+    main.main(args=sys.argv[1:], standalone_mode=False)
+except SystemExit as exc:  # click exits for usage errors
+    code = int(exc.code or 0)
+seconds = time.perf_counter() - started
+peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps({"seconds": seconds, "peak_rss_mib": peak_kib / 1024, "code": code}),
+      file=sys.stderr)
+sys.exit(code)

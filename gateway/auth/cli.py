@@ -1,0 +1,133 @@
+"""`gateway apps ...` and `gateway keys ...`: district IT registers apps, hands over their
+credentials, rotates secrets and signing keys, and switches apps off."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+from sqlalchemy import Engine
+
+from gateway.auth.keys import rotate_keys
+from gateway.auth.oauth1_vault import OAuth1Vault, VaultError, vault_path
+from gateway.auth.registry import (
+    RegistryError,
+    disable_app,
+    list_apps,
+    register_app,
+    rotate_secret,
+)
+from gateway.config import ConfigError, Settings, load_settings
+from gateway.policy.agreement import AgreementError, load_agreement
+from gateway.store.session import open_store
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@contextmanager
+def _store(settings: Settings) -> Any:
+    engine = open_store(settings)
+    try:
+        yield engine
+    except (RegistryError, AgreementError, VaultError) as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        engine.dispose()
+
+
+def _with_store(action: Callable[[Settings, Engine], None]) -> None:
+    settings = _settings()
+    with _store(settings) as engine:
+        action(settings, engine)
+
+
+@click.group()
+def apps() -> None:
+    """Apps (OAuth clients) and their data-sharing agreements."""
+
+
+@apps.command("add")
+@click.argument("name")
+@click.option("--agreement", "agreement_file", required=True,
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="The app's data-sharing agreement (TOML).")
+@click.option("--oauth1", is_flag=True,
+              help="Also let the app sign OneRoster 1.1 requests with OAuth 1.0a.")
+def apps_add(name: str, agreement_file: Path, oauth1: bool) -> None:
+    """Register NAME; prints its client id and secret once: hand them over securely."""
+    try:
+        agreement = load_agreement(agreement_file)
+    except AgreementError as exc:
+        raise click.ClickException(str(exc)) from None
+
+    def add(settings: Settings, engine: Engine) -> None:
+        vault = OAuth1Vault(vault_path(settings)) if oauth1 else None
+        client_id, secret = register_app(engine, name, agreement, oauth1=vault)
+        click.echo(f"client_id:     {client_id}")
+        click.echo(f"client_secret: {secret}")
+        click.echo("The secret is shown only now; the gateway keeps only its hash.", err=True)
+
+    _with_store(add)
+
+
+@apps.command("list")
+def apps_list() -> None:
+    """Every registered app, its agreement and whether it is active."""
+
+    def show(settings: Settings, engine: Engine) -> None:
+        for app in list_apps(engine):
+            state = "disabled" if app.disabled else "active"
+            extra = ", oauth1" if app.oauth1 else ""
+            click.echo(f"{app.client_id}  {app.name}  [{state}{extra}]  agreement "
+                       f"{app.agreement!r} ({app.purpose}) expires {app.expires.isoformat()}")
+
+    _with_store(show)
+
+
+@apps.command("rotate-secret")
+@click.argument("client_id")
+def apps_rotate_secret(client_id: str) -> None:
+    """Give CLIENT_ID a new secret; the old one stops working at once."""
+
+    def rotate(settings: Settings, engine: Engine) -> None:
+        secret = rotate_secret(engine, client_id, oauth1=OAuth1Vault(vault_path(settings)))
+        click.echo(f"client_secret: {secret}")
+
+    _with_store(rotate)
+
+
+@apps.command("disable")
+@click.argument("client_id")
+def apps_disable(client_id: str) -> None:
+    """Switch CLIENT_ID off: no new tokens, and its tokens stop working within seconds."""
+
+    def disable(settings: Settings, engine: Engine) -> None:
+        disable_app(engine, client_id)
+        click.echo(f"disabled {client_id}")
+
+    _with_store(disable)
+
+
+@click.group()
+def keys() -> None:
+    """Token signing keys."""
+
+
+@keys.command("rotate")
+def keys_rotate() -> None:
+    """A new key signs from now; the old one is still accepted until its last token expires."""
+
+    def rotate(settings: Settings, engine: Engine) -> None:
+        kid = rotate_keys(engine, settings.token_lifetime)
+        click.echo(f"signing with key {kid}; the previous key stays published for "
+                   f"{settings.token_lifetime} s")
+
+    _with_store(rotate)

@@ -1,0 +1,51 @@
+"""Per-client request counting in fixed one-minute windows, kept in the store so that several
+gateway processes enforce one limit together."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, delete, insert, update
+from sqlalchemy.exc import IntegrityError
+
+from gateway.model import RateCounter
+
+WINDOW = 60
+
+
+@dataclass(frozen=True)
+class RateDecision:
+    allowed: bool
+    count: int
+    retry_after: int  # seconds until the window resets
+
+
+def _increment(engine: Engine, client_id: str, window_start: int) -> int:
+    counter = RateCounter.__table__
+    bump = (update(counter)
+            .where(counter.c.client_id == client_id, counter.c.window_start == window_start)
+            .values(count=counter.c.count + 1).returning(counter.c.count))
+    for _attempt in range(3):
+        try:
+            with engine.begin() as conn:
+                count = conn.execute(bump).scalar()
+                if count is not None:
+                    return int(count)
+                # first request of the window: sweep finished windows, then start this one
+                conn.execute(delete(counter).where(counter.c.window_start < window_start))
+                conn.execute(insert(counter).values(
+                    client_id=client_id, window_start=window_start, count=1))
+                return 1
+        except IntegrityError:
+            continue  # another process started the window first: count on top of it
+    raise RuntimeError(f"could not count a request of {client_id!r}")
+
+
+def hit(engine: Engine, client_id: str, limit: int, now: float | None = None) -> RateDecision:
+    """Count one request of `client_id` and say whether it is within `limit` per window."""
+    moment = time.time() if now is None else now
+    window_start = int(moment) - int(moment) % WINDOW
+    count = _increment(engine, client_id, window_start)
+    retry_after = max(1, window_start + WINDOW - int(moment))
+    return RateDecision(allowed=count <= limit, count=count, retry_after=retry_after)

@@ -1,0 +1,133 @@
+"""The app registry: district IT registers an app under an agreement, rotates its secret or
+switches it off. The secret is returned once, to be handed to the vendor, and never stored."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import NamedTuple
+
+from sqlalchemy import Engine, insert, select, update
+
+from gateway.auth.oauth1_vault import OAuth1Vault
+from gateway.auth.secret_hash import hash_secret, new_secret
+from gateway.model import AgreementRow, App, OAuth1Secret
+from gateway.policy.agreement import FORBIDDEN_PURPOSES, Agreement, AgreementError
+
+
+class RegistryError(ValueError):
+    """A registry request cannot be done; the message says which app and why."""
+
+
+class Credentials(NamedTuple):
+    client_id: str
+    client_secret: str
+
+
+@dataclass(frozen=True)
+class AppSummary:
+    client_id: str
+    name: str
+    disabled: bool
+    created_at: datetime
+    agreement: str
+    purpose: str
+    expires: date
+    oauth1: bool
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def register_app(engine: Engine, name: str, agreement: Agreement, *,
+                 oauth1: OAuth1Vault | None = None) -> Credentials:
+    """Store the app and its agreement; with `oauth1`, also keep the secret encrypted so the
+    app can sign OneRoster 1.1 requests with OAuth 1.0a (see `oauth1_vault`)."""
+    if agreement.purpose in FORBIDDEN_PURPOSES:
+        raise AgreementError(
+            f"agreement {agreement.name!r}: purpose {agreement.purpose!r} cannot be registered: "
+            "student data may not be used for marketing, advertising, profiling or sale"
+        )
+    if not name.strip():
+        raise RegistryError("an app needs a name")
+    client_id = secrets.token_urlsafe(12)
+    client_secret = new_secret()
+    now = _now()
+    with engine.begin() as conn:
+        agreement_id = conn.execute(insert(AgreementRow).values(
+            name=agreement.name, purpose=agreement.purpose, expires=agreement.expires,
+            document=agreement.document(), created_at=now,
+        ).returning(AgreementRow.id)).scalar_one()
+        app_id = conn.execute(insert(App).values(
+            client_id=client_id, name=name.strip(), secret_hash=hash_secret(client_secret),
+            disabled=False, created_at=now, agreement_id=agreement_id,
+        ).returning(App.id)).scalar_one()
+        if oauth1 is not None:
+            conn.execute(insert(OAuth1Secret).values(
+                app_id=app_id, ciphertext=oauth1.encrypt(client_id, client_secret),
+                created_at=now,
+            ))
+    return Credentials(client_id, client_secret)
+
+
+def list_apps(engine: Engine) -> list[AppSummary]:
+    query = (
+        select(App.client_id, App.name, App.disabled, App.created_at, AgreementRow.name,
+               AgreementRow.purpose, AgreementRow.expires, OAuth1Secret.app_id)
+        .join(AgreementRow, AgreementRow.id == App.agreement_id)
+        .outerjoin(OAuth1Secret, OAuth1Secret.app_id == App.id)
+        .order_by(App.id)
+    )
+    with engine.connect() as conn:
+        return [
+            AppSummary(client_id=r[0], name=r[1], disabled=bool(r[2]), created_at=r[3],
+                       agreement=r[4], purpose=r[5], expires=r[6], oauth1=r[7] is not None)
+            for r in conn.execute(query)
+        ]
+
+
+def _app_id(conn, client_id: str) -> int:  # noqa: ANN001
+    app_id = conn.execute(select(App.id).where(App.client_id == client_id)).scalar()
+    if app_id is None:
+        raise RegistryError(f"no app with client id {client_id!r}")
+    return app_id
+
+
+def rotate_secret(engine: Engine, client_id: str, *,
+                  oauth1: OAuth1Vault | None = None) -> str:
+    """A new secret replaces the old one at once (tokens already issued stay valid until they
+    expire; revoke them to cut the app off). An app that signs with OAuth 1.0a gets the new
+    secret there too, which needs the vault."""
+    client_secret = new_secret()
+    with engine.begin() as conn:
+        app_id = _app_id(conn, client_id)
+        conn.execute(update(App).where(App.id == app_id)
+                     .values(secret_hash=hash_secret(client_secret)))
+        has_oauth1 = conn.execute(
+            select(OAuth1Secret.app_id).where(OAuth1Secret.app_id == app_id)).first()
+        if has_oauth1 is not None:
+            if oauth1 is None:
+                raise RegistryError(
+                    f"app {client_id!r} signs with OAuth 1.0a: its new secret must be encrypted "
+                    "too, so pass the OAuth 1.0a vault")
+            conn.execute(update(OAuth1Secret).where(OAuth1Secret.app_id == app_id).values(
+                ciphertext=oauth1.encrypt(client_id, client_secret), created_at=_now()))
+    return client_secret
+
+
+def disable_app(engine: Engine, client_id: str) -> None:
+    """The app gets no new token, and its current tokens stop working within seconds."""
+    with engine.begin() as conn:
+        app_id = _app_id(conn, client_id)
+        conn.execute(update(App).where(App.id == app_id).values(disabled=True))
+
+
+def oauth1_secret(engine: Engine, vault: OAuth1Vault, client_id: str) -> str | None:
+    """The consumer secret of an app registered for OAuth 1.0a, or None."""
+    query = (select(OAuth1Secret.ciphertext).join(App, App.id == OAuth1Secret.app_id)
+             .where(App.client_id == client_id))
+    with engine.connect() as conn:
+        blob = conn.execute(query).scalar()
+    return None if blob is None else vault.decrypt(client_id, blob)

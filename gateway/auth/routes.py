@@ -1,0 +1,106 @@
+"""HTTP endpoints of the authorization server: token, introspection, revocation (POST), and the
+public documents clients discover it by (RFC 8414 metadata, the JWK Set)."""
+
+from __future__ import annotations
+
+from authlib.oauth2 import OAuth2Error
+from authlib.oauth2.rfc6749.util import extract_basic_authorization
+from flask import Blueprint, Response, jsonify, request
+
+from gateway.auth.clients import AUTH_METHODS
+from gateway.auth.keys import published_jwks
+from gateway.auth.rate_limit import hit
+from gateway.auth.scopes import CATALOGUE
+from gateway.auth.tokens import ALGORITHM
+from gateway.auth.wiring import auth_state
+from gateway.extensions import store_engine
+
+oauth = Blueprint("oauth", __name__)
+
+TOKEN_PATH = "/oauth/token"
+INTROSPECT_PATH = "/oauth/introspect"
+REVOKE_PATH = "/oauth/revoke"
+JWKS_PATH = "/.well-known/jwks.json"
+
+
+def _claimed_client_id() -> str | None:
+    basic_id, _secret = extract_basic_authorization(request.headers)
+    return basic_id or request.form.get("client_id")
+
+
+def _too_many(retry_after: int, limit: int) -> Response:
+    response = jsonify(error="too_many_requests",
+                       error_description=f"more than {limit} token requests a minute from this "
+                                         f"app; retry in {retry_after} s")
+    response.status_code = 429
+    response.headers["Retry-After"] = str(retry_after)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@oauth.post(TOKEN_PATH)
+def token() -> Response:
+    """Counted per registered app before authentication, so guessing an app's secret is
+    throttled as much as fetching tokens is."""
+    state = auth_state()
+    client_id = _claimed_client_id()
+    if client_id and state.clients.get(store_engine(), client_id) is not None:
+        limit = state.settings.token_rate_limit
+        decision = hit(store_engine(), client_id, limit)
+        if not decision.allowed:
+            return _too_many(decision.retry_after, limit)
+    return state.server.create_token_response()
+
+
+def _endpoint(name: str) -> Response:
+    """authlib reads the request before its own error handling starts (it refuses plain http
+    off loopback there); such a refusal still gets an RFC 6749 error body."""
+    server = auth_state().server
+    try:
+        return server.create_endpoint_response(name)
+    except OAuth2Error as error:
+        return server.handle_response(*error())
+
+
+@oauth.post(INTROSPECT_PATH)
+def introspect() -> Response:
+    return _endpoint("introspection")
+
+
+@oauth.post(REVOKE_PATH)
+def revoke() -> Response:
+    return _endpoint("revocation")
+
+
+@oauth.get("/.well-known/oauth-authorization-server")
+def metadata() -> Response:
+    """RFC 8414. There is no authorization endpoint (no user-facing grant), hence no response
+    types."""
+    issuer = auth_state().settings.issuer
+    methods = list(AUTH_METHODS)
+    response = jsonify({
+        "issuer": issuer,
+        "token_endpoint": issuer + TOKEN_PATH,
+        "jwks_uri": issuer + JWKS_PATH,
+        "scopes_supported": sorted(CATALOGUE),
+        "response_types_supported": [],
+        "grant_types_supported": ["client_credentials"],
+        "token_endpoint_auth_methods_supported": methods,
+        "revocation_endpoint": issuer + REVOKE_PATH,
+        "revocation_endpoint_auth_methods_supported": methods,
+        "introspection_endpoint": issuer + INTROSPECT_PATH,
+        "introspection_endpoint_auth_methods_supported": methods,
+        "access_token_signing_alg_values_supported": [ALGORITHM],
+    })
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
+@oauth.get(JWKS_PATH)
+def jwks() -> Response:
+    """Short cache lifetime: a key added by rotation must reach verifiers well before tokens
+    signed with it are common."""
+    auth_state().signing_keys()  # the first key is made on first use, also by a verifier
+    response = jsonify(published_jwks(store_engine()))
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response

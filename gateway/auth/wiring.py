@@ -1,0 +1,84 @@
+"""Wiring the authorization server into a Flask app. Everything with in-process state (key
+ring, denylist copy, app cache) belongs to one app object, so two apps in one process (tests,
+or two stores) never share caches."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Flask, current_app
+
+from gateway.auth.clients import ClientCache, load_client
+from gateway.auth.denylist import Denylist
+from gateway.auth.keys import KeyRing, Signer
+from gateway.auth.oauth1 import TwoLeggedVerifier
+from gateway.auth.oauth1_vault import OAuth1Vault, vault_path
+from gateway.auth.server import (
+    AgreementClientCredentialsGrant,
+    GatewayAuthorizationServer,
+    TokenIntrospection,
+    TokenRevocation,
+    TokenStore,
+)
+from gateway.auth.tokens import AccessTokenGenerator, verify_token
+from gateway.config import Settings
+from gateway.extensions import store_engine
+
+
+@dataclass
+class AuthState:
+    settings: Settings
+    signer: Signer = field(default_factory=Signer)
+    keyring: KeyRing = field(default_factory=KeyRing)
+    denylist: Denylist = field(default_factory=Denylist)
+    clients: ClientCache = field(default_factory=ClientCache)
+    server: GatewayAuthorizationServer = field(default_factory=GatewayAuthorizationServer)
+    _oauth1: TwoLeggedVerifier | None = None
+
+    def signing_keys(self) -> Any:
+        keys = self.signer.current(store_engine())
+        for key in keys:
+            self.keyring.expect(key.kid)
+        return keys
+
+    def verify(self, token: str, *, check_expiry: bool = True) -> dict[str, Any]:
+        engine = store_engine()
+        return verify_token(token, lambda kid: self.keyring.key_for(engine, kid),
+                            issuer=self.settings.issuer, audience=self.settings.audience,
+                            check_expiry=check_expiry)
+
+    def oauth1(self) -> TwoLeggedVerifier:
+        if self._oauth1 is None:
+            self._oauth1 = TwoLeggedVerifier(store_engine(), OAuth1Vault(vault_path(self.settings)),
+                                             self.clients)
+        return self._oauth1
+
+
+def _build_server(state: AuthState, app: Flask) -> None:
+    settings = state.settings
+    server = state.server
+    server.init_app(app, query_client=lambda client_id: load_client(store_engine(), client_id),
+                    save_token=lambda token, request: None)
+    server.register_token_generator("default", AccessTokenGenerator(
+        issuer=settings.issuer, audience=settings.audience, lifetime=settings.token_lifetime,
+        signing_keys=state.signing_keys))
+    server.register_grant(AgreementClientCredentialsGrant)
+    tokens = TokenStore(engine=store_engine,
+                        verify=lambda token: state.verify(token, check_expiry=False),
+                        denylist=state.denylist)
+    server.register_endpoint(TokenIntrospection(tokens, settings.issuer))
+    server.register_endpoint(TokenRevocation(tokens))
+
+
+def init_auth(app: Flask) -> None:
+    from gateway.auth.routes import oauth
+
+    state = AuthState(settings=app.config["GATEWAY_SETTINGS"])
+    _build_server(state, app)
+    app.extensions["gateway.auth"] = state
+    app.register_blueprint(oauth)
+
+
+def auth_state() -> AuthState:
+    return current_app.extensions["gateway.auth"]

@@ -1,0 +1,1 @@
+"""OneRoster REST binding: query language, views and error envelopes."""

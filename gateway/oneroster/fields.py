@@ -1,0 +1,144 @@
+"""Which wire fields one app may filter, sort and select, and the SQL behind each.
+
+A field outside the app's agreement is treated exactly like an unknown field: it can be neither
+returned, nor filtered or sorted on (a filter on a hidden field would leak it one bit at a time).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, Float, Table, cast, exists
+
+from adapters.canonical import FAMILIES
+from gateway.model import LINK_TABLES, ROSTER_TABLES
+from gateway.model.columns import indexed_column
+from gateway.oneroster.catalogue import V1P1, V1P1_ROLE, canonical_name, wire_fields
+from gateway.oneroster.query import FilterField, InvalidFilterValue, compare, list_field
+from gateway.policy.agreement import Agreement
+from gateway.store.json_fields import json_list_contains, json_text
+
+ROLES = ROSTER_TABLES["roles"]
+_SCALAR_KIND = {
+    "string": "string",
+    "enum": "string",
+    "year": "string",
+    "ref": "string",
+    "date": "date",
+    "datetime": "datetime",
+    "bool": "bool",
+    "number": "number",
+}
+
+
+class FieldRules:
+    """The wire fields of one family, in one version, for one app."""
+
+    def __init__(self, family: str, version: str, agreement: Agreement) -> None:
+        self.family = family
+        self.version = version
+        self.table: Table = ROSTER_TABLES[family]
+        allowed = agreement.allowed_fields(family)
+        self.visible = tuple(
+            w for w in wire_fields(family, version) if canonical_name(family, version, w) in allowed
+        )
+        self._visible = frozenset(self.visible)
+        self._fields = FAMILIES[family].by_name
+
+    def known(self, wire: str) -> bool:
+        return wire in self._visible
+
+    def sortable(self, wire: str) -> bool:
+        return self.sort_expr(wire) is not None
+
+    # -- filter ------------------------------------------------------------------------------
+    def resolve(self, path: str) -> FilterField | None:
+        head, _, rest = path.partition(".")
+        if not self.known(head):
+            return None
+        table = self.table
+        if head == "sourcedId" and not rest:
+            return FilterField(table.c.sourced_id)
+        if head == "status" and not rest:
+            return FilterField(table.c.status)
+        if head == "dateLastModified" and not rest:
+            return FilterField(table.c.date_last_modified, "datetime")
+        if self.family == "users" and head in ("role", "orgs", "roles"):
+            return self._role_field(head, rest)
+        name = canonical_name(self.family, self.version, head)
+        field = self._fields.get(name)
+        if field is None:
+            return None
+        if field.kind in ("ref", "refs") and rest not in ("", "sourcedId"):
+            return None
+        if field.kind not in ("ref", "refs") and rest:
+            return None
+        return self._canonical_field(field)
+
+    def _canonical_field(self, field) -> FilterField | None:  # noqa: ANN001
+        table = self.table
+        if field.indexed:
+            return FilterField(table.c[indexed_column(field.name, field.kind)])
+        if field.kind in _SCALAR_KIND:
+            return FilterField(json_text(table.c.data, field.name), _SCALAR_KIND[field.kind])
+        if field.linked:
+            link = LINK_TABLES[self.family][field.name]
+            return list_field(link.c.owner_id == table.c.sourced_id, link.c.target_id)
+        if field.kind in ("strings", "enums"):
+            return FilterField(None, "list", list_predicate=self._json_list(field.name))
+        return None
+
+    def _json_list(self, name: str):  # noqa: ANN202
+        data = self.table.c.data
+
+        def predicate(op: str, value: str) -> ColumnElement[bool]:
+            if op == "=":
+                return json_list_contains(data, name, value)
+            if op == "!=":
+                return ~json_list_contains(data, name, value)
+            raise InvalidFilterValue(f"{name} is a list: only = and != apply")
+
+        return predicate
+
+    def _role_field(self, head: str, rest: str) -> FilterField | None:
+        """1.1 `role` and `orgs.sourcedId`, 1.2 `roles.role` / `roles.org.sourcedId`."""
+        user_id = self.table.c.sourced_id
+        roles = ROLES.alias("filter_roles")
+        link = (roles.c.user_id == user_id) & (roles.c.status == "active")
+        if (head, rest) == ("orgs", "sourcedId") and self.version == V1P1:
+            return list_field(link, roles.c.org_id)
+        if (head, rest) == ("roles", "org.sourcedId") and self.version != V1P1:
+            return list_field(link, roles.c.org_id)
+        if (head, rest) == ("roles", "role") and self.version != V1P1:
+            return list_field(link, roles.c.role)
+        if (head, rest) == ("role", "") and self.version == V1P1:
+
+            def predicate(op: str, value: str) -> ColumnElement[bool]:
+                names = [v for v, old in V1P1_ROLE.items() if old == value] + [value]
+                if op not in ("=", "!="):
+                    compare(roles.c.role, "string", op, value)  # validates the value
+                    return exists().where(link, compare(roles.c.role, "string", op, value))
+                found = exists().where(
+                    link, roles.c.role.in_(names), json_text(roles.c.data, "roleType") == "primary"
+                )
+                return found if op == "=" else ~found
+
+            return FilterField(None, "list", list_predicate=predicate)
+        return None
+
+    # -- sort --------------------------------------------------------------------------------
+    def sort_expr(self, wire: str) -> ColumnElement | None:
+        if not self.known(wire):
+            return None
+        base = {
+            "sourcedId": self.table.c.sourced_id,
+            "status": self.table.c.status,
+            "dateLastModified": self.table.c.date_last_modified,
+        }
+        if wire in base:
+            return base[wire]
+        field = self._fields.get(canonical_name(self.family, self.version, wire))
+        if field is None or field.kind not in _SCALAR_KIND:
+            return None
+        if field.indexed:
+            return self.table.c[indexed_column(field.name, field.kind)]
+        expr = json_text(self.table.c.data, field.name)
+        return cast(expr, Float) if field.kind == "number" else expr

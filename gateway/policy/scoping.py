@@ -1,0 +1,132 @@
+"""What one app may see: SQL predicates per family, from its agreement and parents' opt-outs.
+
+Applied in the query, not after it, so paging and X-Total-Count stay honest. Every predicate is
+a correlated condition on the family's own table (`ROSTER_TABLES[family]`), meant to be ANDed
+with whatever the request asks for.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, Connection, exists, or_, select, true
+
+from gateway.model import LINK_TABLES, ROSTER_TABLES, OptOut
+
+ORGS = ROSTER_TABLES["orgs"]
+USERS = ROSTER_TABLES["users"]
+ROLES = ROSTER_TABLES["roles"]
+ENROLLMENTS = ROSTER_TABLES["enrollments"]
+CLASSES = ROSTER_TABLES["classes"]
+COURSES = ROSTER_TABLES["courses"]
+LINE_ITEMS = ROSTER_TABLES["lineItems"]
+RESULTS = ROSTER_TABLES["results"]
+SESSIONS = ROSTER_TABLES["academicSessions"]
+CLASS_TERMS = LINK_TABLES["classes"]["terms"]
+
+
+class Scope:
+    """The visibility rules of one app, resolved once per request."""
+
+    def __init__(self, conn: Connection, app_id: int, schools: frozenset[str] | None) -> None:
+        self.app_id = app_id
+        self.schools = None if schools is None else sorted(schools)
+        self.orgs = None if schools is None else self._with_ancestors(conn, schools)
+
+    @staticmethod
+    def _with_ancestors(conn: Connection, schools: frozenset[str]) -> list[str]:
+        """The granted schools and the orgs above them (their district), which an app needs to
+        make sense of a school, and which carry no student data."""
+        seen: set[str] = set(schools)
+        frontier = set(schools)
+        while frontier:
+            parents = set(conn.execute(
+                select(ORGS.c.parent_id).where(ORGS.c.sourced_id.in_(sorted(frontier)),
+                                               ORGS.c.parent_id.is_not(None))
+            ).scalars()) - seen
+            seen |= parents
+            frontier = parents
+        return sorted(seen)
+
+    # -- opt-outs ----------------------------------------------------------------------------
+    def opted_out(self):  # noqa: ANN201
+        """sourcedIds of students whose parents opted them out of this app."""
+        table = OptOut.__table__
+        return select(table.c.student_id).where(
+            or_(table.c.app_id.is_(None), table.c.app_id == self.app_id)
+        )
+
+    def student_allowed(self, column: ColumnElement) -> ColumnElement:
+        return column.not_in(self.opted_out())
+
+    # -- per family --------------------------------------------------------------------------
+    def visible(self, family: str) -> ColumnElement:
+        rule = getattr(self, f"_{family}", None)
+        return rule() if rule else true()
+
+    def _orgs(self) -> ColumnElement:
+        return true() if self.orgs is None else ORGS.c.sourced_id.in_(self.orgs)
+
+    def _courses(self) -> ColumnElement:
+        return true() if self.orgs is None else COURSES.c.org_id.in_(self.orgs)
+
+    def _classes(self) -> ColumnElement:
+        return true() if self.schools is None else CLASSES.c.school_id.in_(self.schools)
+
+    def _users(self) -> ColumnElement:
+        return self._users_on(USERS)
+
+    def _roles(self) -> ColumnElement:
+        allowed = self.student_allowed(ROLES.c.user_id)
+        return allowed if self.orgs is None else allowed & ROLES.c.org_id.in_(self.orgs)
+
+    def _userProfiles(self) -> ColumnElement:  # noqa: N802
+        table = ROSTER_TABLES["userProfiles"]
+        users = USERS.alias("scope_users")
+        return exists().where(users.c.sourced_id == table.c.user_id,
+                              self._users_on(users))
+
+    def _users_on(self, users) -> ColumnElement:  # noqa: ANN001
+        allowed = users.c.sourced_id.not_in(self.opted_out())
+        if self.orgs is None:
+            return allowed
+        roles = ROLES.alias("scope_roles")
+        return allowed & exists().where(
+            roles.c.user_id == users.c.sourced_id, roles.c.status == "active",
+            roles.c.org_id.in_(self.orgs),
+        )
+
+    def _enrollments(self) -> ColumnElement:
+        allowed = self.student_allowed(ENROLLMENTS.c.user_id)
+        if self.schools is None:
+            return allowed
+        return allowed & ENROLLMENTS.c.school_id.in_(self.schools)
+
+    def _demographics(self) -> ColumnElement:
+        table = ROSTER_TABLES["demographics"]
+        users = USERS.alias("scope_users")
+        return exists().where(users.c.sourced_id == table.c.sourced_id, self._users_on(users))
+
+    def _lineItems(self) -> ColumnElement:  # noqa: N802
+        if self.schools is None:
+            return true()
+        classes = CLASSES.alias("scope_classes")
+        return exists().where(classes.c.sourced_id == LINE_ITEMS.c.class_id,
+                              classes.c.school_id.in_(self.schools))
+
+    def _results(self) -> ColumnElement:
+        allowed = self.student_allowed(RESULTS.c.student_id)
+        if self.schools is None:
+            return allowed
+        items = LINE_ITEMS.alias("scope_items")
+        classes = CLASSES.alias("scope_classes")
+        return allowed & exists().where(
+            items.c.sourced_id == RESULTS.c.line_item_id,
+            classes.c.sourced_id == items.c.class_id, classes.c.school_id.in_(self.schools),
+        )
+
+    def _scoreScales(self) -> ColumnElement:  # noqa: N802
+        table = ROSTER_TABLES["scoreScales"]
+        if self.schools is None:
+            return true()
+        classes = CLASSES.alias("scope_classes")
+        return exists().where(classes.c.sourced_id == table.c.class_id,
+                              classes.c.school_id.in_(self.schools))
