@@ -41,6 +41,9 @@ class Field:
     indexed: bool = False  # ref/enum kept in its own indexed column for scoping and filters
     linked: bool = False  # refs kept in a link table (owner, target) for reverse lookups
     max_length: int = 1024
+    # False for fields only another standard needs (Ed-Fi natural keys, ...): never on the
+    # OneRoster wire, never selectable or filterable there.
+    oneroster: bool = True
 
 
 @dataclass(frozen=True, slots=True)

@@ -83,7 +83,7 @@ V1P1_ROLE = {
 
 def wire_fields(family: str, version: str) -> tuple[str, ...]:
     """Every field a full object of `family` may carry in `version`, in output order."""
-    names = [f.name for f in FAMILIES[family].fields]
+    names = [f.name for f in FAMILIES[family].fields if f.oneroster]
     if family == "users":
         names += list(USER_DERIVED_V1P2)
     if version == V1P1:

@@ -55,6 +55,7 @@ class Serializer:
         fam = FAMILIES[family]
         kinds = {f.name: (f.kind, f.target) for f in fam.fields}
         drop = ONLY_V1P2.get(family, frozenset()) if self.version == V1P1 else frozenset()
+        drop = drop | {f.name for f in fam.fields if not f.oneroster}
         renames = (
             {v: k for k, v in V1P1_RENAMES.get(family, {}).items()} if self.version == V1P1 else {}
         )

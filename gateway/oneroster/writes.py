@@ -125,7 +125,7 @@ def _record(ctx: ReadContext, family: str, sourced_id: str, obj: Any, line: int)
             continue
         name = renames.get(key, key)
         field = fields.get(name)
-        if field is None:
+        if field is None or not field.oneroster:
             raise OneRosterError("unprocessable", f"{ENVELOPES[family][1]}.{key}: not a field "
                                                   "this gateway stores")
         out[name] = _canonical_value(field.kind, value, key)

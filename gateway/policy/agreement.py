@@ -154,6 +154,10 @@ def parse_agreement(raw: dict[str, Any], where: str = "agreement") -> Agreement:
             bad = sorted(set(names) - known) if isinstance(names, list) else names
             raise AgreementError(f"{where}: fields.{family}: unknown field(s) {bad}")
         allow[family] = frozenset(names)
+    if raw.get("pseudonymous_ids"):
+        # Not silently accepted: an agreement that promises pseudonyms must get them.
+        raise AgreementError(f"{where}: pseudonymous_ids is not available in this version; "
+                             "remove it or set it to false")
     return Agreement(
         name=str(raw["name"]), purpose=purpose, expires=expires, scopes=full_scopes,
         schools=None if schools == "all" else frozenset(schools),
