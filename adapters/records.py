@@ -63,6 +63,14 @@ class FamilyMode:
     family: str
     mode: Mode
     file: str | None = None
+    # A digest of everything the family's records are made from (file bytes, format options).
+    # When it equals the one of the source's last clean run, the engine may answer the
+    # FamilyMode with SKIP (generator.send) and the adapter moves on without parsing.
+    fingerprint: str | None = None
+
+
+# What the sync engine sends back for a FamilyMode whose source content it already holds.
+SKIP = "skip"
 
 
 @dataclass(slots=True)

@@ -120,8 +120,10 @@ def sources_check(ctx: Context) -> None:
 @click.argument("source")
 @click.option("--dry-run", is_flag=True, help="Compute and print the diff; apply nothing.")
 @click.option("--force", is_flag=True, help="Override the mass-delete/update safeguard.")
+@click.option("--full", is_flag=True,
+              help="Read every file, even those identical to the last clean run's.")
 @pass_ctx
-def sync(ctx: Context, source: str, dry_run: bool, force: bool) -> None:
+def sync(ctx: Context, source: str, dry_run: bool, force: bool, full: bool) -> None:
     """Import SOURCE into the store: validate, diff and apply in one transaction."""
     from gateway.sync.runner import run_sync
 
@@ -138,7 +140,7 @@ def sync(ctx: Context, source: str, dry_run: bool, force: bool) -> None:
     try:
         report = run_sync(engine, config, adapter.read(), adapter_name=config.adapter,
                           var_dir=settings.var_dir, dry_run=dry_run, force=force,
-                          progress=progress)
+                          full=full, progress=progress)
     finally:
         progress.done()
         engine.dispose()
@@ -188,6 +190,9 @@ def print_report(report: RunReport) -> None:
             for op, ids in ops.items():
                 click.echo(f"  would {op[:-1] if op.endswith('d') else op} {family}: "
                            f"{', '.join(ids)}")
+    if report.skipped:
+        click.echo("unchanged since the last clean run, not read: " + ", ".join(report.skipped)
+                   + " (--full reads them anyway)")
     if report.dropped:
         click.echo("dropped columns (not canonical fields): " + ", ".join(
             f"{d.file}:{d.column}" for d in report.dropped))

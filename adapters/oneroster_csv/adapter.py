@@ -8,7 +8,8 @@ so that a reference always points at a family already read.
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterator
+import hashlib
+from collections.abc import Generator
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -19,8 +20,11 @@ from adapters.oneroster_csv.file_reader import INFER, FileJob, PackageContext, r
 from adapters.oneroster_csv.layouts import V11, V12, layouts
 from adapters.oneroster_csv.manifest import Manifest, read_manifest
 from adapters.oneroster_csv.package import MANIFEST, Package, PackageError, opened
-from adapters.records import Event, Issue
+from adapters.records import SKIP, Event, FamilyMode, Issue
 from adapters.safe_zip import SafeZip, UnsafeZip, ZipLimits
+
+# Bump when a change to this adapter alters the records it makes from the same file.
+FINGERPRINT_VERSION = 1
 
 MiB = 1024**2
 _DEFAULT_LIMITS = ZipLimits(max_members=100, max_total_bytes=4 * 1024 * MiB, max_ratio=100.0)
@@ -82,14 +86,14 @@ class OneRosterCsvAdapter:
             return [f"{self.path}: no {MANIFEST} at the root (strict mode requires it)"]
         return []
 
-    def read(self) -> Iterator[Event]:
+    def read(self) -> Generator[Event, str | None, None]:
         try:
             with opened(self.path, self.limits, strict=self.strict) as package:
                 yield from self._read(package)
         except (UnsafeZip, PackageError) as exc:
             yield Issue("fatal", str(exc), file=self.path.name)
 
-    def _read(self, package: Package) -> Iterator[Event]:
+    def _read(self, package: Package) -> Generator[Event, str | None, None]:
         yield from package.issues
         manifest = yield from self._manifest(package)
         if manifest is None and self.strict:
@@ -197,21 +201,44 @@ class OneRosterCsvAdapter:
 
     def _stream(
         self, package: Package, job: FileJob, context: PackageContext
-    ) -> Generator[Event, None, bool]:
-        """Stream one file; False when the package must not be read any further."""
+    ) -> Generator[Event, str | None, bool]:
+        """Stream one file; False when the package must not be read any further. The engine
+        may answer the file's FamilyMode with SKIP: then the file is not parsed at all."""
         try:
             lines = package.open_lines(job.file, max_line_bytes=4 * self.max_cell_bytes)
         except OSError as exc:
             yield Issue("fatal", f"cannot open the file: {exc}", file=job.file)
             return True
         try:
-            yield from read_file(job, self._rows(lines), context)
+            fingerprint = self._fingerprint(package, job)
+            events = read_file(job, self._rows(lines), context)
+            for event in events:
+                if not isinstance(event, FamilyMode):
+                    yield event
+                    continue
+                event.fingerprint = fingerprint
+                if (yield event) == SKIP:
+                    events.close()  # the store already holds exactly this file
+                    return True
         except UnsafeZip as exc:
             yield Issue("fatal", str(exc), file=job.file, line=lines.line or None)
             return False
         finally:
             lines.close()
         return True
+
+    def _fingerprint(self, package: Package, job: FileJob) -> str | None:
+        """Digest of the file and of everything that shapes its records. orgs.csv gets none:
+        it also feeds the package context (1.1 district orgs), so it is always read."""
+        if job.file.lower() == "orgs.csv":
+            return None
+        digest = hashlib.sha256(
+            f"oneroster-csv/{FINGERPRINT_VERSION}|{job.version}|{job.mode}|{self.strict}|"
+            f"{self.max_cell_bytes}\n".encode())
+        with package.open_bytes(job.file) as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(chunk)
+        return digest.hexdigest()
 
     def _rows(self, lines: TextLines) -> CsvRows:
         return CsvRows(lines, max_cell_bytes=self.max_cell_bytes, strict=self.strict)

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from adapters.csv_text import TextLines
 from adapters.oneroster_csv.layouts import all_file_names
@@ -40,6 +41,12 @@ class Package:
             return self._zip.open_text(self._prefix + name, max_line_bytes=max_line_bytes)
         assert self._folder is not None
         return TextLines((self._folder / name).open("rb"), max_line_bytes=max_line_bytes)
+
+    def open_bytes(self, name: str) -> BinaryIO:
+        if self._zip is not None:
+            return self._zip.open(self._prefix + name)
+        assert self._folder is not None
+        return (self._folder / name).open("rb")
 
     def close(self) -> None:
         if self._zip is not None:

@@ -66,3 +66,15 @@ def finish_run(engine: Engine, report: RunReport) -> None:
                     row[key] = str(row[key])[:limit]
         if rows:
             conn.execute(insert(RunIssue.__table__), rows)
+
+
+def last_clean_run(conn, source: str) -> dict:  # noqa: ANN001
+    """Stats of the source's latest run that left the store matching it (applied or
+    unchanged): the file fingerprints and per-family change versions it recorded."""
+    runs = SyncRun.__table__
+    stats = conn.execute(
+        select(runs.c.stats).where(runs.c.source == source,
+                                   runs.c.state.in_(("applied", "unchanged")))
+        .order_by(runs.c.id.desc()).limit(1)
+    ).scalar()
+    return stats or {}

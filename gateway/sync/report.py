@@ -43,6 +43,10 @@ class RunReport:
     issue_totals: Counter = field(default_factory=Counter)
     dropped: list[DroppedColumn] = field(default_factory=list)
     samples: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    # Families whose source content equals the last clean run's: not parsed, nothing to do.
+    skipped: list[str] = field(default_factory=list)
+    fingerprints: dict[str, str] = field(default_factory=dict)
+    family_versions: dict[str, int] = field(default_factory=dict)
 
     # -- collecting --------------------------------------------------------------------------
     def family(self, name: str) -> FamilyCounts:
@@ -81,6 +85,9 @@ class RunReport:
             "seconds": round(self.seconds, 3),
             "rows_read": self.rows_read,
             "samples": self.samples,
+            "skipped": self.skipped,
+            "fingerprints": self.fingerprints,
+            "family_versions": self.family_versions,
         }
 
     def as_json(self) -> dict:

@@ -11,15 +11,16 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func, select
 
 from adapters.canonical import FAMILIES
-from adapters.records import DroppedColumn, Event, FamilyMode, Issue, Record
+from adapters.records import SKIP, DroppedColumn, Event, FamilyMode, Issue, Record
 from gateway.config import SourceConfig
+from gateway.model import ROSTER_TABLES
 from gateway.model.columns import indexed_column
 from gateway.sync import checks, diff, history
 from gateway.sync.apply import apply_changes, next_change_version
@@ -102,8 +103,10 @@ class _Stager:
 def run_sync(
     engine: Engine, source: SourceConfig, events: Iterable[Event], *, adapter_name: str,
     var_dir: Path | None = None, dry_run: bool = False, force: bool = False,
-    progress: Progress | None = None,
+    full: bool = False, progress: Progress | None = None,
 ) -> RunReport:
+    """Import one source. `full` disables skipping families whose source content the store
+    already holds (see `_Skipper`)."""
     report = RunReport(source=source.name, adapter=adapter_name)
     report.run_id = history.start_run(engine, source.name, adapter_name)
     started = time.perf_counter()
@@ -111,7 +114,10 @@ def run_sync(
         with engine.connect() as conn:
             try:
                 with conn.begin() as transaction:
-                    _run(conn, transaction, source, events, report, dry_run, force, progress)
+                    _run(conn, transaction, source, events, report, dry_run, force, full,
+                         progress)
+                if report.state in ("applied", "unchanged"):
+                    _remember_versions(conn, source.name, report)
             finally:
                 conn.invalidate()  # temporary tables go with the connection
     except Exception as exc:  # the run record must say what happened, then re-raise
@@ -126,14 +132,71 @@ def run_sync(
     return report
 
 
-def _run(conn, transaction, source, events, report, dry_run, force, progress) -> None:  # noqa: ANN001, C901
+class _Skipper:
+    """Decides whether a family's records can be skipped unread: its fingerprint equals the
+    one recorded by the source's last clean run, and none of the source's rows of that family
+    changed since (their highest change_version is the one recorded then)."""
+
+    def __init__(self, conn, source: str, enabled: bool) -> None:  # noqa: ANN001
+        last = history.last_clean_run(conn, source) if enabled else {}
+        self.conn = conn
+        self.source = source
+        self.fingerprints: dict[str, str] = last.get("fingerprints", {})
+        self.versions: dict[str, int] = last.get("family_versions", {})
+
+    def can_skip(self, event: FamilyMode) -> bool:
+        family = event.family
+        if not event.fingerprint or self.fingerprints.get(family) != event.fingerprint:
+            return False
+        return family in self.versions and _max_version(self.conn, self.source, family) == \
+            self.versions[family]
+
+
+def _max_version(conn, source: str, family: str) -> int:  # noqa: ANN001
+    table = ROSTER_TABLES[family]
+    return conn.execute(
+        select(func.coalesce(func.max(table.c.change_version), 0))
+        .where(table.c.source == source)
+    ).scalar_one()
+
+
+def _active_rows(conn, source: str, family: str) -> int:  # noqa: ANN001
+    table = ROSTER_TABLES[family]
+    return conn.execute(select(func.count()).select_from(table).where(
+        table.c.source == source, table.c.status == "active")).scalar_one()
+
+
+def _remember_versions(conn, source: str, report: RunReport) -> None:  # noqa: ANN001
+    """Per-family high-water marks, so the next run can tell nothing changed underneath."""
+    for family in {*report.fingerprints, *report.skipped}:
+        report.family_versions[family] = _max_version(conn, source, family)
+
+
+def _next(events: Iterator[Event], reply: str | None) -> Event | None:
+    try:
+        if reply is not None and hasattr(events, "send"):
+            return events.send(reply)  # type: ignore[attr-defined]
+        return next(events)
+    except StopIteration:
+        return None
+
+
+def _run(conn, transaction, source, events, report, dry_run, force, full,  # noqa: ANN001, C901
+         progress) -> None:
     staging = Staging(conn)
     stager = _Stager(staging, report)
+    skipper = _Skipper(conn, source.name, enabled=not full)
     modes = report.modes
+    skipped: set[str] = set()
     fatal = False
     seen = 0
-    for event in events:
+    stream = iter(events)
+    reply: str | None = None
+    while (event := _next(stream, reply)) is not None:
+        reply = None
         if isinstance(event, Record):
+            if event.family in skipped:
+                continue  # an adapter that cannot skip still streams them: ignore
             if event.family not in FAMILIES:
                 report.add_issue(Issue("error", "unknown family", file=event.file,
                                        line=event.line, value=event.family))
@@ -153,8 +216,16 @@ def _run(conn, transaction, source, events, report, dry_run, force, progress) ->
                                        file=event.file, family=event.family))
                 fatal = True
                 break
+            if skipper.can_skip(event):
+                skipped.add(event.family)
+                report.skipped.append(event.family)
+                report.fingerprints[event.family] = event.fingerprint
+                reply = SKIP
+                continue
             modes[event.family] = event.mode
             report.family(event.family)
+            if event.fingerprint:
+                report.fingerprints[event.family] = event.fingerprint
         elif isinstance(event, Issue):
             report.add_issue(event)
             if event.level == "error" and event.family in FAMILIES:
@@ -184,6 +255,12 @@ def _run(conn, transaction, source, events, report, dry_run, force, progress) ->
     diff.compute_changes(conn, staging, chg, source.name, modes)
     diff.count_changes(conn, staging, chg, report)
     diff.sample_changes(conn, chg, report)
+
+    for family in list(report.fingerprints):
+        if report.family(family).errors:
+            del report.fingerprints[family]  # a file with rejected rows is read again next time
+    for family in report.skipped:
+        report.family(family).unchanged = _active_rows(conn, source.name, family)
 
     rejected, read = report.rows_rejected, report.rows_read
     if read and rejected / read > source.max_error_share:
