@@ -89,6 +89,7 @@ USER_ROLES = _v(
 )
 ROLE_TYPES = _v("primary", "secondary")
 ENROLLMENT_ROLES = _v("administrator", "proctor", "student", "teacher")
+PERSON_KINDS = _v("student", "staff", "contact")
 SEX = _v("male", "female", "unspecified", "other")
 SCORE_STATUS = _v("exempt", "fully graded", "not submitted", "partially graded", "submitted")
 RESOURCE_ROLES = _v(
@@ -131,6 +132,8 @@ FAMILIES: dict[str, Family] = {
             F("endDate", "date", required=True),
             _ref("parent", "academicSessions"),
             F("schoolYear", "year", required=True),
+            # Ed-Fi sessions and grading periods belong to one school.
+            F("school", "ref", target="orgs", oneroster=False),
         )),
         Family("courses", "courses", (
             F("title", required=True),
@@ -153,6 +156,10 @@ FAMILIES: dict[str, Family] = {
             F("terms", "refs", required=True, target="academicSessions", linked=True),
             F("subjectCodes", "strings"),
             F("periods", "strings"),
+            # Ed-Fi natural-key parts of the section and its course offering, when an Ed-Fi
+            # source supplied them (else derived from classCode; see adapters/edfi_mapping).
+            F("localCourseCode", oneroster=False, max_length=60),
+            F("sectionIdentifier", oneroster=False, max_length=255),
         )),
         Family("users", "users", (
             F("enabledUser", "bool", required=True),
@@ -173,6 +180,9 @@ FAMILIES: dict[str, Family] = {
             F("preferredLastName"),
             _ref("primaryOrg", "orgs", indexed=False),
             F("pronouns"),
+            # Which Ed-Fi person resource an Ed-Fi source created this user as; lets a student
+            # POSTed before any school association still be read back as a student.
+            F("personKind", "enum", vocab=PERSON_KINDS, oneroster=False),
         )),
         Family("userProfiles", "user_profiles", (
             _ref("user", "users", required=True),

@@ -9,6 +9,7 @@ from flask import Flask
 
 from gateway.auth.wiring import init_auth
 from gateway.config import load_settings
+from gateway.edfi import views as edfi
 from gateway.extensions import Store
 from gateway.health import health
 from gateway.oneroster import views as oneroster
@@ -24,5 +25,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config["DISCLOSURE_LOG"] = settings.disclosure_log
     app.register_blueprint(health)
     oneroster.init_app(app)
+    edfi.init_app(app)
     init_auth(app)
     return app

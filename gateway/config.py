@@ -115,11 +115,13 @@ def load_settings(
     sources_raw = overrides.pop("sources", None) or doc.get("sources", {})
     sources = {n: _parse_source(n, raw, str(path)) for n, raw in sources_raw.items()}
     auth = _auth_settings(overrides, env, gateway_table, base)
+    disclosure_log = _boolean(
+        "disclosure_log", _setting("disclosure_log", overrides, env, gateway_table), True)
     if overrides:
         raise ConfigError(f"unknown setting(s): {', '.join(sorted(overrides))}")
     return Settings(
         database_url=database_url, var_dir=var_dir, sources=sources,
-        config_path=path if path.is_file() else None, **auth,
+        config_path=path if path.is_file() else None, disclosure_log=disclosure_log, **auth,
     )
 
 
@@ -140,6 +142,20 @@ def _positive_int(name: str, value: Any, default: int) -> int:
     if number <= 0:
         raise ConfigError(f"{name} must be greater than 0, not {value!r}")
     return number
+
+
+def _boolean(name: str, value: Any, default: bool) -> bool:
+    """TOML gives a real boolean; an environment variable gives text such as `false`."""
+    if value is None:
+        return default
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be true or false, not {value!r}")
 
 
 def _auth_settings(overrides: dict[str, Any], env: Mapping[str, str],

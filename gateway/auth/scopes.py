@@ -1,4 +1,5 @@
-"""The scope catalogue: every OneRoster 1.1 and 1.2 scope URI, and the bare-name aliases.
+"""The scope catalogue: every OneRoster 1.1 and 1.2 scope URI, the gateway's Ed-Fi scopes, and
+the bare-name aliases.
 
 Outputs are strict (tokens always carry full URIs); inputs are tolerant (an agreement or a token
 request may say `roster-core.readonly`, which means that scope in every version that has it).
@@ -20,8 +21,19 @@ V1P2_NAMES = (
     "assessment.readonly", "assessment.createput", "assessment.delete",
 )
 
+# Ed-Fi has no OAuth scope vocabulary of its own (the ODS/API grants by claim set); these are
+# the gateway's: `edfi.readonly` reads every served resource the agreement lets the app see,
+# `edfi.write` writes every writable resource, `edfi.write.{resource}` only that resource.
+EDFI = "urn:school-data-gateway:scope:edfi/"
+EDFI_WRITABLE = ("localEducationAgencies", "schools", "sessions", "courses", "students",
+                 "staffs", "studentSchoolAssociations")
+EDFI_READ = EDFI + "edfi.readonly"
+EDFI_WRITE = EDFI + "edfi.write"
+EDFI_NAMES = ("edfi.readonly", "edfi.write", *(f"edfi.write.{r}" for r in EDFI_WRITABLE))
+
 CATALOGUE: frozenset[str] = frozenset(
     [ONEROSTER_V1P1 + n for n in V1P1_NAMES] + [ONEROSTER_V1P2 + n for n in V1P2_NAMES]
+    + [EDFI + n for n in EDFI_NAMES]
 )
 
 

@@ -30,6 +30,8 @@ from gateway.sync.validate import FamilyValidator, check_sourced_id
 
 Progress = Callable[[int], None]
 PROGRESS_EVERY = 10_000
+# One encoder for the whole run: json.dumps with options builds a new one per call.
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 _STATUSES = {"active": "active", "tobedeleted": "tobedeleted", "inactive": "tobedeleted"}
 
 
@@ -77,7 +79,7 @@ class _Stager:
         if problems:
             self._reject(record, problems)
             return
-        data = json.dumps(clean, ensure_ascii=False, separators=(",", ":"))
+        data = _encode(clean)
         digest = hashlib.blake2b(data.encode(), digest_size=16).hexdigest()
         self.staging.add_row(family, (
             record.line, record.file, sid, status, digest, data,
