@@ -20,6 +20,7 @@ DEFAULT_MAX_ERROR_SHARE = 0.01
 DEFAULT_ISSUER = "http://localhost:8000"
 DEFAULT_TOKEN_LIFETIME = 3600
 DEFAULT_TOKEN_RATE_LIMIT = 60
+DEFAULT_API_RATE_LIMIT = 6000
 
 
 class ConfigError(ValueError):
@@ -50,6 +51,7 @@ class Settings:
     audience: str = DEFAULT_ISSUER
     token_lifetime: int = DEFAULT_TOKEN_LIFETIME  # seconds
     token_rate_limit: int = DEFAULT_TOKEN_RATE_LIMIT  # token requests per client per minute
+    api_rate_limit: int = DEFAULT_API_RATE_LIMIT  # data API requests per app per minute
     # Encrypts OAuth 1.0a consumer secrets; copy it to every node (default var_dir/oauth1.key).
     oauth1_key_file: Path | None = None
 
@@ -173,6 +175,9 @@ def _auth_settings(overrides: dict[str, Any], env: Mapping[str, str],
         "token_rate_limit": _positive_int(
             "token_rate_limit", _setting("token_rate_limit", overrides, env, table),
             DEFAULT_TOKEN_RATE_LIMIT),
+        "api_rate_limit": _positive_int(
+            "api_rate_limit", _setting("api_rate_limit", overrides, env, table),
+            DEFAULT_API_RATE_LIMIT),
         "oauth1_key_file": None if key_file is None else Path(key_file),
     }
 
@@ -191,6 +196,7 @@ var_dir = "var"
 # issuer = "https://gateway.district.example.org"
 # token_lifetime = 3600                # seconds an access token lives
 # token_rate_limit = 60                # token requests per app per minute
+# api_rate_limit = 6000                # OneRoster requests per app per minute (429 beyond)
 
 # A source is one district export the gateway imports with `gateway sync NAME`.
 # `gateway adapters` lists the adapters and their options.

@@ -6,9 +6,11 @@ from __future__ import annotations
 import copy
 import uuid
 
-from flask import Blueprint, Flask, Response, jsonify, request
+from flask import Blueprint, Flask, Response, current_app, jsonify, request
 
+from gateway.auth.api_limits import ApiRateLimiter
 from gateway.auth.guard import AuthError, authenticate
+from gateway.extensions import store_engine
 from gateway.oneroster.errors import OneRosterError, error_response
 from gateway.oneroster.query import QueryError
 from gateway.oneroster.reads import ReadContext, handle_read
@@ -51,6 +53,13 @@ def _dispatch(service: Service) -> Response:
         except AuthError as exc:
             raise OneRosterError("unauthorized", exc.description,
                                  {"WWW-Authenticate": exc.www_authenticate}) from None
+        decision = current_app.extensions["gateway.api_limits"].hit(store_engine(),
+                                                                   caller.client_id)
+        if not decision.allowed:
+            raise OneRosterError("server_busy", f"more than the app's limit of "
+                                                f"{current_app.config['API_RATE_LIMIT']} "
+                                                "requests a minute; retry later",
+                                 {"Retry-After": str(decision.retry_after)})
         if op.scopes and not caller.scopes & op.scopes:
             raise OneRosterError("forbidden", f"{op.operation_id} needs one of the scopes "
                                               f"{', '.join(sorted(op.scopes))}")
@@ -79,6 +88,9 @@ def _openapi(service: Service) -> Response:
 
 
 def init_app(app: Flask) -> None:
+    settings = app.config["GATEWAY_SETTINGS"]
+    app.config["API_RATE_LIMIT"] = settings.api_rate_limit
+    app.extensions["gateway.api_limits"] = ApiRateLimiter(settings.api_rate_limit)
     for service in SERVICES:
         endpoint = service.prefix.strip("/").replace("/", "_")
 

@@ -179,3 +179,24 @@ def test_bulk_post_allocates_ids_and_links_them_to_the_class(api):
 def test_served_openapi_documents_name_this_deployment(api):
     doc = api.client.get(f"{V12}/openapi.json").get_json()
     assert doc["servers"] == [{"url": "http://localhost/ims/oneroster/rostering/v1p2"}]
+
+
+def test_an_app_over_its_request_budget_gets_429_server_busy(api, database_url):
+    from gateway.app import create_app
+    from tests.oneroster.conftest import Api
+
+    limited = create_app({"database_url": database_url, "api_rate_limit": 5})
+    strict = Api(limited, limited.test_client(), api.engine)
+    get = strict.as_app()
+    import time
+
+    if time.time() % 60 > 50:  # stay inside one one-minute window
+        time.sleep(61 - time.time() % 60)
+    statuses = [get(f"{V12}/orgs").status_code for _ in range(7)]
+    assert statuses[:5] == [200] * 5
+    assert statuses[5:] == [429, 429]
+    busy = get(f"{V12}/orgs")
+    assert busy.get_json()["imsx_CodeMinor"]["imsx_codeMinorField"][0][
+        "imsx_codeMinorFieldValue"] == "server_busy"
+    assert 1 <= int(busy.headers["Retry-After"]) <= 60
+    assert_valid("GET", f"{V12}/orgs", busy)

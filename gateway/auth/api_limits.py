@@ -1,0 +1,78 @@
+"""Per-app request budgets on the data APIs (OneRoster), shared by every gateway process
+through the store without a database write per request: each process counts locally and
+settles with the store's counter every few requests or every second, so all nodes converge on
+one count per app and minute while the hot path stays in memory."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, insert, update
+from sqlalchemy.exc import IntegrityError
+
+from gateway.auth.rate_limit import WINDOW, RateDecision
+from gateway.model import RateCounter
+
+SETTLE_EVERY = 20  # requests
+SETTLE_SECONDS = 1.0
+
+
+@dataclass
+class _Tally:
+    window_start: int
+    settled: int = 0  # the store's count at the last settlement (all processes)
+    pending: int = 0  # counted here, not yet added to the store
+    settled_at: float = 0.0
+
+
+def _add(engine: Engine, key: str, window_start: int, n: int) -> int:
+    counter = RateCounter.__table__
+    bump = (update(counter)
+            .where(counter.c.client_id == key, counter.c.window_start == window_start)
+            .values(count=counter.c.count + n).returning(counter.c.count))
+    for _attempt in range(3):
+        try:
+            with engine.begin() as conn:
+                count = conn.execute(bump).scalar()
+                if count is not None:
+                    return int(count)
+                conn.execute(insert(counter).values(client_id=key, window_start=window_start,
+                                                    count=n))
+                return n
+        except IntegrityError:
+            continue  # another process opened the window first
+    raise RuntimeError(f"could not count requests of {key!r}")
+
+
+class ApiRateLimiter:
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._tallies: dict[str, _Tally] = {}
+        self._lock = threading.Lock()
+
+    def hit(self, engine: Engine, client_id: str, now: float | None = None) -> RateDecision:
+        moment = time.time() if now is None else now
+        window_start = int(moment) - int(moment) % WINDOW
+        key = f"api:{client_id}"[:64]
+        with self._lock:
+            tally = self._tallies.get(key)
+            if tally is None or tally.window_start != window_start:
+                # settled_at 0: a process's first request of a window learns the shared count
+                tally = self._tallies[key] = _Tally(window_start)
+            tally.pending += 1
+            settle = (tally.pending >= SETTLE_EVERY
+                      or moment - tally.settled_at >= SETTLE_SECONDS
+                      or tally.settled + tally.pending > self.limit)
+            pending = tally.pending if settle else 0
+            if settle:
+                tally.pending = 0
+                tally.settled_at = moment
+        if settle:
+            total = _add(engine, key, window_start, pending)
+            with self._lock:
+                tally.settled = max(tally.settled, total)
+        count = tally.settled + tally.pending
+        return RateDecision(allowed=count <= self.limit, count=count,
+                            retry_after=max(1, window_start + WINDOW - int(moment)))
