@@ -1,10 +1,9 @@
 """The conformance suite against the gateway itself: the demo district, served on a loopback
 port by `gateway serve`, must pass every OneRoster case (1.1 and 1.2, writes and privacy
-probes) and the OAuth2 cases; Ed-Fi cases are skipped with their reason until Ed-Fi lands."""
+probes) and the OAuth2 cases. The Ed-Fi cases run in tests/edfi/test_conformance_suite.py."""
 
 from __future__ import annotations
 
-import json
 import os
 import socket
 import subprocess
@@ -133,13 +132,3 @@ def test_the_served_gateway_passes_the_oauth_suite(served_demo):
         "--revocation-url", f"{demo['url']}/oauth/revoke",
         "--resource-url", f"{demo['url']}/ims/oneroster/rostering/v1p2/orgs")
     assert result.returncode == 0, result.stdout[-4000:]
-
-
-def test_edfi_cases_are_skipped_with_a_reason_until_edfi_lands(served_demo):
-    demo = served_demo
-    markdown = demo["tmp"] / "edfi.md"
-    result = _conformance("edfi", "--base-url", demo["url"], "--markdown", str(markdown))
-    assert result.returncode == 0, result.stdout[-2000:]
-    assert "skip" in result.stdout.lower()
-    assert "discovery" in markdown.read_text().lower()
-    json.dumps(result.stdout)

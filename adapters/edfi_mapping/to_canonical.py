@@ -1,0 +1,201 @@
+"""Ed-Fi resource bodies (JSON shape, already type-checked) -> canonical records.
+
+Used by the REST API's POST/PUT and meant for the XML adapter too: an interchange element, read
+into the same dict shape, maps through the same functions. References are turned into canonical
+sourcedIds by a `Resolver` the caller supplies: the REST API looks the referenced row up in the
+store (it may have come from any source); an adapter without a store uses `deterministic`, the
+sourcedId an Ed-Fi source would have given the referenced record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from adapters.edfi_mapping.descriptors import UnknownDescriptor, crosswalk
+from adapters.edfi_mapping.identity import sourced_id_for
+from adapters.edfi_mapping.resources import REFERENCES, RESOURCES, Resource
+from adapters.edfi_mapping.school_years import SchoolYearError, parse_school_year
+from adapters.records import Record
+
+# (target resource, key values) -> canonical sourcedId, or None when nothing has that key
+Resolver = Callable[[str, dict[str, Any]], str | None]
+EDORG_RESOURCES = frozenset({"schools", "localEducationAgencies"})
+
+
+class MappingError(ValueError):
+    """A body that cannot become canonical records; `path` is the JSON path of the culprit."""
+
+    def __init__(self, path: str, message: str) -> None:
+        super().__init__(f"{path}: {message}")
+        self.path = path
+        self.message = message
+
+
+def canonical_sourced_id(resource: str, key: Mapping[str, Any]) -> str:
+    """The sourcedId an Ed-Fi source gives the record of `resource` with natural key `key`.
+    Education organizations share one id space in Ed-Fi, so all of them hash as one kind."""
+    if resource in EDORG_RESOURCES or "educationOrganizationId" in key and len(key) == 1:
+        (value,) = key.values()
+        return sourced_id_for("educationOrganizations", {"educationOrganizationId": value})
+    if resource == "parents":
+        return sourced_id_for("contacts", {"contactUniqueId": key["parentUniqueId"]})
+    return sourced_id_for(resource, key)
+
+
+def deterministic(resource: str, key: dict[str, Any]) -> str:
+    """A Resolver for sources without a store: the id the referenced record was given."""
+    return canonical_sourced_id(resource, key)
+
+
+def natural_key(resource: Resource, body: Mapping[str, Any]) -> dict[str, Any]:
+    """The flattened natural key of a body (reference parts under their own names)."""
+    key: dict[str, Any] = {}
+    for prop in resource.identity_props:
+        value = body.get(prop.name)
+        if prop.kind == "reference":
+            ref = value if isinstance(value, dict) else {}
+            for part, _kind in REFERENCES[prop.reference or ""][1]:
+                key[part] = ref.get(part)
+        else:
+            key[prop.name] = value
+    missing = sorted(k for k, v in key.items() if v in (None, ""))
+    if missing:
+        raise MappingError("$", f"natural key incomplete: missing {', '.join(missing)}")
+    return key
+
+
+class _Mapper:
+    def __init__(self, resource: Resource, body: Mapping[str, Any], resolve: Resolver) -> None:
+        self.resource = resource
+        self.body = body
+        self.resolve = resolve
+
+    def reference(self, name: str, required: bool = True) -> str | None:
+        ref = self.body.get(name)
+        if ref is None:
+            if required:
+                raise MappingError(f"$.{name}", "is required")
+            return None
+        target, parts = REFERENCES[name]
+        key = {part: ref.get(part) for part, _ in parts}
+        if "educationOrganizationId" in key:
+            target = "schools"
+        found = self.resolve(target, key)
+        if found is None:
+            shown = ", ".join(f"{k}={v!r}" for k, v in key.items())
+            raise MappingError(f"$.{name}", f"no {target} with {shown}")
+        return found
+
+    def descriptor(self, path: str, descriptor: str, value: Any) -> str:
+        try:
+            return crosswalk().to_canonical(descriptor, str(value))
+        except UnknownDescriptor as exc:
+            raise MappingError(path, str(exc)) from None
+
+    def school_year(self, name: str) -> str:
+        ref = self.body.get(name) or {}
+        try:
+            return str(parse_school_year(ref.get("schoolYear")))
+        except SchoolYearError as exc:
+            raise MappingError(f"$.{name}.schoolYear", str(exc)) from None
+
+    def grades(self, name: str, field: str) -> list[str]:
+        items = self.body.get(name) or []
+        return [self.descriptor(f"$.{name}[{i}].{field}", "GradeLevelDescriptor", item[field])
+                for i, item in enumerate(items)]
+
+    def set(self, out: dict[str, Any], field: str, prop: str) -> None:
+        if self.body.get(prop) not in (None, ""):
+            out[field] = self.body[prop]
+
+
+def to_records(resource_name: str, body: Mapping[str, Any], resolve: Resolver,
+               sourced_id: str | None = None) -> list[Record]:
+    """Canonical records for one resource body. `sourced_id` is the existing row's id when the
+    body updates a row found by its natural key; else the deterministic one is used."""
+    resource = RESOURCES[resource_name]
+    key = natural_key(resource, body)
+    sid = sourced_id or canonical_sourced_id(resource_name, key)
+    mapper = _Mapper(resource, body, resolve)
+    build = _BUILDERS.get(resource_name)
+    if build is None:
+        raise MappingError("$", f"{resource_name} cannot be written through this gateway")
+    return build(mapper, sid)
+
+
+def _edorg(kind: str, id_prop: str) -> Callable[[_Mapper, str], list[Record]]:
+    def build(m: _Mapper, sid: str) -> list[Record]:
+        fields: dict[str, Any] = {"name": m.body.get("nameOfInstitution") or "",
+                                  "type": kind, "identifier": str(m.body[id_prop])}
+        if kind == "school":
+            parent = m.reference("localEducationAgencyReference", required=False)
+            if parent:
+                fields["parent"] = parent
+        return [Record("orgs", sid, fields)]
+    return build
+
+
+def _session(m: _Mapper, sid: str) -> list[Record]:
+    term = m.body.get("termDescriptor")
+    kind = "term"
+    if term is not None:
+        season = m.descriptor("$.termDescriptor", "TermDescriptor", term)
+        kind = "schoolYear" if season == "schoolYear" else "semester"
+    fields = {"title": m.body["sessionName"], "type": kind,
+              "startDate": m.body.get("beginDate"), "endDate": m.body.get("endDate"),
+              "schoolYear": m.school_year("schoolYearTypeReference"),
+              "school": m.reference("schoolReference")}
+    return [Record("academicSessions", sid, {k: v for k, v in fields.items() if v is not None})]
+
+
+def _course(m: _Mapper, sid: str) -> list[Record]:
+    fields: dict[str, Any] = {"title": m.body.get("courseTitle") or m.body["courseCode"],
+                              "courseCode": m.body["courseCode"],
+                              "org": m.reference("educationOrganizationReference")}
+    grades = m.grades("offeredGradeLevels", "gradeLevelDescriptor")
+    if grades:
+        fields["grades"] = grades
+    return [Record("courses", sid, fields)]
+
+
+def _person(kind: str, unique: str) -> Callable[[_Mapper, str], list[Record]]:
+    def build(m: _Mapper, sid: str) -> list[Record]:
+        fields: dict[str, Any] = {"enabledUser": True, "username": m.body[unique],
+                                  "identifier": m.body[unique], "personKind": kind,
+                                  "givenName": m.body.get("firstName") or "",
+                                  "familyName": m.body.get("lastSurname") or ""}
+        m.set(fields, "middleName", "middleName")
+        m.set(fields, "preferredFirstName", "preferredFirstName")
+        m.set(fields, "preferredLastName", "preferredLastSurname")
+        mails = m.body.get("electronicMails") or []
+        if mails:
+            fields["email"] = mails[0].get("electronicMailAddress")
+        records = [Record("users", sid, fields)]
+        if kind == "student" and m.body.get("birthDate"):
+            records.append(Record("demographics", sid, {"birthDate": m.body["birthDate"]}))
+        return records
+    return build
+
+
+def _student_school(m: _Mapper, sid: str) -> list[Record]:
+    fields: dict[str, Any] = {"user": m.reference("studentReference"), "roleType": "primary",
+                              "role": "student", "org": m.reference("schoolReference"),
+                              "beginDate": m.body["entryDate"]}
+    m.set(fields, "endDate", "exitWithdrawDate")
+    if m.body.get("entryGradeLevelDescriptor") is not None:
+        m.descriptor("$.entryGradeLevelDescriptor", "GradeLevelDescriptor",
+                     m.body["entryGradeLevelDescriptor"])  # validated; the grade lives on users
+    return [Record("roles", sid, fields)]
+
+
+_BUILDERS: dict[str, Callable[[_Mapper, str], list[Record]]] = {
+    "localEducationAgencies": _edorg("district", "localEducationAgencyId"),
+    "schools": _edorg("school", "schoolId"),
+    "sessions": _session,
+    "courses": _course,
+    "students": _person("student", "studentUniqueId"),
+    "staffs": _person("staff", "staffUniqueId"),
+    "studentSchoolAssociations": _student_school,
+}
+WRITABLE = frozenset(_BUILDERS)

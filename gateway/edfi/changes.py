@@ -1,0 +1,60 @@
+"""Ed-Fi change queries, read from the store's change_version counter and its tombstones.
+
+`availableChangeVersions` is the window a client may ask for; `/{resource}/deletes` lists the
+tombstones of the resource with their natural keys (so a consumer can delete across systems
+where ids differ); `/{resource}/keyChanges` is empty: the store keeps no history of old key
+values, and a changed derived key shows up as an update of the same `id`.
+"""
+
+from __future__ import annotations
+
+from flask import Response, request
+from sqlalchemy import func, select
+
+from adapters.edfi_mapping.resources import RESOURCES
+from gateway.edfi.lookups import Lookups
+from gateway.edfi.projection import subset
+from gateway.edfi.query import parse_paging
+from gateway.edfi.reads import Request, json_response
+from gateway.edfi.serialize import EdFiSerializer, flatten_key
+from gateway.extensions import store_engine
+from gateway.model import ROSTER_TABLES, ChangeCounter
+from gateway.policy.scoping import Scope
+
+
+def available_change_versions() -> Response:
+    counter = ChangeCounter.__table__
+    with store_engine().connect() as conn:
+        newest = conn.execute(select(func.max(counter.c.value))).scalar() or 0
+    return json_response({"oldestChangeVersion": 0, "newestChangeVersion": int(newest)})
+
+
+def deletes(req: Request, resource: str) -> Response:
+    res = RESOURCES[resource]
+    table = ROSTER_TABLES[res.family]
+    paging = parse_paging({k.lower(): v for k, v in request.args.items()})
+    with store_engine().connect() as conn:
+        scope = Scope(conn, req.caller.app_id, req.caller.agreement.schools)
+        # The app's scope applies to tombstones too; a school-limited app may therefore miss
+        # the deletion of a person whose roles went with it (it never learns keys elsewhere).
+        where = [table.c.status == "tobedeleted", subset(resource, any_status=True),
+                 scope.visible(res.family)]
+        if paging.min_version is not None:
+            where.append(table.c.change_version >= paging.min_version)
+        if paging.max_version is not None:
+            where.append(table.c.change_version <= paging.max_version)
+        rows = conn.execute(
+            select(table.c.sourced_id, table.c.status, table.c.date_last_modified,
+                   table.c.change_version, table.c.data)
+            .where(*where).order_by(table.c.change_version, table.c.sourced_id)
+            .limit(paging.limit).offset(paging.offset)).all()
+        objects = EdFiSerializer(Lookups(conn)).render(resource, rows)
+    body = [{"id": obj["id"], "changeVersion": row.change_version,
+             "keyValues": flatten_key(resource, obj)} for row, obj in zip(rows, objects,
+                                                                           strict=True)]
+    return json_response(body)
+
+
+def key_changes(req: Request, resource: str) -> Response:
+    parse_paging({k.lower(): v for k, v in request.args.items()})  # still validate the window
+    return json_response([])

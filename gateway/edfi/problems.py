@@ -1,0 +1,70 @@
+"""Ed-Fi error bodies: RFC 9457 problem details with the `urn:ed-fi:api:*` types, a
+correlationId a district can find in its logs, and `validationErrors` keyed by JSON path."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, jsonify
+
+TITLES = {
+    "bad-request": "Bad Request",
+    "bad-request:data-validation-failed": "Data Validation Failed",
+    "not-found": "Resource Not Found",
+    "security:authentication": "Authentication Failed",
+    "security:authorization": "Authorization Denied",
+    "security:data-policy:incorrect-usage": "Data Policy Failure Due to Incorrect Usage",
+    "optimistic-lock-failed": "Optimistic Lock Failed",
+    "conflict:unresolved-reference": "Unresolved Reference",
+    "conflict:write-conflict": "Write Conflict",
+    "method-not-allowed": "Method Not Allowed",
+    "not-acceptable": "Not Acceptable",
+}
+STATUS = {
+    "bad-request": 400, "bad-request:data-validation-failed": 400, "not-found": 404,
+    "security:authentication": 401, "security:authorization": 403,
+    "security:data-policy:incorrect-usage": 403, "optimistic-lock-failed": 412,
+    "conflict:unresolved-reference": 409, "conflict:write-conflict": 409,
+    "method-not-allowed": 405, "not-acceptable": 406,
+}
+
+
+class EdFiProblem(Exception):
+    """Raised anywhere under the Ed-Fi blueprint; turned into one problem-details response."""
+
+    def __init__(self, kind: str, detail: str, *, errors: dict[str, list[str]] | None = None,
+                 headers: dict[str, str] | None = None) -> None:
+        super().__init__(detail)
+        self.kind = kind
+        self.detail = detail
+        self.errors = errors or {}
+        self.headers = headers or {}
+
+    @property
+    def status(self) -> int:
+        return STATUS[self.kind]
+
+
+def invalid(path: str, message: str) -> EdFiProblem:
+    """One validation error at one JSON path."""
+    return EdFiProblem("bad-request:data-validation-failed",
+                       "Data validation failed. See 'validationErrors' for details.",
+                       errors={path: [message]})
+
+
+def problem_response(problem: EdFiProblem, correlation_id: str) -> Response:
+    body: dict[str, Any] = {
+        "detail": problem.detail,
+        "type": f"urn:ed-fi:api:{problem.kind}",
+        "title": TITLES[problem.kind],
+        "status": problem.status,
+        "correlationId": correlation_id,
+    }
+    if problem.errors:
+        body["validationErrors"] = problem.errors
+    response = jsonify(body)
+    response.status_code = problem.status
+    response.mimetype = "application/problem+json"
+    for name, value in problem.headers.items():
+        response.headers[name] = value
+    return response

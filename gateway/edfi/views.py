@@ -1,0 +1,141 @@
+"""The Ed-Fi HTTP surface: discovery at the root (for JSON clients), metadata, `/data/v3/ed-fi`
+resources and descriptors, change queries. Every data route authenticates, checks the Ed-Fi
+scope, then hands over to reads, writes or change queries; every error is a problem document."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+
+from flask import Blueprint, Flask, Response, request
+
+from adapters.edfi_mapping.identity import is_edfi_id
+from adapters.edfi_mapping.resources import RESOURCES
+from gateway.auth.guard import AuthError, authenticate
+from gateway.auth.scopes import EDFI, EDFI_READ, EDFI_WRITE
+from gateway.edfi import changes, descriptor_reads, discovery, reads
+from gateway.edfi.problems import EdFiProblem, problem_response
+from gateway.edfi.reads import Request
+
+blueprint = Blueprint("edfi", __name__)
+DATA = discovery.DATA_PATH + "/ed-fi"
+
+
+def _caller(write: str | None = None) -> Request:
+    try:
+        caller = authenticate(request)
+    except AuthError as exc:
+        raise EdFiProblem("security:authentication", exc.description,
+                          headers={"WWW-Authenticate": exc.www_authenticate}) from None
+    if write is None:
+        if not caller.scopes & {EDFI_READ, EDFI_WRITE}:
+            raise EdFiProblem("security:authorization",
+                              "the app's agreement does not grant Ed-Fi access "
+                              "(scope edfi.readonly or edfi.write)")
+    elif not caller.scopes & {EDFI_WRITE, f"{EDFI}edfi.write.{write}"}:
+        raise EdFiProblem("security:authorization",
+                          f"the app's agreement does not grant writing {write} "
+                          f"(scope edfi.write or edfi.write.{write})")
+    return Request(caller, uuid.uuid4().hex)
+
+
+def _guarded(handler: Callable[[], Response]) -> Response:
+    correlation_id = uuid.uuid4().hex
+    try:
+        return handler()
+    except EdFiProblem as problem:
+        return problem_response(problem, correlation_id)
+
+
+def _resource(name: str) -> str:
+    for known in RESOURCES:
+        if known.lower() == name.lower():
+            return known
+    raise EdFiProblem("not-found", f"{name!r} is not a resource this API serves")
+
+
+def _descriptor(name: str) -> str | None:
+    return next((k for k in descriptor_reads.resource_names() if k.lower() == name.lower()), None)
+
+
+@blueprint.before_app_request
+def _discovery_at_root() -> Response | None:
+    if request.path == "/" and request.method == "GET" and discovery.wants_discovery():
+        return discovery.discovery_document()
+    return None
+
+
+@blueprint.get(discovery.METADATA_PATH, strict_slashes=False)
+def metadata() -> Response:
+    return discovery.metadata_index()
+
+
+@blueprint.get(discovery.OPENAPI_PATH)
+def openapi() -> Response:
+    return discovery.openapi()
+
+
+@blueprint.get(discovery.DEPENDENCIES_PATH)
+def dependencies() -> Response:
+    return discovery.dependencies()
+
+
+@blueprint.get(discovery.CHANGE_QUERIES_PATH + "/availableChangeVersions", strict_slashes=False)
+def available_change_versions() -> Response:
+    def run() -> Response:
+        _caller()
+        return changes.available_change_versions()
+    return _guarded(run)
+
+
+@blueprint.route(DATA + "/<name>", methods=["GET", "POST"], strict_slashes=False)
+def collection(name: str) -> Response:
+    def run() -> Response:
+        segment = _descriptor(name)
+        if segment is not None:
+            _caller()
+            if request.method != "GET":
+                raise EdFiProblem("method-not-allowed", "descriptors are read-only here: the "
+                                                        "crosswalk in specs/edfi defines them")
+            return descriptor_reads.descriptor_collection(segment)
+        resource = _resource(name)
+        if request.method == "POST":
+            from gateway.edfi.writes import post
+
+            return post(_caller(write=resource), resource)
+        return reads.collection(_caller(), resource)
+    return _guarded(run)
+
+
+@blueprint.route(DATA + "/<name>/<item>", methods=["GET", "PUT", "DELETE"],
+                 strict_slashes=False)
+def item(name: str, item: str) -> Response:
+    def run() -> Response:
+        segment = _descriptor(name)
+        if segment is not None:
+            _caller()
+            if request.method != "GET":
+                raise EdFiProblem("method-not-allowed", "descriptors are read-only here: the "
+                                                        "crosswalk in specs/edfi defines them")
+            return descriptor_reads.descriptor_single(segment, item)
+        resource = _resource(name)
+        if item.lower() in ("deletes", "keychanges") and request.method == "GET":
+            req = _caller()
+            if item.lower() == "deletes":
+                return changes.deletes(req, resource)
+            return changes.key_changes(req, resource)
+        if not is_edfi_id(item):
+            _caller()
+            raise EdFiProblem("not-found", f"{item!r} is not an id (32 hexadecimal digits)")
+        if request.method == "GET":
+            return reads.single(_caller(), resource, item)
+        from gateway.edfi.writes import delete, put
+
+        req = _caller(write=resource)
+        return put(req, resource, item) if request.method == "PUT" else delete(req, resource,
+                                                                               item)
+    return _guarded(run)
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(blueprint)

@@ -1,0 +1,75 @@
+"""The two-school district served through the real app, with helpers to call Ed-Fi as an app
+registered under an agreement, and the OpenAPI document every response must satisfy."""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from conformance.openapi import OpenApiDocument
+from gateway.app import create_app
+from gateway.auth.registry import register_app
+from gateway.config import SourceConfig
+from gateway.policy.agreement import parse_agreement
+from gateway.sync.runner import run_sync
+from tests.oneroster.district import two_schools
+
+SPEC = OpenApiDocument.load(Path(__file__).resolve().parents[2] / "specs/edfi/openapi.json")
+DATA = "/data/v3/ed-fi"
+EVERYTHING = ["demographics", "birth_date", "contact", "identifiers"]
+
+
+@dataclass
+class EdFi:
+    app: Flask
+    client: FlaskClient
+    engine: Any
+
+    def as_app(self, scopes: tuple[str, ...] = ("edfi.readonly",), **agreement: Any) -> Caller:
+        doc = {"name": "edfi app", "purpose": "instruction", "expires": "2099-12-31",
+               "scopes": list(scopes), "sensitive": EVERYTHING, **agreement}
+        creds = register_app(self.engine, doc["name"], parse_agreement(doc))
+        basic = base64.b64encode(f"{creds.client_id}:{creds.client_secret}".encode()).decode()
+        reply = self.client.post("/oauth/token", data={"grant_type": "client_credentials"},
+                                 headers={"Authorization": f"Basic {basic}"})
+        assert reply.status_code == 200, reply.get_json()
+        return Caller(self.client, reply.get_json()["access_token"])
+
+
+@dataclass
+class Caller:
+    client: FlaskClient
+    token: str
+
+    def __call__(self, method: str, path: str, **kw: Any):  # noqa: ANN204
+        headers = {"Authorization": f"Bearer {self.token}", **kw.pop("headers", {})}
+        url = DATA + path[len("/ed-fi"):] if path.startswith("/ed-fi") else path
+        return self.client.open(url, method=method, headers=headers, **kw)
+
+    def get(self, path: str, **kw: Any):  # noqa: ANN201
+        return self("GET", path, **kw)
+
+
+def conforms(method: str, path: str, reply) -> Any:  # noqa: ANN001
+    """The reply's JSON, after checking it against specs/edfi/openapi.json."""
+    body = reply.get_json()
+    full = DATA + path[len("/ed-fi"):] if path.startswith("/ed-fi") else path
+    problems = SPEC.validate_response(method, full.split("?")[0], reply.status_code, body)
+    assert not problems, [str(p) for p in problems[:5]]
+    return body
+
+
+@pytest.fixture
+def edfi(engine, database_url, tmp_path) -> EdFi:
+    report = run_sync(engine, SourceConfig(name="sis", adapter="test"), iter(two_schools()),
+                      adapter_name="test")
+    assert report.state == "applied", report.issues[:5]
+    app = create_app({"database_url": database_url, "var_dir": str(tmp_path)})
+    app.config["TESTING"] = True
+    return EdFi(app, app.test_client(), engine)
