@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -21,6 +22,7 @@ from adapters.base import OptionError, resolve_options
 from gateway.config import STARTER, ConfigError, Settings, load_settings
 from gateway.model import RunIssue, SyncRun
 from gateway.store.session import open_store
+from gateway.sync.history import mark_interrupted
 from gateway.sync.report import ISSUE_COLUMNS, RunReport
 
 
@@ -52,7 +54,7 @@ def main() -> None:
 @pass_ctx
 def init(ctx: Context, force: bool) -> None:
     """Write a commented gateway.toml (if missing) and create or upgrade the store."""
-    path = Path(ctx.settings.config_path or "gateway.toml")
+    path = Path(os.environ.get("GATEWAY_CONFIG", "gateway.toml"))
     if path.exists() and not force:
         click.echo(f"{path} exists; left as it is (--force to overwrite)")
     else:
@@ -82,7 +84,7 @@ def list_adapters() -> None:
 def _build_adapter(settings: Settings, name: str):  # noqa: ANN202
     source = settings.source(name)
     adapter_cls = registry.load(source.adapter)
-    options = resolve_options(adapter_cls, source.options, __import__("os").environ)
+    options = resolve_options(adapter_cls, source.options, os.environ)
     return source, adapter_cls(**options)
 
 
@@ -185,11 +187,11 @@ def print_report(report: RunReport) -> None:
                f"{report.change_version if report.change_version is not None else '-'}")
     if report.message:
         click.echo(report.message)
+    verbs = {"inserted": "insert", "updated": "update", "deleted": "delete"}
     for family, ops in report.samples.items():
         if report.state == "dry-run":
             for op, ids in ops.items():
-                click.echo(f"  would {op[:-1] if op.endswith('d') else op} {family}: "
-                           f"{', '.join(ids)}")
+                click.echo(f"  would {verbs[op]} {family}: {', '.join(ids)}")
     if report.skipped:
         click.echo("unchanged since the last clean run, not read: " + ", ".join(report.skipped)
                    + " (--full reads them anyway)")
@@ -216,6 +218,7 @@ def runs(click_ctx: click.Context, limit: int) -> None:
         return
     settings = click_ctx.ensure_object(Context).settings
     engine = open_store(settings)
+    mark_interrupted(engine)
     table = SyncRun.__table__
     with engine.connect() as conn:
         found = conn.execute(select(table).order_by(table.c.id.desc()).limit(limit)).all()
@@ -234,6 +237,7 @@ def runs(click_ctx: click.Context, limit: int) -> None:
 def runs_show(ctx: Context, run_id: int, fmt: str) -> None:
     """Print one run's report: counts and every recorded issue."""
     engine = open_store(ctx.settings)
+    mark_interrupted(engine)
     runs_t, issues_t = SyncRun.__table__, RunIssue.__table__
     with engine.connect() as conn:
         run = conn.execute(select(runs_t).where(runs_t.c.id == run_id)).first()

@@ -20,6 +20,7 @@ class SyncRun(Base):
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     change_version: Mapped[int | None] = mapped_column(BigInteger)
     pid: Mapped[int | None] = mapped_column(Integer)
+    host: Mapped[str | None] = mapped_column(String(255))  # where `pid` runs
     message: Mapped[str | None] = mapped_column(Text)
     # Per-family counts, durations, dropped columns, issue totals.
     stats: Mapped[dict] = mapped_column(JSON, default=dict)

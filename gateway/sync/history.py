@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine, insert, select, update
@@ -17,17 +18,25 @@ def start_run(engine: Engine, source: str, adapter: str) -> int:
         return conn.execute(
             insert(SyncRun.__table__).values(
                 source=source, adapter=adapter, state="running", started_at=datetime.now(UTC),
-                pid=os.getpid(), stats={},
+                pid=os.getpid(), host=socket.gethostname(), stats={},
             ).returning(SyncRun.__table__.c.id)
         ).scalar_one()
 
 
-def _mark_interrupted(conn, source: str) -> None:  # noqa: ANN001
-    """A run left `running` by a process that no longer exists was killed; say so."""
+def mark_interrupted(engine: Engine) -> None:
+    """Before showing run history: runs whose process is gone were killed."""
+    with engine.begin() as conn:
+        _mark_interrupted(conn, None)
+
+
+def _mark_interrupted(conn, source: str | None) -> None:  # noqa: ANN001
+    """A run left `running` by a process that no longer exists was killed; say so. Only runs
+    of this host are judged: hosts sharing PostgreSQL cannot see each other's processes."""
     runs = SyncRun.__table__
-    for run_id, pid in conn.execute(
-        select(runs.c.id, runs.c.pid).where(runs.c.source == source, runs.c.state == "running")
-    ).all():
+    where = [runs.c.state == "running", runs.c.host == socket.gethostname()]
+    if source is not None:
+        where.append(runs.c.source == source)
+    for run_id, pid in conn.execute(select(runs.c.id, runs.c.pid).where(*where)).all():
         if pid and _alive(pid):
             continue
         conn.execute(update(runs).where(runs.c.id == run_id).values(

@@ -97,10 +97,6 @@ def test_a_sync_killed_inside_its_apply_leaves_the_store_as_it_was(
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason=(
-    "gateway/sync/history.py marks a dead run interrupted only in start_run (_mark_interrupted) "
-    "of the next sync of the same source; `gateway runs` (gateway/cli.py runs) lists the raw "
-    "state, so until then the killed run shows as `running`"))
 def test_gateway_runs_shows_a_killed_run_as_interrupted_at_once(
     database_url: str, tmp_path: Path,
 ) -> None:

@@ -45,10 +45,6 @@ def test_init_leaves_an_existing_file_alone_unless_forced(
     assert (tmp_path / "gateway.toml").read_text(encoding="utf-8") == STARTER
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "gateway/config.py load_settings raises ConfigError when GATEWAY_CONFIG names a file that "
-    "does not exist yet, and `gateway init` (gateway/cli.py init) loads settings before "
-    "writing, so init cannot create the file GATEWAY_CONFIG names"))
 def test_init_creates_the_file_gateway_config_names(tmp_path: Path) -> None:
     config = tmp_path / "site" / "gateway.toml"
     config.parent.mkdir()

@@ -84,9 +84,6 @@ def test_dry_run_prints_what_would_change_and_changes_nothing(sis: Workspace) ->
     assert snapshot(sis) == before
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "gateway/cli.py print_report turns the sample label 'inserted' into 'inserte' "
-    "(op[:-1] strips only the d); it should map inserted/updated/deleted to insert/update/delete"))
 def test_dry_run_names_inserts_in_plain_words(sis: Workspace) -> None:
     sis.gateway("sync", "sis")
     export(sis, {"enrollments.csv": ENROLLMENTS + NEW_ENROLMENT})
