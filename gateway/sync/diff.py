@@ -48,7 +48,8 @@ def create_change_table(conn: Connection) -> Table:
 
 
 def compute_changes(
-    conn: Connection, staging: Staging, chg: Table, source: str, modes: dict[str, str]
+    conn: Connection, staging: Staging, chg: Table, source: str, modes: dict[str, str],
+    protected: set[str] | frozenset[str] = frozenset(),
 ) -> None:
     for family in APPLY_ORDER:
         if family not in modes:
@@ -64,6 +65,8 @@ def compute_changes(
                 store.c.status != "active"),
         )
         conn.execute(insert(chg).from_select(["family", "sourced_id", "op"], upserts))
+        if modes[family] == "bulk" and family in protected:
+            continue  # an unidentified rejected row may be any stored record: delete none
         if modes[family] == "bulk":
             mentioned = or_(
                 exists().where(stg.c.sourced_id == store.c.sourced_id),

@@ -47,6 +47,9 @@ class RunReport:
     skipped: list[str] = field(default_factory=list)
     fingerprints: dict[str, str] = field(default_factory=dict)
     family_versions: dict[str, int] = field(default_factory=dict)
+    # Rows an adapter rejected before their sourcedId was known, by family (None: the adapter
+    # could not say which family either). Their stored records must not be tombstoned.
+    unidentified: Counter = field(default_factory=Counter)
 
     # -- collecting --------------------------------------------------------------------------
     def family(self, name: str) -> FamilyCounts:
@@ -59,11 +62,11 @@ class RunReport:
 
     @property
     def rows_read(self) -> int:
-        return sum(c.read for c in self.counts.values())
+        return sum(c.read for c in self.counts.values()) + self.unidentified[None]
 
     @property
     def rows_rejected(self) -> int:
-        return sum(c.errors for c in self.counts.values())
+        return sum(c.errors for c in self.counts.values()) + self.unidentified[None]
 
     @property
     def changed(self) -> bool:

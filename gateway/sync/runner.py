@@ -162,6 +162,35 @@ def _max_version(conn, source: str, family: str) -> int:  # noqa: ANN001
     ).scalar_one()
 
 
+def _count_adapter_rejection(issue: Issue, report: RunReport, staging: Staging) -> None:
+    """A row the adapter could not even turn into a record. With its sourcedId, its stored
+    version is protected like any rejected row's; without, see `_protected_families`."""
+    family = issue.family if issue.family in FAMILIES else None
+    if family is not None:
+        counts = report.family(family)
+        counts.read += 1
+        counts.errors += 1
+    if issue.sourced_id and family is not None:
+        staging.add_reject(family, issue.sourced_id)
+    else:
+        report.unidentified[family] += 1
+
+
+def _protected_families(report: RunReport, modes: dict[str, str]) -> set[str]:
+    """Bulk families this run must not tombstone anything in: an unidentified rejected row
+    might be any of their records (all bulk families when the family is unknown too)."""
+    bulk = {f for f, m in modes.items() if m == "bulk"}
+    if not report.unidentified:
+        return set()
+    protected = bulk if None in report.unidentified else bulk & set(report.unidentified)
+    for family in sorted(protected):
+        report.add_issue(Issue(
+            "warning", "rows that could not be identified were rejected (see the errors); to "
+            "keep their stored records this run deletes nothing in this family",
+            family=family))
+    return protected
+
+
 def _active_rows(conn, source: str, family: str) -> int:  # noqa: ANN001
     table = ROSTER_TABLES[family]
     return conn.execute(select(func.count()).select_from(table).where(
@@ -230,13 +259,8 @@ def _run(conn, transaction, source, events, report, dry_run, force, full,  # noq
                 report.fingerprints[event.family] = event.fingerprint
         elif isinstance(event, Issue):
             report.add_issue(event)
-            if event.level == "error" and event.family in FAMILIES:
-                # A row the adapter could not even turn into a record.
-                counts = report.family(event.family)
-                counts.read += 1
-                counts.errors += 1
-                if event.sourced_id:
-                    staging.add_reject(event.family, event.sourced_id)
+            if event.level == "error":
+                _count_adapter_rejection(event, report, staging)
             if event.level == "fatal":
                 fatal = True
                 break
@@ -254,7 +278,8 @@ def _run(conn, transaction, source, events, report, dry_run, force, full,  # noq
     bulk = {f for f, m in modes.items() if m == "bulk"}
     checks.reject_dangling(conn, staging, report, source.name, bulk)
     chg = diff.create_change_table(conn)
-    diff.compute_changes(conn, staging, chg, source.name, modes)
+    diff.compute_changes(conn, staging, chg, source.name, modes,
+                         protected=_protected_families(report, modes))
     diff.count_changes(conn, staging, chg, report)
     diff.sample_changes(conn, chg, report)
 

@@ -95,11 +95,6 @@ def test_an_oversized_cell_is_reported_under_its_column_name(district: District)
     assert (error.field, error.sourced_id) == ("name", "org-school-2")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "a row rejected before its sourcedId is read (oversized cell, non-UTF-8 bytes, wrong cell "
-    "count) reaches run_sync as an Issue without sourced_id (oneroster_csv/file_reader.py "
-    "_RowReader.row -> _error(..., sid=None)), so runner.py cannot add_reject it and a bulk "
-    "sync under the error and delete limits tombstones the stored record"))
 def test_a_row_rejected_before_its_id_is_read_keeps_its_stored_version(
     engine: Engine, tmp_path: Path,
 ) -> None:

@@ -287,3 +287,23 @@ def test_unusable_sourced_ids_are_rejected(engine, sid):
     extra = [Record("orgs", sid, {"name": "X", "type": "school"}, "orgs.csv", 50)]
     report = sync(engine, district(20, extra=extra))
     assert any(i.field == "sourcedId" and i.line == 50 for i in report.issues)
+
+
+def test_an_unidentified_rejected_row_protects_its_family_from_tombstones(engine):
+    lax = SourceConfig(name="sis", adapter="test", max_error_share=0.5, max_delete_share=0.5)
+    sync(engine, district(20), lax)
+    events = district(20, skip={"e-stu7"})
+    # the adapter could not read enrollments.csv line 9 at all: it might have been e-stu7
+    events.append(Issue("error", "the row has 3 cells but the header has 10",
+                        file="enrollments.csv", line=9, family="enrollments"))
+    report = sync(engine, events, lax)
+    assert report.counts["enrollments"].deleted == 0
+    assert rows(engine, "enrollments")["e-stu7"]["status"] == "active"
+    assert any(i.level == "warning" and i.family == "enrollments" and "deletes nothing" in
+               i.reason for i in report.issues)
+    # without a family, every bulk family is protected, and the row counts against the limit
+    events = district(20, skip={"e-stu7", "stu20", "r-stu20", "e-stu20"})
+    events.append(Issue("error", "undecodable bytes", file="export.csv", line=3))
+    report = sync(engine, events, lax)
+    assert report.counts["users"].deleted == report.counts["enrollments"].deleted == 0
+    assert report.rows_rejected == 1
