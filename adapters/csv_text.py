@@ -105,6 +105,7 @@ class CsvRow:
     cells: list[str]
     problem: str | None = None
     value: str | None = None
+    cell: int | None = None  # 0-based index of the cell the problem is about, when one is
 
 
 class CsvRows:
@@ -140,12 +141,12 @@ class CsvRows:
             if len(cell) * 4 > self._max_cell and len(cell.encode()) > self._max_cell:
                 return self._bad(line, cells, (
                     f"cell {index} is {len(cell.encode())} bytes, over the limit of "
-                    f"{self._max_cell} bytes"))
+                    f"{self._max_cell} bytes"), cell=index - 1)
         return CsvRow(line, cells)
 
-    def _bad(self, line: int, cells: list[str], reason: str) -> CsvRow:
+    def _bad(self, line: int, cells: list[str], reason: str, cell: int | None = None) -> CsvRow:
         self.lines.problems.clear()
-        return CsvRow(line, cells, reason)
+        return CsvRow(line, cells, reason, cell=cell)
 
     def _csv_reason(self, exc: csv.Error) -> str:
         if "field larger than field limit" in str(exc):

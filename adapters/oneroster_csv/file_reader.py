@@ -146,7 +146,8 @@ class _RowReader:
 
     def row(self, row: CsvRow) -> Iterator[Event]:
         if row.problem:
-            yield self._error(row.line, row.problem, None, row.value)
+            yield self._error(row.line, row.problem, self._column_at(row.cell), row.value,
+                              self._sourced_id_in(row.cells))
             return
         if not row.cells:
             return
@@ -173,6 +174,21 @@ class _RowReader:
         if self.family == "orgs" and fields.get("type") == "district":
             self.context.district_orgs.add(sourced_id)
         yield Record(self.family, sourced_id, fields, self.job.file, row.line, status, modified)
+
+    def _column_at(self, index: int | None) -> str | None:
+        """The header's name for a cell position (problems name columns, not positions)."""
+        if index is None:
+            return None
+        return next((column.name for at, column in self.plan.positions if at == index), None)
+
+    def _sourced_id_in(self, cells: list[str]) -> str | None:
+        """The row's sourcedId when its cell is readable: it lets the engine keep the stored
+        version of a row it had to reject."""
+        at = self.row_columns.get(SOURCED_ID)
+        if at is None or at >= len(cells):
+            return None
+        value = cells[at].strip()
+        return value if value and len(value) <= 255 else None
 
     def _fitted(self, row: CsvRow) -> Iterator[Event]:
         """The row's cells if their count matches the header (generator-return), else an error."""

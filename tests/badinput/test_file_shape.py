@@ -84,10 +84,6 @@ def test_a_cell_over_one_mebibyte_rejects_its_row(district: District) -> None:
     assert report.state == "refused" and district.unchanged()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "adapters/csv_text.py (CsvRows, ~line 142) reports an oversized cell by position ('cell 4') "
-    "and oneroster_csv/file_reader.py _RowReader.row passes field=None, though the header "
-    "names the column; map the position to the header name and the sourcedId (cell 1)"))
 def test_an_oversized_cell_is_reported_under_its_column_name(district: District) -> None:
     report = sync_oneroster(district.engine, district.package(
         {"orgs.csv": ORGS.replace("Cedar Middle School", "C" * (MiB + 1))}))
