@@ -99,7 +99,8 @@ class MappedCsvAdapter:
                 try:
                     index, issues = _load_lookup(files[alias], lookup)
                 except (UnreadableFile, OSError) as exc:
-                    yield Issue("fatal", f"{files[alias].name}: {exc}", files[alias].name)
+                    yield Issue("fatal", f"{files[alias].name}: {exc}", files[alias].name,
+                                getattr(exc, "line", None))
                     return
                 ctx.lookups[lookup] = index
                 yield from issues
@@ -111,7 +112,8 @@ class MappedCsvAdapter:
                 try:
                     yield from self._stream(mapping, alias, csv_file, ctx)
                 except (UnreadableFile, OSError) as exc:
-                    yield Issue("fatal", f"{csv_file.name}: {exc}", csv_file.name)
+                    yield Issue("fatal", f"{csv_file.name}: {exc}", csv_file.name,
+                                getattr(exc, "line", None))
                     return
 
     def _open_files(self, mapping: CompiledMapping, files: dict[str, CsvFile]) -> Iterator[Event]:
@@ -124,7 +126,7 @@ class MappedCsvAdapter:
             try:
                 csv_file = open_csv(path)
             except (UnreadableFile, OSError) as exc:
-                yield Issue("fatal", f"{path.name}: {exc}", path.name)
+                yield Issue("fatal", f"{path.name}: {exc}", path.name, getattr(exc, "line", None))
                 continue
             files[alias] = csv_file
             yield Issue("warning", f"{csv_file.name}: {csv_file.describe()}", csv_file.name, 1)
@@ -143,9 +145,14 @@ class MappedCsvAdapter:
     ) -> Iterator[Event]:
         entities = mapping.entities_from(alias)
         seen: dict[int, set[str]] = {i: set() for i, e in enumerate(entities) if e.distinct}
+        families = {e.family for e in entities}
+        # A row that cannot be read belongs to the file's family when there is only one; the
+        # engine then keeps that family's stored records (it does not know which row it was).
+        row_family = next(iter(families)) if len(families) == 1 else None
         for row in iter_rows(csv_file):
             if row.problem:
-                yield Issue("error", f"{csv_file.name}: {row.problem}", csv_file.name, row.line)
+                yield Issue("error", f"{csv_file.name}: {row.problem}", csv_file.name, row.line,
+                            family=row_family)
                 continue
             for i, entity in enumerate(entities):
                 result = build_record(entity, row.values, csv_file.name, row.line, ctx)
@@ -156,7 +163,10 @@ class MappedCsvAdapter:
                         seen[i].add(result.sourced_id)
                     yield result
                 elif result:
-                    yield from result
+                    for issue in result:
+                        if issue.family is None:
+                            issue.family = entity.family
+                        yield issue
 
 
 def _load_lookup(csv_file: CsvFile, lookup: Lookup) -> tuple[LookupIndex, list[Issue]]:

@@ -2,7 +2,9 @@
 
 Encoding is decided by a rule district IT can follow, not by guessing: a byte-order mark wins
 (UTF-8 BOM, or FF FE for Excel's UTF-16 "Unicode Text"); otherwise a file that decodes as UTF-8
-from end to end is UTF-8; otherwise it is Windows-1252, the code page of US SIS exports. The
+from end to end is UTF-8; otherwise, if no line of it is UTF-8 with accents, it is Windows-1252,
+the code page of US SIS exports. A file that mixes the two (some lines re-saved by another tool)
+is refused at the first line that breaks the rule, rather than read into mojibake. The
 delimiter is the most frequent of comma, tab, semicolon and pipe in the header line. Rows are
 streamed with the physical line number on which each starts, so big files never sit in memory.
 """
@@ -17,6 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 CHUNK = 1 << 18
+# The largest cell a vendor export may have. Checked here, not left to the csv module's limit,
+# which is process-wide and which other readers may have raised.
+MAX_CELL_CHARS = 131_072
 DELIMITERS = (",", "\t", ";", "|")
 DELIMITER_NAMES = {",": "comma", "\t": "tab", ";": "semicolon", "|": "pipe"}
 _BOMS = (
@@ -27,7 +32,11 @@ _BOMS = (
 
 
 class UnreadableFile(Exception):
-    """The file cannot be read as text; the message says why."""
+    """The file cannot be read as text; the message says why, `line` where."""
+
+    def __init__(self, message: str, line: int | None = None) -> None:
+        super().__init__(message)
+        self.line = line
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,12 +61,48 @@ def detect_encoding(path: Path) -> tuple[str, str]:
         start = handle.read(4)
     for bom, codec, label in _BOMS:
         if start.startswith(bom):
+            if codec == "utf-8-sig":
+                _check_lines(path, bom=True)
             return codec, label
-    if _decodes_fully(path, "utf-8"):
+    if _check_lines(path, bom=False):
         return "utf-8", "UTF-8"
-    if _decodes_fully(path, "cp1252"):
-        return "cp1252", "cp1252 (Windows-1252)"
-    raise UnreadableFile("not UTF-8, UTF-16 with a byte-order mark, or Windows-1252 text")
+    return "cp1252", "cp1252 (Windows-1252)"
+
+
+def _check_lines(path: Path, *, bom: bool) -> bool:
+    """True when every line is UTF-8. False when the file is Windows-1252 throughout (no
+    line is UTF-8 beyond ASCII). UnreadableFile, naming the line, when it mixes the two or
+    promises UTF-8 with a BOM and breaks it."""
+    first_bad: int | None = None
+    utf8_seen = False
+    with path.open("rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            if raw.isascii():
+                continue
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError:
+                if bom:
+                    raise UnreadableFile(
+                        f"line {number} is not UTF-8, though the file starts with a UTF-8 "
+                        "byte-order mark; re-save the whole file as UTF-8", number) from None
+                first_bad = first_bad or number
+                if utf8_seen:
+                    break
+                continue
+            utf8_seen = True
+            if first_bad is not None:
+                break
+    if first_bad is None:
+        return True
+    if utf8_seen:
+        raise UnreadableFile(
+            f"line {first_bad} is not UTF-8 while other lines are: the file mixes encodings "
+            "(e.g. some rows re-saved as Windows-1252); re-save it as UTF-8", first_bad)
+    if not _decodes_fully(path, "cp1252"):
+        raise UnreadableFile("not UTF-8, UTF-16 with a byte-order mark, or Windows-1252 text",
+                             first_bad)
+    return False
 
 
 def _decodes_fully(path: Path, codec: str) -> bool:
@@ -129,14 +174,30 @@ def iter_rows(csv_file: CsvFile) -> Iterator[Row]:
             except StopIteration:
                 return
             except csv.Error as exc:  # e.g. a cell beyond the csv module's size limit
-                raise UnreadableFile(f"line {line}: {exc}") from None
+                raise UnreadableFile(f"line {line}: {exc}", line) from None
             start, line = line, reader.line_num + 1
+            if any(len(cell) > MAX_CELL_CHARS for cell in cells):
+                raise UnreadableFile(f"line {start}: field larger than field limit "
+                                     f"({MAX_CELL_CHARS} characters)", start)
             if not any(cell.strip() for cell in cells):
                 continue
             extra = [c for c in cells[width:] if c.strip()]
-            cells = [c.strip() for c in cells[:width]] + [""] * (width - len(cells))
-            values = dict(zip(csv_file.header, cells, strict=True))
             problem = None
             if extra:
                 problem = f"row has {width + len(extra)} or more values but the header {width}"
-            yield Row(start, values, problem)
+            elif len(cells) < width:
+                problem = _other_delimiter(cells, width, csv_file.delimiter)
+            cells = [c.strip() for c in cells[:width]] + [""] * (width - len(cells))
+            yield Row(start, dict(zip(csv_file.header, cells, strict=True)), problem)
+
+
+def _other_delimiter(cells: list[str], width: int, delimiter: str) -> str | None:
+    """A short row is padded with blanks (some tools drop trailing empty cells), unless its
+    cells hold another delimiter: a row written with, say, semicolons would otherwise lose
+    every column but the first without a word."""
+    others = [d for d in DELIMITERS if d != delimiter and any(d in c for c in cells)]
+    if not others:
+        return None
+    return (f"row has {len(cells)} values but the header has {width}; it looks "
+            f"{DELIMITER_NAMES[others[0]]}-separated while the header is "
+            f"{DELIMITER_NAMES[delimiter]}-separated")

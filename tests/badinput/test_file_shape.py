@@ -147,11 +147,6 @@ def test_an_empty_vendor_file_stops_the_run(
     assert vendor_district.unchanged()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "mapped_csv/csv_reading.py iter_rows pads a short row with blanks without a word, so a "
-    "row of one semicolon-joined cell under a comma header loses every column; the pack's "
-    "skip_when (Staff_Type != '1') then drops it silently. The run is refused only through "
-    "knock-on dangling references in sections.csv, never naming teachers.csv"))
 def test_a_vendor_file_whose_rows_use_another_delimiter_than_its_header_is_refused(
     vendor_district: District, vendor_export: Path,
 ) -> None:
@@ -180,10 +175,6 @@ def utf8_names_and_one_cp1252_row(data: bytes) -> bytes:
 REWRITTEN_LINE = 11
 
 
-@pytest.mark.xfail(strict=True, raises=UnicodeDecodeError, reason=(
-    "mapped_csv/csv_reading.py trusts a UTF-8 BOM for the whole file; a later non-UTF-8 byte "
-    "raises UnicodeDecodeError out of open_csv/iter_rows (neither catches it), so the run "
-    "ends in a traceback instead of a message naming the file and line"))
 def test_a_non_utf8_row_in_a_vendor_file_with_a_utf8_bom_is_refused_at_its_line(
     vendor_district: District, vendor_export: Path,
 ) -> None:
@@ -195,10 +186,6 @@ def test_a_non_utf8_row_in_a_vendor_file_with_a_utf8_bom_is_refused_at_its_line(
     assert vendor_district.unchanged()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "mapped_csv/csv_reading.py detect_encoding reads any file that is not wholly UTF-8 as "
-    "Windows-1252, so one cp1252 row turns every UTF-8 name in the file into mojibake "
-    "('Juli\u00c3\u00a1n') and the run applies it as updates"))
 def test_a_non_utf8_row_in_a_utf8_vendor_file_is_refused_at_its_line(
     vendor_district: District, vendor_export: Path,
 ) -> None:
