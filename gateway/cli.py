@@ -274,7 +274,7 @@ def runs_show(ctx: Context, run_id: int, fmt: str) -> None:
 @click.option("--students", default=2000, show_default=True, type=click.IntRange(1))
 @click.option("--seed", default=1, show_default=True)
 @click.option("--format", "fmt", default="vendor-csv", show_default=True,
-              type=click.Choice(["oneroster-csv", "vendor-csv"]))
+              type=click.Choice(["oneroster-csv", "vendor-csv", "edfi-xml"]))
 @click.option("--oneroster-version", default="1.2", type=click.Choice(["1.1", "1.2"]))
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True)
 def demo_data(students: int, seed: int, fmt: str, oneroster_version: str, out: Path) -> None:

@@ -14,13 +14,38 @@ from typing import Any
 
 from adapters.edfi_mapping.descriptors import UnknownDescriptor, crosswalk
 from adapters.edfi_mapping.identity import sourced_id_for
-from adapters.edfi_mapping.resources import REFERENCES, RESOURCES, Resource
+from adapters.edfi_mapping.resources import REFERENCES, RESOURCES, Prop, Resource
 from adapters.edfi_mapping.school_years import SchoolYearError, parse_school_year
 from adapters.records import Record
 
 # (target resource, key values) -> canonical sourcedId, or None when nothing has that key
 Resolver = Callable[[str, dict[str, Any]], str | None]
 EDORG_RESOURCES = frozenset({"schools", "localEducationAgencies"})
+# Resolver targets that are not resources: a section names its course only through its course
+# offering, and a contact association names no school; a source that knows them (the XML
+# adapter, from its own files) answers these, `deterministic` cannot.
+OFFERED_COURSE = "courseOfferings.course"
+STUDENT_SCHOOL = "students.school"
+
+# Resources an Ed-Fi source sends that the REST API does not serve as such: the association of
+# a student and a contact (DS 4: parent) becomes the contact's role and the two users' agents.
+_ASSOCIATION_ONLY: dict[str, Resource] = {r.name: r for r in (
+    Resource("studentContactAssociations", "roles", None, (
+        Prop("studentReference", "reference", identity=True, reference="studentReference"),
+        Prop("contactReference", "reference", identity=True, reference="contactReference"),
+        Prop("relationDescriptor", "descriptor", descriptor="RelationDescriptor"),
+    ), order=20),
+    Resource("studentParentAssociations", "roles", None, (
+        Prop("studentReference", "reference", identity=True, reference="studentReference"),
+        Prop("parentReference", "reference", identity=True, reference="parentReference"),
+        Prop("relationDescriptor", "descriptor", descriptor="RelationDescriptor"),
+    ), order=20),
+)}
+
+
+def resource_named(name: str) -> Resource:
+    """A served resource, or one an Ed-Fi source may send without it being served."""
+    return RESOURCES.get(name) or _ASSOCIATION_ONLY[name]
 
 
 class MappingError(ValueError):
@@ -93,6 +118,21 @@ class _Mapper:
         except UnknownDescriptor as exc:
             raise MappingError(path, str(exc)) from None
 
+    def lookup(self, target: str, key: dict[str, Any], path: str) -> str:
+        """A resolver answer that must exist; `path` names the body part that asked."""
+        found = self.resolve(target, key)
+        if found is None:
+            shown = ", ".join(f"{k}={v!r}" for k, v in key.items())
+            raise MappingError(path, f"no {target} with {shown}")
+        return found
+
+    def parts(self, name: str) -> dict[str, Any]:
+        """The key parts of reference `name` (required), by their own names."""
+        ref = self.body.get(name)
+        if not isinstance(ref, dict):
+            raise MappingError(f"$.{name}", "is required")
+        return {part: ref.get(part) for part, _ in REFERENCES[name][1]}
+
     def school_year(self, name: str) -> str:
         ref = self.body.get(name) or {}
         try:
@@ -114,7 +154,7 @@ def to_records(resource_name: str, body: Mapping[str, Any], resolve: Resolver,
                sourced_id: str | None = None) -> list[Record]:
     """Canonical records for one resource body. `sourced_id` is the existing row's id when the
     body updates a row found by its natural key; else the deterministic one is used."""
-    resource = RESOURCES[resource_name]
+    resource = resource_named(resource_name)
     key = natural_key(resource, body)
     sid = sourced_id or canonical_sourced_id(resource_name, key)
     mapper = _Mapper(resource, body, resolve)
@@ -189,6 +229,120 @@ def _student_school(m: _Mapper, sid: str) -> list[Record]:
     return [Record("roles", sid, fields)]
 
 
+def _grading_period(m: _Mapper, sid: str) -> list[Record]:
+    m.descriptor("$.gradingPeriodDescriptor", "GradingPeriodDescriptor",
+                 m.body["gradingPeriodDescriptor"])
+    fields = {"title": m.body["gradingPeriodName"], "type": "gradingPeriod",
+              "startDate": m.body.get("beginDate"), "endDate": m.body.get("endDate"),
+              "schoolYear": m.school_year("schoolYearTypeReference"),
+              "school": m.reference("schoolReference")}
+    return [Record("academicSessions", sid, {k: v for k, v in fields.items() if v is not None})]
+
+
+def _session_of(m: _Mapper, offering: dict[str, Any], path: str) -> str:
+    key = {"schoolId": offering.get("schoolId"), "schoolYear": offering.get("schoolYear"),
+           "sessionName": offering.get("sessionName")}
+    return m.lookup("sessions", key, path)
+
+
+def _course_offering(m: _Mapper, sid: str) -> list[Record]:
+    """One offering is one class in the canonical model (its section, when one comes, is the
+    same class seen with a section identifier)."""
+    code = m.body["localCourseCode"]
+    fields: dict[str, Any] = {
+        "title": m.body.get("localCourseTitle") or code, "classCode": code,
+        "classType": "scheduled", "course": m.reference("courseReference"),
+        "school": m.reference("schoolReference"), "localCourseCode": code,
+        "terms": [m.reference("sessionReference")]}
+    return [Record("classes", sid, fields)]
+
+
+def _section(m: _Mapper, sid: str) -> list[Record]:
+    offering = m.parts("courseOfferingReference")
+    where = "$.courseOfferingReference"
+    identifier = m.body["sectionIdentifier"]
+    fields: dict[str, Any] = {
+        "title": m.body.get("sectionName") or identifier, "classCode": identifier,
+        "classType": "scheduled",
+        "course": m.lookup(OFFERED_COURSE, offering, where),
+        "school": m.lookup("schools", {"schoolId": offering["schoolId"]}, where),
+        "terms": [_session_of(m, offering, where)],
+        "sectionIdentifier": identifier, "localCourseCode": offering["localCourseCode"]}
+    periods = [str(p.get("classPeriodName")) for p in m.body.get("classPeriods") or []
+               if p.get("classPeriodName") not in (None, "")]
+    if periods:
+        fields["periods"] = periods
+    return [Record("classes", sid, fields)]
+
+
+_RACES = ("americanIndianOrAlaskaNative", "asian", "blackOrAfricanAmerican",
+          "nativeHawaiianOrOtherPacificIslander", "white")
+
+
+def _student_edorg(m: _Mapper, sid: str) -> list[Record]:
+    """Sex, races and ethnicity are the student's demographics (keyed by the student); the
+    association itself adds no role: the school association already gives one."""
+    user = m.reference("studentReference") or ""
+    m.reference("educationOrganizationReference")
+    fields: dict[str, Any] = {}
+    if m.body.get("sexDescriptor") is not None:
+        fields["sex"] = m.descriptor("$.sexDescriptor", "SexDescriptor", m.body["sexDescriptor"])
+    races = {m.descriptor(f"$.races[{i}].raceDescriptor", "RaceDescriptor",
+                          item.get("raceDescriptor"))
+             for i, item in enumerate(m.body.get("races") or [])}
+    if races:
+        fields.update({race: race in races for race in _RACES})
+        fields["demographicRaceTwoOrMoreRaces"] = len(races) > 1
+    if isinstance(m.body.get("hispanicLatinoEthnicity"), bool):
+        fields["hispanicOrLatinoEthnicity"] = m.body["hispanicLatinoEthnicity"]
+    return [Record("demographics", user, fields)]
+
+
+def _staff_assignment(m: _Mapper, sid: str) -> list[Record]:
+    role = m.descriptor("$.staffClassificationDescriptor", "StaffClassificationDescriptor",
+                        m.body["staffClassificationDescriptor"])
+    fields: dict[str, Any] = {"user": m.reference("staffReference"), "roleType": "primary",
+                              "role": role, "org": m.reference("educationOrganizationReference"),
+                              "beginDate": m.body["beginDate"]}
+    m.set(fields, "endDate", "endDate")
+    return [Record("roles", sid, fields)]
+
+
+def _section_enrollment(person: str) -> Callable[[_Mapper, str], list[Record]]:
+    def build(m: _Mapper, sid: str) -> list[Record]:
+        section = m.parts("sectionReference")
+        fields: dict[str, Any] = {
+            "user": m.reference(f"{person}Reference"),
+            "class": m.reference("sectionReference"),
+            "school": m.lookup("schools", {"schoolId": section["schoolId"]},
+                               "$.sectionReference"),
+            "role": "student", "beginDate": m.body["beginDate"]}
+        if person == "staff":
+            given = m.body.get("classroomPositionDescriptor") or "Teacher of Record"
+            position = m.descriptor("$.classroomPositionDescriptor",
+                                    "ClassroomPositionDescriptor", given)
+            fields["role"] = "teacher" if position.startswith("teacher") else position
+            fields["primary"] = position == "teacher"
+        m.set(fields, "endDate", "endDate")
+        return [Record("enrollments", sid, fields)]
+    return build
+
+
+def _student_contact(contact: str) -> Callable[[_Mapper, str], list[Record]]:
+    """The contact's role towards the student, held at the student's school (OneRoster roles
+    need an org; Ed-Fi contacts have none of their own)."""
+    def build(m: _Mapper, sid: str) -> list[Record]:
+        student = m.parts("studentReference")
+        relation = m.body.get("relationDescriptor")
+        role = "guardian" if relation is None else m.descriptor(
+            "$.relationDescriptor", "RelationDescriptor", relation)
+        fields: dict[str, Any] = {
+            "user": m.reference(f"{contact}Reference"), "roleType": "primary", "role": role,
+            "org": m.lookup(STUDENT_SCHOOL, student, "$.studentReference")}
+        return [Record("roles", sid, fields)]
+    return build
+
+
 _BUILDERS: dict[str, Callable[[_Mapper, str], list[Record]]] = {
     "localEducationAgencies": _edorg("district", "localEducationAgencyId"),
     "schools": _edorg("school", "schoolId"),
@@ -197,5 +351,20 @@ _BUILDERS: dict[str, Callable[[_Mapper, str], list[Record]]] = {
     "students": _person("student", "studentUniqueId"),
     "staffs": _person("staff", "staffUniqueId"),
     "studentSchoolAssociations": _student_school,
+    "gradingPeriods": _grading_period,
+    "courseOfferings": _course_offering,
+    "sections": _section,
+    "contacts": _person("contact", "contactUniqueId"),
+    "parents": _person("contact", "parentUniqueId"),
+    "studentEducationOrganizationAssociations": _student_edorg,
+    "staffEducationOrganizationAssignmentAssociations": _staff_assignment,
+    "studentSectionAssociations": _section_enrollment("student"),
+    "staffSectionAssociations": _section_enrollment("staff"),
+    "studentContactAssociations": _student_contact("contact"),
+    "studentParentAssociations": _student_contact("parent"),
 }
-WRITABLE = frozenset(_BUILDERS)
+# What the REST API accepts. The later builders serve Ed-Fi sources (the XML adapter) first:
+# some need resolver answers only a whole interchange set has (a section's course, a
+# student's school), and opening them to apps needs scopes in gateway/auth/scopes.py.
+WRITABLE = frozenset({"localEducationAgencies", "schools", "sessions", "courses", "students",
+                      "staffs", "studentSchoolAssociations"})

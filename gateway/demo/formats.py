@@ -11,6 +11,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Protocol, Self
 
+from gateway.demo.edfi_xml import EdfiXmlWriter
 from gateway.demo.model import Category, District, Family, Zone
 from gateway.demo.oneroster_csv import OneRosterCsvWriter
 from gateway.demo.vendor_csv import VendorCsvWriter
@@ -46,6 +47,7 @@ class WriterFactory(Protocol):
 FORMATS: dict[str, WriterFactory] = {
     "oneroster-csv": OneRosterCsvWriter,
     "vendor-csv": VendorCsvWriter,
+    "edfi-xml": EdfiXmlWriter,
 }
 
 

@@ -29,8 +29,13 @@ def _bookkeeping_columns() -> list[Column]:
 
 def _build(family: Family) -> tuple[Table, dict[str, Table]]:
     columns = _bookkeeping_columns()
-    columns += [
-        Column(indexed_column(f.name, f.kind), String(255), index=True) for f in family.indexed
+    indexed = [indexed_column(f.name, f.kind) for f in family.indexed]
+    columns += [Column(name, String(255)) for name in indexed]
+    # Every read filters on status and pages in sourced_id order; with both in the index, a
+    # count or a deep offset walks the index alone, never the rows and their JSON.
+    indexes = [
+        Index(f"ix_{family.table}_{name}_status", name, "status", "sourced_id")
+        for name in indexed
     ]
     table = Table(
         family.table,
@@ -38,6 +43,8 @@ def _build(family: Family) -> tuple[Table, dict[str, Table]]:
         *columns,
         Index(f"ix_{family.table}_change_version", "change_version"),
         Index(f"ix_{family.table}_source_status", "source", "status"),
+        Index(f"ix_{family.table}_status_sourced_id", "status", "sourced_id"),
+        *indexes,
     )
     links = {}
     for f in family.linked:

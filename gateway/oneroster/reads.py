@@ -7,6 +7,7 @@ allowed fields -> log the disclosure. No OneRoster read touches the store any ot
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -88,7 +89,7 @@ def _single(ctx, conn, spec, rules, serializer, where, params, selected) -> Resp
                              f"{params['sourcedId']!r}")
     objects = serializer.render(spec.family, [row])
     shown = _project(objects, rules, selected)
-    _disclose(ctx, conn, spec.family, [row], objects, shown)
+    _disclose(ctx, serializer, spec.family, [row], shown)
     return _json({ENVELOPES[spec.family][1]: objects[0]}, ctx)
 
 
@@ -113,7 +114,7 @@ def _collection(ctx, conn, spec, rules, serializer, where, selected) -> Response
     ).all()
     objects = serializer.render(spec.family, rows)
     shown = _project(objects, rules, selected)
-    _disclose(ctx, conn, spec.family, rows, objects, shown)
+    _disclose(ctx, serializer, spec.family, rows, shown)
     response = _json({ENVELOPES[spec.family][0]: objects}, ctx)
     response.headers["X-Total-Count"] = str(total)
     params = {k: v for k, v in request.args.items(multi=False)}
@@ -165,16 +166,12 @@ def _project(objects: list[dict[str, Any]], rules: FieldRules,
     return keep
 
 
-def _students(conn: Connection, family: str, rows, objects) -> list[str]:  # noqa: ANN001
+def _students(serializer: Serializer, family: str, rows) -> list[str]:  # noqa: ANN001
+    """Which students a response carries, from what was already read to build it."""
     if family == "demographics":
         return [r.sourced_id for r in rows]
     if family == "users":
-        roles = ROSTER_TABLES["roles"]
-        ids = [r.sourced_id for r in rows]
-        return list(conn.execute(select(roles.c.user_id).where(
-            roles.c.user_id.in_(ids), roles.c.role == "student")).scalars())
-    import json
-
+        return sorted(serializer.students)
     docs = [json.loads(r.data) for r in rows]
     if family == "enrollments":
         return [d["user"] for d in docs if d.get("role") == "student"]
@@ -183,11 +180,11 @@ def _students(conn: Connection, family: str, rows, objects) -> list[str]:  # noq
     return []
 
 
-def _disclose(ctx: ReadContext, conn: Connection, family: str, rows, objects,  # noqa: ANN001
+def _disclose(ctx: ReadContext, serializer: Serializer, family: str, rows,  # noqa: ANN001
               shown: tuple[str, ...]) -> None:
     if family not in STUDENT_BEARING or not rows or not current_app.config["DISCLOSURE_LOG"]:
         return
-    students = _students(conn, family, rows, objects)
+    students = _students(serializer, family, rows)
     if not students:
         return
     record(store_engine(), DisclosureEntry(

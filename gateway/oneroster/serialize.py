@@ -44,6 +44,8 @@ class Serializer:
         self.version = version
         self.bases = bases  # service -> absolute base URL
         self.scope = scope
+        # Users rendered so far that hold a student role: the disclosure log reads it.
+        self.students: set[str] = set()
 
     def ref(self, target_family: str, sourced_id: str) -> dict[str, str]:
         target = REF_TARGETS[target_family]
@@ -95,7 +97,7 @@ class Serializer:
         ids = [u["sourcedId"] for u in users]
         roles = defaultdict(list)
         for r in self.conn.execute(
-            select(ROLES.c.user_id, ROLES.c.data, ROLES.c.org_id)
+            select(ROLES.c.user_id, ROLES.c.data, ROLES.c.role)
             .where(
                 ROLES.c.user_id.in_(ids),
                 ROLES.c.status == "active",
@@ -104,6 +106,8 @@ class Serializer:
             .order_by(ROLES.c.user_id, ROLES.c.sourced_id)
         ):
             roles[r.user_id].append(json.loads(r.data))
+            if r.role == "student":
+                self.students.add(r.user_id)
         profiles = defaultdict(list)
         if self.version != V1P1:
             for p in self.conn.execute(

@@ -120,6 +120,8 @@ def run_sync(
                          progress)
                 if report.state in ("applied", "unchanged"):
                     _remember_versions(conn, source.name, report)
+                if report.state == "applied":
+                    _refresh_statistics(conn, report)
             finally:
                 conn.invalidate()  # temporary tables go with the connection
     except Exception as exc:  # the run record must say what happened, then re-raise
@@ -195,6 +197,23 @@ def _active_rows(conn, source: str, family: str) -> int:  # noqa: ANN001
     table = ROSTER_TABLES[family]
     return conn.execute(select(func.count()).select_from(table).where(
         table.c.source == source, table.c.status == "active")).scalar_one()
+
+
+ANALYZE_AFTER_CHANGES = 1000
+
+
+def _refresh_statistics(conn, report: RunReport) -> None:  # noqa: ANN001
+    """Planner statistics for tables a run changed a lot: without them SQLite picks the
+    low-selectivity role index for a user lookup and reads every student (see bench/api.py)."""
+    tables = [ROSTER_TABLES[family].name for family, c in report.counts.items()
+              if c.inserted + c.updated + c.deleted >= ANALYZE_AFTER_CHANGES]
+    if not tables:
+        return
+    with conn.begin():
+        if conn.dialect.name == "sqlite":
+            conn.exec_driver_sql("PRAGMA analysis_limit=2000")
+        for table in tables:
+            conn.exec_driver_sql(f"ANALYZE {table}")
 
 
 def _remember_versions(conn, source: str, report: RunReport) -> None:  # noqa: ANN001

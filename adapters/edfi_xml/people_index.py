@@ -1,0 +1,106 @@
+"""What one interchange says about a record that another one needs, gathered before records
+are made.
+
+Ed-Fi spreads a canonical row over several elements: a student's e-mail, sex and races sit on
+the StudentEducationOrganizationAssociation, the grade on the school association, a contact's
+children on the contact association, a section's course on its course offering. The canonical
+row must be whole when it is emitted (families go out in apply order), so these few facts are
+read first, keyed by sourcedId. The index grows with the number of people and offerings, not
+with file size: a few small values per person.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from adapters.edfi_mapping.descriptors import UnknownDescriptor, crosswalk
+from adapters.edfi_mapping.identity import normalise_key_value
+from adapters.edfi_mapping.to_canonical import (
+    OFFERED_COURSE,
+    STUDENT_SCHOOL,
+    canonical_sourced_id,
+    deterministic,
+)
+
+
+def _offering_key(key: dict[str, Any]) -> tuple[str, ...]:
+    return tuple(normalise_key_value(key.get(part)) for part in
+                 ("localCourseCode", "schoolId", "schoolYear", "sessionName"))
+
+
+@dataclass
+class StudentFacts:
+    school: str | None = None
+    grade: str | None = None
+    email: str | None = None
+    demographics: dict[str, Any] = field(default_factory=dict)
+    contacts: list[str] = field(default_factory=list)
+
+
+@dataclass
+class PeopleIndex:
+    offerings: dict[tuple[str, ...], str] = field(default_factory=dict)
+    students: dict[str, StudentFacts] = field(default_factory=dict)
+    contacts: dict[str, list[str]] = field(default_factory=dict)  # contact -> students
+
+    def student(self, sourced_id: str) -> StudentFacts:
+        return self.students.setdefault(sourced_id, StudentFacts())
+
+    def add_offering(self, body: dict[str, Any]) -> None:
+        course = body.get("courseReference") or {}
+        school = (body.get("schoolReference") or {}).get("schoolId")
+        session = body.get("sessionReference") or {}
+        key = {"localCourseCode": body.get("localCourseCode"), "schoolId": school,
+               "schoolYear": session.get("schoolYear"), "sessionName": session.get("sessionName")}
+        if course.get("courseCode") and course.get("educationOrganizationId"):
+            self.offerings[_offering_key(key)] = canonical_sourced_id("courses", course)
+
+    def add_school_association(self, body: dict[str, Any]) -> None:
+        facts = self.student(self._person("students", body, "studentReference"))
+        school = (body.get("schoolReference") or {}).get("schoolId")
+        if school is not None and facts.school is None:
+            facts.school = canonical_sourced_id("schools", {"schoolId": school})
+        grade = body.get("entryGradeLevelDescriptor")
+        if grade and facts.grade is None:
+            try:
+                facts.grade = crosswalk().to_canonical("GradeLevelDescriptor", grade)
+            except UnknownDescriptor:
+                pass  # reported when the association itself is read
+        return None
+
+    def add_edorg_association(self, body: dict[str, Any], demographics: dict[str, Any]) -> None:
+        facts = self.student(self._person("students", body, "studentReference"))
+        facts.demographics.update(demographics)
+        mails = [m.get("electronicMailAddress") for m in body.get("electronicMails") or []]
+        if mails and mails[0] and facts.email is None:
+            facts.email = mails[0]
+
+    def add_contact_association(self, body: dict[str, Any], contact_ref: str) -> None:
+        student = self._person("students", body, "studentReference")
+        resource = "contacts" if contact_ref == "contactReference" else "parents"
+        contact = self._person(resource, body, contact_ref)
+        if contact not in self.student(student).contacts:
+            self.student(student).contacts.append(contact)
+        children = self.contacts.setdefault(contact, [])
+        if student not in children:
+            children.append(student)
+
+    def resolve(self, target: str, key: dict[str, Any]) -> str | None:
+        """The adapter's Resolver: the index for what only the files know, else the
+        deterministic id of the referenced record."""
+        if target == OFFERED_COURSE:
+            return self.offerings.get(_offering_key(key))
+        if target == STUDENT_SCHOOL:
+            sid = canonical_sourced_id("students", {"studentUniqueId":
+                                                    key.get("studentUniqueId")})
+            facts = self.students.get(sid)
+            return facts.school if facts else None
+        return deterministic(target, key)
+
+    @staticmethod
+    def _person(resource: str, body: dict[str, Any], ref: str) -> str:
+        key = dict(body.get(ref) or {})
+        unique = {"students": "studentUniqueId", "contacts": "contactUniqueId",
+                  "parents": "parentUniqueId"}[resource]
+        return canonical_sourced_id(resource, {unique: key.get(unique)})

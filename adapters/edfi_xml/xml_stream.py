@@ -1,0 +1,129 @@
+"""Streams the top-level elements of one interchange file through a hardened lxml parser.
+
+An interchange file comes from outside the district's control, so the parser is told exactly
+what it may do: no network, no entity substitution, no DTD loading or validation, libxml2's
+size and expansion limits left on (`huge_tree=False`). A DOCTYPE has no place in an interchange
+file; one is refused before the first element is looked at, so neither an external entity (a
+local file, a URL) nor an entity bomb is ever expanded. Each finished element is cleared, with
+its already-read siblings, so memory stays flat however long the file is.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from lxml import etree
+
+# Ed-Fi Data Standard namespaces: http://ed-fi.org/{major.minor.patch}, majors 4 to 6.
+_EDFI_NAMESPACE = re.compile(r"^http://ed-fi\.org/[4-6]\.\d+\.\d+(-[a-z0-9.]+)?$")
+
+
+class XmlRefused(ValueError):
+    """The file as a whole cannot be read; `line` is where the parser stopped."""
+
+    def __init__(self, reason: str, line: int | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.line = line
+
+
+@dataclass(frozen=True, slots=True)
+class Top:
+    """One top-level element, complete, with where it is."""
+
+    element: etree._Element
+    name: str  # local name
+    path: str  # /Root/Name[n], n counting elements of that name from 1
+    line: int
+    namespace: str
+
+
+def local_name(tag: str) -> str:
+    return tag.rpartition("}")[2]
+
+
+def namespace_of(tag: str) -> str:
+    return tag[1:].partition("}")[0] if tag.startswith("{") else ""
+
+
+def _parser_events(source: BinaryIO, schema: etree.XMLSchema | None):  # noqa: ANN202
+    return etree.iterparse(
+        source, events=("start", "end"), resolve_entities=False, no_network=True,
+        load_dtd=False, dtd_validation=False, huge_tree=False, remove_comments=True,
+        remove_pis=True, schema=schema)
+
+
+def _check_prolog(root: etree._Element) -> None:
+    info = root.getroottree().docinfo
+    dtd = info.internalDTD
+    entities = [e.name for e in dtd.entities()] if dtd is not None else []
+    if entities:
+        raise XmlRefused(f"DOCTYPE declares entities ({', '.join(entities[:5])}); entity "
+                         "declarations are refused in interchange files", root.sourceline)
+    if info.system_url or info.public_id:
+        raise XmlRefused(f"DOCTYPE names an external DTD ({info.system_url or info.public_id}"
+                         "); external DTDs are never loaded and are refused", root.sourceline)
+    if info.doctype:
+        raise XmlRefused("a DOCTYPE is not allowed in an interchange file", root.sourceline)
+
+
+def _check_root(root: etree._Element, expected: str | None) -> str:
+    namespace = namespace_of(root.tag)
+    if not _EDFI_NAMESPACE.match(namespace):
+        raise XmlRefused(f"root element {local_name(root.tag)} is in namespace "
+                         f"{namespace or '(none)'!r}; expected an Ed-Fi Data Standard "
+                         "namespace such as http://ed-fi.org/5.2.0", root.sourceline)
+    if expected and local_name(root.tag) != expected:
+        raise XmlRefused(f"root element is {local_name(root.tag)}, expected {expected}",
+                         root.sourceline)
+    return namespace
+
+
+def root_of(source: BinaryIO) -> tuple[str, str]:
+    """(root local name, namespace) after the prolog checks, reading no further than the root
+    start tag."""
+    try:
+        for _event, element in _parser_events(source, None):
+            _check_prolog(element)
+            return local_name(element.tag), namespace_of(element.tag)
+    except etree.XMLSyntaxError as exc:
+        raise XmlRefused(f"not well-formed XML: {exc.msg}", exc.lineno) from None
+    raise XmlRefused("the file holds no XML element", 1)
+
+
+def top_elements(source: BinaryIO, *, expected_root: str | None = None,
+                 schema: etree.XMLSchema | None = None,
+                 wanted: frozenset[str] | None = None) -> Iterator[Top]:
+    """Complete top-level elements in file order (only `wanted` names, when given)."""
+    depth = 0
+    counts: dict[str, int] = {}
+    root_name, namespace = "", ""
+    last_line = 1  # streaming XSD errors carry no line: the top element being read is named
+    try:
+        for event, element in _parser_events(source, schema):
+            if event == "start":
+                depth += 1
+                if depth == 1:
+                    _check_prolog(element)
+                    namespace = _check_root(element, expected_root)
+                    root_name = local_name(element.tag)
+                elif depth == 2:
+                    last_line = element.sourceline or last_line
+                continue
+            if depth == 2:
+                name = local_name(element.tag)
+                counts[name] = counts.get(name, 0) + 1
+                if wanted is None or name in wanted:
+                    yield Top(element, name, f"/{root_name}/{name}[{counts[name]}]",
+                              element.sourceline or 0, namespace)
+                element.clear(keep_tail=False)
+                parent = element.getparent()
+                while parent is not None and element.getprevious() is not None:
+                    del parent[0]
+            depth -= 1
+    except etree.XMLSyntaxError as exc:
+        raise XmlRefused(f"{'not valid against the XSD' if schema else 'not well-formed XML'}"
+                         f": {exc.msg}", exc.lineno or last_line) from None

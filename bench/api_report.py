@@ -1,0 +1,104 @@
+"""The figures of one API benchmark run on one database, and how they are printed: a table per
+database against the ceiling, first page against a deep page, and the disclosure log's cost,
+each followed by the issue's target and whether it was met."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from api_load import Load
+
+TARGET_RATIO = 0.50  # collection endpoints: at least half the ceiling's throughput
+TARGET_P99_MS = 50.0
+TARGET_DEEP = 2.0  # a deep page within twice the first page's latency
+TARGET_LOG_COST = 0.15
+
+
+@dataclass(frozen=True)
+class Row:
+    endpoint: str
+    collection: bool
+    gateway: Load
+    ceiling: Load
+
+    @property
+    def ratio(self) -> float:
+        return self.gateway.per_second / self.ceiling.per_second if self.ceiling.requests else 0.0
+
+
+@dataclass(frozen=True)
+class LogCost:
+    endpoint: str
+    on: Load
+    off: Load
+
+    @property
+    def cost(self) -> float:
+        """The share of throughput the log takes away (negative: within noise)."""
+        return 1 - self.on.per_second / self.off.per_second if self.off.requests else 0.0
+
+
+@dataclass
+class DatabaseResult:
+    database: str
+    students: int
+    users: int
+    workers: int
+    connections: int
+    seconds: float
+    generator: str
+    rows: list[Row] = field(default_factory=list)
+    first_page: Load | None = None
+    deep_page: Load | None = None
+    deep_offset: int = 0
+    log_costs: list[LogCost] = field(default_factory=list)
+    disclosures_with_log_on: int = 0
+    disclosures_with_log_off: int = 0
+
+
+def _mark(ok: bool) -> str:
+    return "met" if ok else "MISSED"
+
+
+def report(r: DatabaseResult) -> str:
+    lines = [
+        f"\n== {r.database}: {r.students:,} students ({r.users:,} users), gunicorn {r.workers} "
+        f"sync workers, {r.connections} connections, {r.seconds:g} s per run, "
+        f"load by {r.generator} ==",
+        f"{'endpoint':<30}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}"
+        f"{'ceiling req/s':>15}{'ratio':>8}",
+    ]
+    for row in r.rows:
+        g = row.gateway
+        lines.append(f"{row.endpoint:<30}{g.per_second:>9,.0f}{g.p50_ms:>9.1f}{g.p99_ms:>9.1f}"
+                     f"{g.errors:>8}{row.ceiling.per_second:>15,.0f}{row.ratio:>8.2%}")
+    collections = [row for row in r.rows if row.collection]
+    worst_ratio = min((row.ratio for row in collections), default=0.0)
+    worst_p99 = max((row.gateway.p99_ms for row in r.rows), default=0.0)
+    lines.append(f"target: collections >= {TARGET_RATIO:.0%} of the ceiling "
+                 f"(worst {worst_ratio:.1%}): {_mark(worst_ratio >= TARGET_RATIO)}; "
+                 f"p99 < {TARGET_P99_MS:.0f} ms (worst {worst_p99:.1f} ms): "
+                 f"{_mark(worst_p99 < TARGET_P99_MS)}")
+    if r.first_page and r.deep_page:
+        first, deep = r.first_page, r.deep_page
+        slower = deep.p50_ms / first.p50_ms if first.p50_ms else 0.0
+        lines += [
+            f"\nusers page at offset 0 vs offset {r.deep_offset:,}:",
+            f"  offset 0{'':<14}{first.per_second:>9,.0f} req/s  p50 {first.p50_ms:>7.1f} ms  "
+            f"p99 {first.p99_ms:>7.1f} ms",
+            f"  offset {r.deep_offset:<15,}{deep.per_second:>9,.0f} req/s  p50 {deep.p50_ms:>7.1f}"
+            f" ms  p99 {deep.p99_ms:>7.1f} ms",
+            f"target: deep page within {TARGET_DEEP:g}x of the first (p50 {slower:.1f}x): "
+            f"{_mark(slower <= TARGET_DEEP)}",
+        ]
+    if r.log_costs:
+        lines.append(f"\ndisclosure log on vs off ({r.disclosures_with_log_on:,} disclosures "
+                     f"written with it on, {r.disclosures_with_log_off:,} with it off):")
+        lines.append(f"  {'endpoint':<28}{'on req/s':>10}{'off req/s':>11}{'cost':>8}")
+        for c in r.log_costs:
+            lines.append(f"  {c.endpoint:<28}{c.on.per_second:>10,.0f}{c.off.per_second:>11,.0f}"
+                         f"{c.cost:>8.1%}")
+        worst = max(c.cost for c in r.log_costs)
+        lines.append(f"target: logging costs < {TARGET_LOG_COST:.0%} (worst {worst:.1%}): "
+                     f"{_mark(worst < TARGET_LOG_COST)}")
+    return "\n".join(lines)

@@ -1,0 +1,84 @@
+"""Starting and stopping the two servers the API benchmark compares, under identical gunicorn
+settings: the gateway (`gateway.app:create_app()`) and the precomputed ceiling (`api_ceiling`).
+
+Both run as child processes on a free loopback port, log to a file (a pipe nobody reads would
+stall them), and are stopped by their own process id.
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+GATEWAY_APP = "gateway.app:create_app()"
+CEILING_APP = "api_ceiling:app"
+
+
+@dataclass(frozen=True)
+class Served:
+    host: str
+    port: int
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def gunicorn_command(app: str, port: int, workers: int) -> list[str]:
+    """The one set of gunicorn settings both servers share: sync workers, no access log (a line
+    per request to a file would be measured too, and the ceiling would not pay it)."""
+    return [sys.executable, "-m", "gunicorn", "--workers", str(workers),
+            "--worker-class", "sync", "--bind", f"127.0.0.1:{port}", "--backlog", "2048",
+            "--log-level", "warning", "--pythonpath", str(HERE), app]
+
+
+@contextmanager
+def serve(app: str, workers: int, env: Mapping[str, str], log: Path) -> Iterator[Served]:
+    port = free_port()
+    with log.open("ab") as sink:
+        proc = subprocess.Popen(gunicorn_command(app, port, workers), env={**os.environ, **env},
+                                stdout=sink, stderr=subprocess.STDOUT)
+        try:
+            _wait_until_answering(proc, port, log)
+            yield Served("127.0.0.1", port)
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+def _wait_until_answering(proc: subprocess.Popen, port: int, log: Path) -> None:
+    """Any HTTP answer from every worker's shared socket means gunicorn is up."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"gunicorn exited with {proc.returncode}; its log {log}:\n"
+                             f"{log.read_text(errors='replace')[-3000:]}")
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            conn.request("GET", "/healthz")
+            conn.getresponse().read()
+            conn.close()
+            return
+        except OSError:
+            time.sleep(0.2)
+    proc.terminate()
+    raise SystemExit(f"gunicorn did not answer on port {port} within 60 s; see {log}")

@@ -1,0 +1,124 @@
+"""What the API benchmark asks for: the endpoints, each a rotation of concrete request paths
+found through the API itself (schools, user ids, the user count), and the recorded answers the
+ceiling replays.
+
+Every path is percent-encoded once, here, so the gateway, the recorder and the ceiling all see
+the same request target byte for byte.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import urllib.parse
+from dataclasses import dataclass
+
+ROSTERING = "/ims/oneroster/rostering/v1p2"
+PAGE = 100
+ROTATION = 50  # distinct paths per collection endpoint
+SINGLE_USERS = 200
+DEEP_OFFSET = 90_000
+RECORDED_HEADERS = ("content-type", "x-total-count", "link", "x-request-id")
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    name: str
+    paths: tuple[str, ...]
+    collection: bool
+    carries_students: bool  # its answers go to the disclosure log
+
+
+@dataclass(frozen=True)
+class Workload:
+    endpoints: tuple[Endpoint, ...]
+    first_page: Endpoint
+    deep_page: Endpoint
+    deep_offset: int
+    users: int
+
+
+class Api:
+    """GETs against one served gateway with a bearer token; any answer but 200 ends the bench
+    with the path, the status and the body, because a benchmark of error pages measures
+    nothing."""
+
+    def __init__(self, host: str, port: int, token: str) -> None:
+        self.host, self.port = host, port
+        self.headers = {"Authorization": f"Bearer {token}"}
+
+    def get(self, path: str) -> tuple[int, list[tuple[str, str]], bytes]:
+        conn = http.client.HTTPConnection(self.host, self.port, timeout=120)
+        try:
+            conn.request("GET", path, headers=self.headers)
+            response = conn.getresponse()
+            body = response.read()
+        finally:
+            conn.close()
+        if response.status != 200:
+            raise SystemExit(f"GET {path} answered {response.status}: "
+                             f"{body[:500].decode('utf-8', 'replace')}")
+        headers = [(k, v) for k, v in response.getheaders() if k.lower() in RECORDED_HEADERS]
+        return response.status, headers, body
+
+    def json(self, path: str) -> tuple[dict, dict[str, str]]:
+        _status, headers, body = self.get(path)
+        return json.loads(body), {k.lower(): v for k, v in headers}
+
+
+def _query(**params: str | int) -> str:
+    return urllib.parse.urlencode(params, quote_via=urllib.parse.quote)
+
+
+def _spread(count: int, top: int) -> list[int]:
+    """`count` page offsets spread evenly over [0, top], multiples of the page size."""
+    if top <= 0:
+        return [0]
+    step = max(PAGE, top // max(1, count - 1) // PAGE * PAGE)
+    return list(range(0, top + 1, step))[:count]
+
+
+def discover(api: Api) -> Workload:
+    schools_doc, _ = api.json(f"{ROSTERING}/schools?{_query(limit=1000)}")
+    schools = sorted(org["sourcedId"] for org in schools_doc["orgs"])[:ROTATION]
+    if not schools:
+        raise SystemExit("the district has no schools: nothing to benchmark")
+    _doc, headers = api.json(f"{ROSTERING}/users?{_query(limit=1)}")
+    users = int(headers["x-total-count"])
+    last_page = max(0, users - PAGE)
+    pages = [f"{ROSTERING}/users?{_query(limit=PAGE, offset=k)}"
+             for k in _spread(ROTATION, last_page)]
+    classes = [f"{ROSTERING}/classes?" + _query(
+        filter=f"school.sourcedId='{s}' AND classType='scheduled'", limit=PAGE)
+        for s in schools]
+    enrollments = [f"{ROSTERING}/schools/{s}/enrollments?{_query(limit=PAGE)}" for s in schools]
+    ids: list[str] = []
+    for path in pages:
+        doc, _ = api.json(path)
+        ids += [u["sourcedId"] for u in doc["users"][:max(1, SINGLE_USERS // len(pages))]]
+    singles = [f"{ROSTERING}/users/{urllib.parse.quote(i, safe='')}" for i in ids]
+    deep = min(DEEP_OFFSET, last_page)
+    return Workload(
+        endpoints=(
+            Endpoint("users, varying offsets", tuple(pages), True, True),
+            Endpoint("classes, filtered by school", tuple(classes), True, False),
+            Endpoint("enrollments of a school", tuple(enrollments), True, True),
+            Endpoint("single user", tuple(singles), False, True),
+        ),
+        first_page=Endpoint("users, offset 0", (f"{ROSTERING}/users?{_query(limit=PAGE)}",),
+                            True, True),
+        deep_page=Endpoint(f"users, offset {deep:,}",
+                           (f"{ROSTERING}/users?{_query(limit=PAGE, offset=deep)}",), True, True),
+        deep_offset=deep,
+        users=users,
+    )
+
+
+def record(api: Api, workload: Workload) -> dict[str, tuple[int, list[tuple[str, str]], bytes]]:
+    """The gateway's answer to every path of the workload, for the ceiling to replay."""
+    answers = {}
+    for endpoint in (*workload.endpoints, workload.first_page, workload.deep_page):
+        for path in endpoint.paths:
+            if path not in answers:
+                answers[path] = api.get(path)
+    return answers
