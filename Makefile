@@ -47,6 +47,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/import.py
+	$(BIN)/python bench/api.py --postgres
 
 clean:
 	rm -rf var .pytest_cache
