@@ -18,6 +18,7 @@ from gateway.extensions import store_engine
 oauth = Blueprint("oauth", __name__)
 
 TOKEN_PATH = "/oauth/token"
+TOKEN_INFO_PATH = "/oauth/token_info"
 INTROSPECT_PATH = "/oauth/introspect"
 REVOKE_PATH = "/oauth/revoke"
 JWKS_PATH = "/.well-known/jwks.json"
@@ -104,3 +105,36 @@ def jwks() -> Response:
     response = jsonify(published_jwks(store_engine()))
     response.headers["Cache-Control"] = "public, max-age=300"
     return response
+
+
+@oauth.post(TOKEN_INFO_PATH)
+def token_info() -> Response:
+    """Ed-Fi's token information endpoint: the caller shows its own bearer token and names it
+    in the body; it learns what the token grants (scopes, the schools of its agreement, its
+    read profile). Another app's token is never described."""
+    from gateway.auth.guard import AuthError, authenticate
+    from gateway.edfi.profiles import profile_name
+
+    try:
+        caller = authenticate(request)
+    except AuthError as exc:
+        response = jsonify(error=exc.error, error_description=exc.description)
+        response.status_code = 401
+        response.headers["WWW-Authenticate"] = exc.www_authenticate
+        return response
+    named = request.form.get("token", "")
+    bearer = request.headers.get("Authorization", "").partition(" ")[2].strip()
+    if not named or named != bearer:
+        response = jsonify(error="invalid_request",
+                           error_description="name the bearer token of this request in the "
+                                             "`token` parameter")
+        response.status_code = 400
+        return response
+    schools = caller.agreement.schools
+    return jsonify(
+        active=True, client_id=caller.client_id, scope=" ".join(sorted(caller.scopes)),
+        education_organizations=None if schools is None else sorted(schools),
+        assigned_profiles=[profile_name(caller.agreement)],
+        agreement={"name": caller.agreement.name, "purpose": caller.agreement.purpose,
+                   "expires": caller.agreement.expires.isoformat()},
+    )

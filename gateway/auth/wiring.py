@@ -72,12 +72,14 @@ def _build_server(state: AuthState, app: Flask) -> None:
 
 
 def init_auth(app: Flask) -> None:
-    from gateway.auth.routes import oauth
+    from gateway.auth.json_requests import JsonAsForm
+    from gateway.auth.routes import TOKEN_INFO_PATH, TOKEN_PATH, oauth
 
     state = AuthState(settings=app.config["GATEWAY_SETTINGS"])
     _build_server(state, app)
     app.extensions["gateway.auth"] = state
     app.register_blueprint(oauth)
+    app.wsgi_app = JsonAsForm(app.wsgi_app, frozenset({TOKEN_PATH, TOKEN_INFO_PATH}))
 
 
 def auth_state() -> AuthState:
