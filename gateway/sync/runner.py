@@ -209,6 +209,7 @@ def _refresh_statistics(conn, report: RunReport) -> None:  # noqa: ANN001
               if c.inserted + c.updated + c.deleted >= ANALYZE_AFTER_CHANGES]
     if not tables:
         return
+    conn.commit()  # end the read transaction the bookkeeping queries began
     with conn.begin():
         if conn.dialect.name == "sqlite":
             conn.exec_driver_sql("PRAGMA analysis_limit=2000")

@@ -307,3 +307,17 @@ def test_an_unidentified_rejected_row_protects_its_family_from_tombstones(engine
     report = sync(engine, events, lax)
     assert report.counts["users"].deleted == report.counts["enrollments"].deleted == 0
     assert report.rows_rejected == 1
+
+
+def test_a_large_apply_refreshes_the_planner_statistics(engine):
+    report = sync(engine, district(1000))  # 1,001 users, roles and enrollments
+    assert report.state == "applied"
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            analysed = conn.exec_driver_sql(
+                "SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'users'").scalar()
+        else:
+            analysed = conn.exec_driver_sql(
+                "SELECT count(*) FROM pg_stat_user_tables WHERE relname = 'users' "
+                "AND last_analyze IS NOT NULL").scalar()
+    assert analysed
