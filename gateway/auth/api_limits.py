@@ -9,11 +9,9 @@ import threading
 import time
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, insert, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Engine
 
-from gateway.auth.rate_limit import WINDOW, RateDecision
-from gateway.model import RateCounter
+from gateway.auth.rate_limit import WINDOW, RateDecision, add_to_window
 
 SETTLE_EVERY = 20  # requests
 SETTLE_SECONDS = 1.0
@@ -25,25 +23,6 @@ class _Tally:
     settled: int = 0  # the store's count at the last settlement (all processes)
     pending: int = 0  # counted here, not yet added to the store
     settled_at: float = 0.0
-
-
-def _add(engine: Engine, key: str, window_start: int, n: int) -> int:
-    counter = RateCounter.__table__
-    bump = (update(counter)
-            .where(counter.c.client_id == key, counter.c.window_start == window_start)
-            .values(count=counter.c.count + n).returning(counter.c.count))
-    for _attempt in range(3):
-        try:
-            with engine.begin() as conn:
-                count = conn.execute(bump).scalar()
-                if count is not None:
-                    return int(count)
-                conn.execute(insert(counter).values(client_id=key, window_start=window_start,
-                                                    count=n))
-                return n
-        except IntegrityError:
-            continue  # another process opened the window first
-    raise RuntimeError(f"could not count requests of {key!r}")
 
 
 class ApiRateLimiter:
@@ -70,7 +49,7 @@ class ApiRateLimiter:
                 tally.pending = 0
                 tally.settled_at = moment
         if settle:
-            total = _add(engine, key, window_start, pending)
+            total = add_to_window(engine, key, window_start, pending)
             with self._lock:
                 tally.settled = max(tally.settled, total)
         count = tally.settled + tally.pending

@@ -21,11 +21,12 @@ class RateDecision:
     retry_after: int  # seconds until the window resets
 
 
-def _increment(engine: Engine, client_id: str, window_start: int) -> int:
+def add_to_window(engine: Engine, key: str, window_start: int, n: int = 1) -> int:
+    """Add `n` requests to `key`'s count in the window; the new total of every process."""
     counter = RateCounter.__table__
     bump = (update(counter)
-            .where(counter.c.client_id == client_id, counter.c.window_start == window_start)
-            .values(count=counter.c.count + 1).returning(counter.c.count))
+            .where(counter.c.client_id == key, counter.c.window_start == window_start)
+            .values(count=counter.c.count + n).returning(counter.c.count))
     for _attempt in range(3):
         try:
             with engine.begin() as conn:
@@ -35,17 +36,17 @@ def _increment(engine: Engine, client_id: str, window_start: int) -> int:
                 # first request of the window: sweep finished windows, then start this one
                 conn.execute(delete(counter).where(counter.c.window_start < window_start))
                 conn.execute(insert(counter).values(
-                    client_id=client_id, window_start=window_start, count=1))
-                return 1
+                    client_id=key, window_start=window_start, count=n))
+                return n
         except IntegrityError:
             continue  # another process started the window first: count on top of it
-    raise RuntimeError(f"could not count a request of {client_id!r}")
+    raise RuntimeError(f"could not count requests of {key!r}")
 
 
 def hit(engine: Engine, client_id: str, limit: int, now: float | None = None) -> RateDecision:
     """Count one request of `client_id` and say whether it is within `limit` per window."""
     moment = time.time() if now is None else now
     window_start = int(moment) - int(moment) % WINDOW
-    count = _increment(engine, client_id, window_start)
+    count = add_to_window(engine, client_id, window_start)
     retry_after = max(1, window_start + WINDOW - int(moment))
     return RateDecision(allowed=count <= limit, count=count, retry_after=retry_after)

@@ -4,15 +4,9 @@ probes) and the OAuth2 cases. The Ed-Fi cases run in tests/edfi/test_conformance
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
-import requests
 from sqlalchemy import select
 
 from gateway.auth.registry import register_app
@@ -23,18 +17,13 @@ from gateway.policy.agreement import parse_agreement
 from gateway.policy.optouts import add_optout
 from gateway.store import make_engine
 from gateway.sync.runner import run_sync
+from tests.served import conformance, served_gateway
 
 pytestmark = pytest.mark.slow
 SCOPES = ["roster-core.readonly", "roster.readonly", "roster-demographics.readonly",
           "gradebook.readonly", "gradebook-core.readonly", "gradebook.createput",
           "gradebook.createpost", "gradebook.delete", "resource.readonly",
           "resource-core.readonly"]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
@@ -63,37 +52,9 @@ def served_demo(tmp_path: Path, database_url: str):
     other = register_app(engine, "other", parse_agreement({**base, "name": "other"}))
     add_optout(engine, student, scoped.client_id)
     engine.dispose()
-    port = _free_port()
-    env = {**os.environ, "GATEWAY_DATABASE_URL": database_url,
-           "GATEWAY_VAR_DIR": str(tmp_path / "var"),
-           "GATEWAY_CONFIG": str(tmp_path / "none.toml")}
-    (tmp_path / "none.toml").write_text("")
-    log = (tmp_path / "server.log").open("wb")  # a pipe nobody reads would block the server
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gateway", "serve", "--port", str(port)], env=env,
-        stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if requests.get(f"{url}/healthz", timeout=1).status_code == 200:
-                break
-        except requests.ConnectionError:
-            pass
-        assert time.monotonic() < deadline, (tmp_path / "server.log").read_text()
-        time.sleep(0.2)
-    try:
+    with served_gateway(database_url, tmp_path) as url:
         yield {"url": url, "full": full, "scoped": scoped, "other": other,
                "student": student, "forbidden_school": schools[-1], "tmp": tmp_path}
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-        log.close()
-
-
-def _conformance(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "conformance", *args],
-                          capture_output=True, text=True, timeout=600)
 
 
 @pytest.mark.parametrize("version", ["1.1", "1.2"])
@@ -102,14 +63,14 @@ def test_the_served_demo_district_passes_the_oneroster_suite(served_demo, versio
     junit, html = demo["tmp"] / f"or{version}.xml", demo["tmp"] / f"or{version}.html"
     common = ["--base-url", demo["url"], "--token-url", f"{demo['url']}/oauth/token",
               "--version", version, "--max-pages", "10", "--page-limit", "200"]
-    full = _conformance("oneroster", *common, "--client-id", demo["full"].client_id,
+    full = conformance("oneroster", *common, "--client-id", demo["full"].client_id,
                         "--client-secret", demo["full"].client_secret, "--write",
                         "--junit", str(junit), "--html", str(html))
     assert full.returncode == 0, full.stdout[-4000:]
     assert "conformant to every case run" in full.stdout.lower(), full.stdout[-2000:]
     assert "FAIL " not in full.stdout
     assert junit.read_text().startswith("<?xml") and "<html" in html.read_text().lower()
-    probes = _conformance(
+    probes = conformance(
         "oneroster", *common, "--client-id", demo["scoped"].client_id,
         "--client-secret", demo["scoped"].client_secret, "--only", "oneroster.privacy.*",
         "--opted-out-student", demo["student"], "--forbidden-school", demo["forbidden_school"],
@@ -123,7 +84,7 @@ def test_the_served_demo_district_passes_the_oneroster_suite(served_demo, versio
 
 def test_the_served_gateway_passes_the_oauth_suite(served_demo):
     demo = served_demo
-    result = _conformance(
+    result = conformance(
         "oauth", "--base-url", demo["url"], "--token-url", f"{demo['url']}/oauth/token",
         "--client-id", demo["full"].client_id, "--client-secret", demo["full"].client_secret,
         "--scope", "https://purl.imsglobal.org/spec/or/v1p2/scope/roster-core.readonly "

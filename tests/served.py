@@ -1,0 +1,59 @@
+"""The gateway served for real on a loopback port (`python -m gateway serve`), for tests that
+speak HTTP to it from another process, as vendors and the conformance suite do."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import requests
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def served_gateway(database_url: str, workdir: Path) -> Iterator[str]:
+    """Serve the store at `database_url`; yields the base URL. The server's output goes to
+    workdir/server.log (a pipe nobody reads would block it once full)."""
+    (workdir / "none.toml").write_text("")
+    env = {**os.environ, "GATEWAY_DATABASE_URL": database_url,
+           "GATEWAY_VAR_DIR": str(workdir / "var"), "GATEWAY_CONFIG": str(workdir / "none.toml")}
+    port = _free_port()
+    log_path = workdir / "server.log"
+    with log_path.open("wb") as log:
+        server = subprocess.Popen([sys.executable, "-m", "gateway", "serve", "--port", str(port)],
+                                  env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            url = f"http://127.0.0.1:{port}"
+            _wait_until_healthy(url, log_path)
+            yield url
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+
+
+def _wait_until_healthy(url: str, log_path: Path, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            if requests.get(f"{url}/healthz", timeout=1).status_code == 200:
+                return
+        except requests.ConnectionError:
+            pass
+        assert time.monotonic() < deadline, log_path.read_text()
+        time.sleep(0.2)
+
+
+def conformance(*args: str, timeout: float = 600) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "conformance", *args],
+                          capture_output=True, text=True, timeout=timeout)
