@@ -17,7 +17,21 @@ try:
 except SystemExit as exc:  # click exits for usage errors
     code = int(exc.code or 0)
 seconds = time.perf_counter() - started
-peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def _peak_kib() -> int:
+    """This process's own peak RSS. VmHWM belongs to the address space execve made; getrusage's
+    ru_maxrss can carry the high-water mark of the parent that forked us."""
+    try:
+        for line in open("/proc/self/status", encoding="ascii"):
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+peak_kib = _peak_kib()
 print(json.dumps({"seconds": seconds, "peak_rss_mib": peak_kib / 1024, "code": code}),
       file=sys.stderr)
 sys.exit(code)

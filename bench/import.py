@@ -63,20 +63,22 @@ def floor(package: Path, workdir: Path) -> float:
 
 
 def change_one_percent(source: Path, target: Path) -> int:
-    """A copy of the package where every 100th user and enrollment row changed."""
+    """A copy of the package where every 100th user and enrollment row changed (streamed: the
+    bench must not inflate the memory its child processes start from)."""
     shutil.copytree(source, target)
     changed = 0
     for name, column in (("users.csv", "givenName"), ("enrollments.csv", "endDate")):
-        path = target / name
-        with (source / name).open(encoding="utf-8", newline="") as handle:
-            rows = list(csv.reader(handle))
-        at = rows[0].index(column)
-        for n, row in enumerate(rows[1:], start=1):
-            if n % 100 == 0:
-                row[at] = "Changed" if column == "givenName" else "2027-06-01"
-                changed += 1
-        with path.open("w", encoding="utf-8", newline="") as handle:
-            csv.writer(handle, lineterminator="\r\n").writerows(rows)
+        with (source / name).open(encoding="utf-8", newline="") as src, \
+                (target / name).open("w", encoding="utf-8", newline="") as dst:
+            reader, writer = csv.reader(src), csv.writer(dst, lineterminator="\r\n")
+            header = next(reader)
+            writer.writerow(header)
+            at = header.index(column)
+            for n, row in enumerate(reader, start=1):
+                if n % 100 == 0:
+                    row[at] = "Changed" if column == "givenName" else "2027-06-01"
+                    changed += 1
+                writer.writerow(row)
     return changed
 
 
