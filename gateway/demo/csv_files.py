@@ -11,13 +11,14 @@ import csv
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import ExitStack
 from pathlib import Path
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
+
+from gateway.demo.closing import ClosedOnExit
 
 RowWriter = Callable[[Iterable[Any]], Any]
 
 
-class CsvFolder:
+class CsvFolder(ClosedOnExit):
     """Opens CSV files in one folder; `close()` returns the paths written, in opening order."""
 
     def __init__(self, folder: Path, *, line_ending: str) -> None:
@@ -46,13 +47,3 @@ class CsvFolder:
         self._stack.close()
         return list(self._paths)
 
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from contextlib import ExitStack
 from pathlib import Path
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 from lxml import etree
 
@@ -28,6 +27,7 @@ from adapters.edfi_xml.layouts import (
     Scalar,
     camel,
 )
+from gateway.demo.closing import ClosedOnExit
 from gateway.demo.model import (
     Category,
     District,
@@ -123,7 +123,7 @@ def _reference(element: str, key: dict[str, Any]) -> etree._Element:
     return node
 
 
-class EdfiXmlWriter:
+class EdfiXmlWriter(ClosedOnExit):
     def __init__(self, out_dir: Path, *, oneroster_version: str = "1.2") -> None:
         self._dir = Path(out_dir)
         self._stack = ExitStack()
@@ -184,13 +184,6 @@ class EdfiXmlWriter:
     def close(self) -> list[Path]:
         self._stack.close()
         return list(self._paths)
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        self.close()
 
     # -- elements -------------------------------------------------------------------------
 

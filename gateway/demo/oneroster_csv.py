@@ -11,9 +11,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from pathlib import Path
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
+from gateway.demo.closing import ClosedOnExit
 from gateway.demo.csv_files import CsvFolder, RowWriter
 from gateway.demo.model import (
     Category,
@@ -43,7 +43,7 @@ _RACE_COLUMNS = (
 )
 
 
-class OneRosterCsvWriter:
+class OneRosterCsvWriter(ClosedOnExit):
     def __init__(self, out_dir: Path, *, oneroster_version: str = "1.2") -> None:
         if oneroster_version not in VERSIONS:
             raise ValueError(
@@ -109,16 +109,6 @@ class OneRosterCsvWriter:
     def close(self) -> list[Path]:
         return self._folder.close()
 
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     # -- rows -----------------------------------------------------------------------------
 

@@ -12,9 +12,8 @@ from __future__ import annotations
 import unicodedata
 from datetime import date
 from pathlib import Path
-from types import TracebackType
-from typing import Self
 
+from gateway.demo.closing import ClosedOnExit
 from gateway.demo.csv_files import CsvFolder, RowWriter
 from gateway.demo.model import Category, District, Family, Section, Student, Zone
 
@@ -59,7 +58,7 @@ STATUS_CURRENT, STATUS_INACTIVE = 1, 2
 STAFF_TYPE_TEACHER = 1
 
 
-class VendorCsvWriter:
+class VendorCsvWriter(ClosedOnExit):
     def __init__(self, out_dir: Path, *, oneroster_version: str = "1.2") -> None:
         # The OneRoster version does not apply to a vendor export; accepted for a uniform call.
         self._folder = CsvFolder(out_dir, line_ending="\r\n")
@@ -116,16 +115,6 @@ class VendorCsvWriter:
     def close(self) -> list[Path]:
         return self._folder.close()
 
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def _write_student(self, student: Student) -> None:
         self._rows["students.csv"]((
