@@ -54,6 +54,7 @@ class Family:
     table: str
     fields: tuple[Field, ...]
     id_ref: str | None = None  # the sourcedId itself refers to a row of this family
+    oneroster: bool = True  # False: a family only another standard (Ed-Fi) needs
 
     def field(self, name: str) -> Field:
         return self.by_name[name]
@@ -201,6 +202,9 @@ FAMILIES: dict[str, Family] = {
             _ref("userProfile", "userProfiles", indexed=False),
             F("beginDate", "date"),
             F("endDate", "date"),
+            # A contact's role towards one student (Ed-Fi's studentContactAssociation): one row
+            # per pair, so the association can be read, written and deleted on its own.
+            F("student", "ref", target="users", indexed=True, oneroster=False),
         )),
         Family("enrollments", "enrollments", (
             _ref("class", "classes", required=True),
@@ -305,11 +309,24 @@ FAMILIES: dict[str, Family] = {
             _ref("result", "results", required=True),
             _ref("scoreScale", "scoreScales", required=True),
         )),
+        # Descriptor values an Ed-Fi client has written (a district's own namespace); the values
+        # the crosswalk in specs/edfi defines are data there, not rows. Never on OneRoster.
+        Family("descriptors", "edfi_descriptors", (
+            F("descriptor", required=True, indexed=True, max_length=128, oneroster=False),
+            F("namespace", required=True, max_length=255, oneroster=False),
+            F("codeValue", required=True, max_length=50, oneroster=False),
+            F("shortDescription", required=True, max_length=75, oneroster=False),
+            F("description", max_length=1024, oneroster=False),
+            F("effectiveBeginDate", "date", oneroster=False),
+            F("effectiveEndDate", "date", oneroster=False),
+        ), oneroster=False),
     )
 }
 
 # The order in which families are checked and applied: every reference points backwards.
 APPLY_ORDER: tuple[str, ...] = tuple(FAMILIES)
+# The families a OneRoster package or API can hold.
+ONEROSTER_FAMILIES: tuple[str, ...] = tuple(f for f in APPLY_ORDER if FAMILIES[f].oneroster)
 
 SENSITIVE_FAMILIES = frozenset({"demographics"})
 

@@ -19,6 +19,7 @@ import unicodedata
 import uuid
 from collections.abc import Mapping
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 # Fixed forever: changing either namespace would re-key every Ed-Fi-sourced row of every district.
@@ -54,7 +55,17 @@ def sourced_id_for(resource: str, key: Mapping[str, Any]) -> str:
     if not key or any(v in (None, "") for v in key.values()):
         missing = sorted(k for k, v in key.items() if v in (None, ""))
         raise ValueError(f"{resource}: natural key incomplete, missing {missing}")
-    return str(uuid.uuid5(SOURCED_ID_NAMESPACE, key_text(resource, key)))
+    try:
+        return _hashed(resource, tuple(sorted(key.items())))
+    except TypeError:  # an unhashable key value: hash it without the cache
+        return str(uuid.uuid5(SOURCED_ID_NAMESPACE, key_text(resource, key)))
+
+
+@lru_cache(maxsize=1 << 13)
+def _hashed(resource: str, items: tuple[tuple[str, Any], ...]) -> str:
+    """An import names the same school, section or student in thousands of references: the
+    hash of a key is remembered (bounded) rather than recomputed for each."""
+    return str(uuid.uuid5(SOURCED_ID_NAMESPACE, key_text(resource, dict(items))))
 
 
 def edfi_id(resource: str, sourced_id: str) -> str:

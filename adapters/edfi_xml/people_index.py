@@ -29,13 +29,16 @@ def _offering_key(key: dict[str, Any]) -> tuple[str, ...]:
                  ("localCourseCode", "schoolId", "schoolYear", "sessionName"))
 
 
-@dataclass
+@dataclass(slots=True)
 class StudentFacts:
+    """Kept per student for the whole read, so kept small: slots, and demographics shared
+    between students with the same ones (a district has a few dozen combinations)."""
+
     school: str | None = None
     grade: str | None = None
     email: str | None = None
     demographics: dict[str, Any] = field(default_factory=dict)
-    contacts: list[str] = field(default_factory=list)
+    contacts: tuple[str, ...] = ()
 
 
 @dataclass
@@ -43,6 +46,7 @@ class PeopleIndex:
     offerings: dict[tuple[str, ...], str] = field(default_factory=dict)
     students: dict[str, StudentFacts] = field(default_factory=dict)
     contacts: dict[str, list[str]] = field(default_factory=dict)  # contact -> students
+    _shapes: dict[tuple[tuple[str, Any], ...], dict[str, Any]] = field(default_factory=dict)
 
     def student(self, sourced_id: str) -> StudentFacts:
         return self.students.setdefault(sourced_id, StudentFacts())
@@ -71,7 +75,8 @@ class PeopleIndex:
 
     def add_edorg_association(self, body: dict[str, Any], demographics: dict[str, Any]) -> None:
         facts = self.student(self._person("students", body, "studentReference"))
-        facts.demographics.update(demographics)
+        merged = {**facts.demographics, **demographics}
+        facts.demographics = self._shapes.setdefault(tuple(sorted(merged.items())), merged)
         mails = [m.get("electronicMailAddress") for m in body.get("electronicMails") or []]
         if mails and mails[0] and facts.email is None:
             facts.email = mails[0]
@@ -80,8 +85,9 @@ class PeopleIndex:
         student = self._person("students", body, "studentReference")
         resource = "contacts" if contact_ref == "contactReference" else "parents"
         contact = self._person(resource, body, contact_ref)
-        if contact not in self.student(student).contacts:
-            self.student(student).contacts.append(contact)
+        facts = self.student(student)
+        if contact not in facts.contacts:
+            facts.contacts = (*facts.contacts, contact)
         children = self.contacts.setdefault(contact, [])
         if student not in children:
             children.append(student)

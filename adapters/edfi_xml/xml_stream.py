@@ -49,9 +49,10 @@ def namespace_of(tag: str) -> str:
     return tag[1:].partition("}")[0] if tag.startswith("{") else ""
 
 
-def _parser_events(source: BinaryIO, schema: etree.XMLSchema | None):  # noqa: ANN202
+def _parser_events(source: BinaryIO, schema: etree.XMLSchema | None,  # noqa: ANN202
+                   events: tuple[str, ...] = ("end",)):
     return etree.iterparse(
-        source, events=("start", "end"), resolve_entities=False, no_network=True,
+        source, events=events, resolve_entities=False, no_network=True,
         load_dtd=False, dtd_validation=False, huge_tree=False, remove_comments=True,
         remove_pis=True, schema=schema)
 
@@ -86,7 +87,7 @@ def root_of(source: BinaryIO) -> tuple[str, str]:
     """(root local name, namespace) after the prolog checks, reading no further than the root
     start tag."""
     try:
-        for _event, element in _parser_events(source, None):
+        for _event, element in _parser_events(source, None, ("start",)):
             _check_prolog(element)
             return local_name(element.tag), namespace_of(element.tag)
     except etree.XMLSyntaxError as exc:
@@ -97,33 +98,34 @@ def root_of(source: BinaryIO) -> tuple[str, str]:
 def top_elements(source: BinaryIO, *, expected_root: str | None = None,
                  schema: etree.XMLSchema | None = None,
                  wanted: frozenset[str] | None = None) -> Iterator[Top]:
-    """Complete top-level elements in file order (only `wanted` names, when given)."""
-    depth = 0
+    """Complete top-level elements in file order (only `wanted` names, when given).
+
+    Only end events are asked for (half the events of start+end, which is most of the cost on a
+    large file); the root and its prolog are checked at the first event, before anything is
+    yielded, and a top-level element is one whose parent is the root."""
     counts: dict[str, int] = {}
+    root: etree._Element | None = None
     root_name, namespace = "", ""
-    last_line = 1  # streaming XSD errors carry no line: the top element being read is named
+    last_line = 1  # streaming XSD errors carry no line: the top element last read is named
     try:
-        for event, element in _parser_events(source, schema):
-            if event == "start":
-                depth += 1
-                if depth == 1:
-                    _check_prolog(element)
-                    namespace = _check_root(element, expected_root)
-                    root_name = local_name(element.tag)
-                elif depth == 2:
-                    last_line = element.sourceline or last_line
+        for _event, element in _parser_events(source, schema):
+            if root is None:
+                root = element.getroottree().getroot()
+                _check_prolog(root)
+                namespace = _check_root(root, expected_root)
+                root_name = local_name(root.tag)
+            parent = element.getparent()
+            if parent is None or parent is not root:
                 continue
-            if depth == 2:
-                name = local_name(element.tag)
-                counts[name] = counts.get(name, 0) + 1
-                if wanted is None or name in wanted:
-                    yield Top(element, name, f"/{root_name}/{name}[{counts[name]}]",
-                              element.sourceline or 0, namespace)
-                element.clear(keep_tail=False)
-                parent = element.getparent()
-                while parent is not None and element.getprevious() is not None:
-                    del parent[0]
-            depth -= 1
+            name = local_name(element.tag)
+            counts[name] = counts.get(name, 0) + 1
+            last_line = element.sourceline or last_line
+            if wanted is None or name in wanted:
+                yield Top(element, name, f"/{root_name}/{name}[{counts[name]}]",
+                          element.sourceline or 0, namespace)
+            element.clear(keep_tail=False)
+            while element.getprevious() is not None:
+                del parent[0]
     except etree.XMLSyntaxError as exc:
         raise XmlRefused(f"{'not valid against the XSD' if schema else 'not well-formed XML'}"
                          f": {exc.msg}", exc.lineno or last_line) from None

@@ -40,10 +40,10 @@ def test_the_adapter_satisfies_the_adapter_protocol() -> None:
 def test_a_1p2_bulk_package_yields_all_21_families_in_bulk_without_issues(strict: bool) -> None:
     events = read(fixture_path("v1p2_bulk"), strict=strict)
     modes = [e for e in events if isinstance(e, FamilyMode)]
-    assert [m.family for m in modes] == list(canonical.APPLY_ORDER)
+    assert [m.family for m in modes] == list(canonical.ONEROSTER_FAMILIES)
     assert {m.mode for m in modes} == {"bulk"}
     assert issues(events) == []
-    for family in canonical.FAMILIES:
+    for family in canonical.ONEROSTER_FAMILIES:
         assert records(events, family), f"no {family} record"
     assert all(e.status is None and e.date_last_modified is None
                for e in events if isinstance(e, Record))
