@@ -48,6 +48,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/import.py
 	$(BIN)/python bench/api.py --postgres
+	$(BIN)/python bench/edfi.py
 
 clean:
 	rm -rf var .pytest_cache
