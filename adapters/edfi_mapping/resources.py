@@ -57,10 +57,12 @@ REFERENCES: dict[str, tuple[str, tuple[tuple[str, PropKind], ...]]] = {
 @dataclass(frozen=True)
 class Subset:
     """Which rows of the family a resource shows: `field` in `values`, or for users, those
-    holding a role in `values` (or marked with that `personKind`)."""
+    holding a role in `values` (or marked with that `personKind`); with `present`, only rows
+    whose reference field of that name is set (a contact's role towards one student)."""
 
     field: str
     values: frozenset[str]
+    present: str | None = None  # a reference field the row must also have set (roles.student)
 
 
 @dataclass(frozen=True)
@@ -168,7 +170,7 @@ RESOURCES: dict[str, Resource] = {r.name: r for r in (
         P("beginDate", "date", sources=("academicSessions.startDate",)),
         P("endDate", "date", sources=("academicSessions.endDate",)),
         P("totalInstructionalDays", "integer"),
-    ), order=6, title="A grading period"),
+    ), order=6, writable=True, title="A grading period"),
     Resource("courses", "courses", None, (
         P("courseCode", identity=True, max_length=60, sources=("courses.courseCode",)),
         _ref("educationOrganizationReference", identity=True, sources=("courses.org",)),
@@ -183,7 +185,7 @@ RESOURCES: dict[str, Resource] = {r.name: r for r in (
         _ref("sessionReference", identity=True, sources=("classes.terms",)),
         _ref("courseReference", sources=("classes.course",)),
         P("localCourseTitle", max_length=60, sources=("classes.title",)),
-    ), order=9, title="A course offered at a school in a session (one per class)"),
+    ), order=9, writable=True, title="A course offered at a school in a session (one per class)"),
     Resource("sections", "classes", None, (
         P("sectionIdentifier", identity=True, max_length=255, sources=("classes.classCode",)),
         _ref("courseOfferingReference", identity=True, sources=("classes.course",
@@ -191,7 +193,7 @@ RESOURCES: dict[str, Resource] = {r.name: r for r in (
         P("sectionName", max_length=100, sources=("classes.title",)),
         P("classPeriods", "array", items=(P("classPeriodName", max_length=60),),
           sources=("classes.periods",)),
-    ), order=10, title="A section (a canonical class)"),
+    ), order=10, writable=True, title="A section (a canonical class)"),
     Resource("students", "users", Subset("role", _STUDENT_ROLES), (
         *_person("studentUniqueId"),
         P("birthDate", "date", sources=("demographics.birthDate",)),
@@ -201,10 +203,10 @@ RESOURCES: dict[str, Resource] = {r.name: r for r in (
     ), order=16, writable=True, title="A member of staff"),
     Resource("contacts", "users", Subset("role", _CONTACT_ROLES), (
         *_person("contactUniqueId"), _EMAILS,
-    ), order=3, title="A parent, guardian or other contact of a student"),
+    ), order=3, writable=True, title="A parent, guardian or other contact of a student"),
     Resource("parents", "users", Subset("role", _CONTACT_ROLES), (
         *_person("parentUniqueId"), _EMAILS,
-    ), order=3, title="A contact, under its Data Standard 4 name"),
+    ), order=3, writable=True, title="A contact, under its Data Standard 4 name"),
     Resource("studentSchoolAssociations", "roles", Subset("role", _STUDENT_ROLES), (
         _ref("studentReference", identity=True, sources=("roles.user",)),
         _ref("schoolReference", identity=True, sources=("roles.org",)),
@@ -222,7 +224,7 @@ RESOURCES: dict[str, Resource] = {r.name: r for r in (
         P("races", "array", items=(_desc("raceDescriptor", "RaceDescriptor"),),
           sources=("demographics.white",)),
         _EMAILS,
-    ), order=14, student_bearing=True,
+    ), order=14, student_bearing=True, writable=True,
         title="A student's data held by one education organization (sex, races, e-mail)"),
     Resource("staffEducationOrganizationAssignmentAssociations", "roles",
              Subset("role", _STAFF_ROLES), (
@@ -232,13 +234,13 @@ RESOURCES: dict[str, Resource] = {r.name: r for r in (
         _desc("staffClassificationDescriptor", "StaffClassificationDescriptor", identity=True,
               sources=("roles.role",)),
         P("endDate", "date", sources=("roles.endDate",)),
-    ), order=18, title="A member of staff's assignment to a school or district"),
+    ), order=18, writable=True, title="A member of staff's assignment to a school or district"),
     Resource("studentSectionAssociations", "enrollments", Subset("role", _STUDENT_ROLES), (
         _ref("studentReference", identity=True, sources=("enrollments.user",)),
         _ref("sectionReference", identity=True, sources=("enrollments.class",)),
         P("beginDate", "date", identity=True, sources=("enrollments.beginDate",)),
         P("endDate", "date", sources=("enrollments.endDate",)),
-    ), order=14, student_bearing=True, title="A student's enrollment in a section"),
+    ), order=14, student_bearing=True, writable=True, title="A student's enrollment in a section"),
     Resource("staffSectionAssociations", "enrollments", Subset("role", _STAFF_SECTION_ROLES), (
         _ref("staffReference", identity=True, sources=("enrollments.user",)),
         _ref("sectionReference", identity=True, sources=("enrollments.class",)),
@@ -246,8 +248,18 @@ RESOURCES: dict[str, Resource] = {r.name: r for r in (
         _desc("classroomPositionDescriptor", "ClassroomPositionDescriptor",
               sources=("enrollments.role",)),
         P("endDate", "date", sources=("enrollments.endDate",)),
-    ), order=19, title="A member of staff's assignment to a section"),
+    ), order=19, writable=True, title="A member of staff's assignment to a section"),
+    Resource("studentContactAssociations", "roles",
+             Subset("role", _CONTACT_ROLES, present="student"), (
+        _ref("studentReference", identity=True, sources=("roles.student",)),
+        _ref("contactReference", identity=True, sources=("roles.user",)),
+        _desc("relationDescriptor", "RelationDescriptor", sources=("roles.role",)),
+    ), order=20, writable=True, student_bearing=True,
+        title="A contact's relation to one student (one contact role per student)"),
 )}
+# The resources the REST API accepts writes for: derived from the table, so the routes, the
+# OpenAPI document and the scope catalogue (gateway/auth/scopes.py) read one list.
+WRITABLE: frozenset[str] = frozenset(n for n, r in RESOURCES.items() if r.writable)
 
 STUDENT_ROLES, CONTACT_ROLES, STAFF_ROLES = _STUDENT_ROLES, _CONTACT_ROLES, _STAFF_ROLES
 # Resource names for each person kind an Ed-Fi source marks (canonical users.personKind).

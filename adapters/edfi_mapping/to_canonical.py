@@ -13,8 +13,10 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from adapters.edfi_mapping.descriptors import UnknownDescriptor, crosswalk
+from adapters.edfi_mapping.gradebook import ENTRY_DUE, GRADEBOOK_BUILDERS, SOURCE_ONLY
 from adapters.edfi_mapping.identity import sourced_id_for
 from adapters.edfi_mapping.resources import REFERENCES, RESOURCES, Prop, Resource
+from adapters.edfi_mapping.resources import WRITABLE as WRITABLE  # re-exported: see the end
 from adapters.edfi_mapping.school_years import SchoolYearError, parse_school_year
 from adapters.records import Record
 
@@ -26,15 +28,14 @@ EDORG_RESOURCES = frozenset({"schools", "localEducationAgencies"})
 # adapter, from its own files) answers these, `deterministic` cannot.
 OFFERED_COURSE = "courseOfferings.course"
 STUDENT_SCHOOL = "students.school"
+# A descriptor value a store holds beyond the crosswalk (key: descriptor name and the URI as
+# given; answer: the stored value's URI), e.g. one a SIS posted in its district namespace.
+DESCRIPTOR_VALUES = "descriptors"
 
-# Resources an Ed-Fi source sends that the REST API does not serve as such: the association of
-# a student and a contact (DS 4: parent) becomes the contact's role and the two users' agents.
+# Resources an Ed-Fi source sends that the REST API does not serve as such: the DS 4 name of
+# the student-contact association (an interchange's StudentParentAssociation) becomes the same
+# contact role, towards one student, that `studentContactAssociations` serves.
 _ASSOCIATION_ONLY: dict[str, Resource] = {r.name: r for r in (
-    Resource("studentContactAssociations", "roles", None, (
-        Prop("studentReference", "reference", identity=True, reference="studentReference"),
-        Prop("contactReference", "reference", identity=True, reference="contactReference"),
-        Prop("relationDescriptor", "descriptor", descriptor="RelationDescriptor"),
-    ), order=20),
     Resource("studentParentAssociations", "roles", None, (
         Prop("studentReference", "reference", identity=True, reference="studentReference"),
         Prop("parentReference", "reference", identity=True, reference="parentReference"),
@@ -45,7 +46,7 @@ _ASSOCIATION_ONLY: dict[str, Resource] = {r.name: r for r in (
 
 def resource_named(name: str) -> Resource:
     """A served resource, or one an Ed-Fi source may send without it being served."""
-    return RESOURCES.get(name) or _ASSOCIATION_ONLY[name]
+    return RESOURCES.get(name) or _ASSOCIATION_ONLY.get(name) or SOURCE_ONLY[name]
 
 
 class MappingError(ValueError):
@@ -68,8 +69,10 @@ def canonical_sourced_id(resource: str, key: Mapping[str, Any]) -> str:
     return sourced_id_for(resource, key)
 
 
-def deterministic(resource: str, key: dict[str, Any]) -> str:
+def deterministic(resource: str, key: dict[str, Any]) -> str | None:
     """A Resolver for sources without a store: the id the referenced record was given."""
+    if resource in (DESCRIPTOR_VALUES, ENTRY_DUE):  # facts only a store or a whole set holds
+        return None
     return canonical_sourced_id(resource, key)
 
 
@@ -104,7 +107,7 @@ class _Mapper:
             return None
         target, parts = REFERENCES[name]
         key = {part: ref.get(part) for part, _ in parts}
-        if "educationOrganizationId" in key:
+        if list(key) == ["educationOrganizationId"]:  # any edorg; not a course's key part
             target = "schools"
         found = self.resolve(target, key)
         if found is None:
@@ -116,7 +119,11 @@ class _Mapper:
         try:
             return crosswalk().to_canonical(descriptor, str(value))
         except UnknownDescriptor as exc:
-            raise MappingError(path, str(exc)) from None
+            stored = self.resolve(DESCRIPTOR_VALUES, {"descriptor": descriptor,
+                                                      "uri": str(value)})
+            if stored is None:
+                raise MappingError(path, str(exc)) from None
+            return _stored_descriptor(path, descriptor, stored)
 
     def lookup(self, target: str, key: dict[str, Any], path: str) -> str:
         """A resolver answer that must exist; `path` names the body part that asked."""
@@ -148,6 +155,16 @@ class _Mapper:
     def set(self, out: dict[str, Any], field: str, prop: str) -> None:
         if self.body.get(prop) not in (None, ""):
             out[field] = self.body[prop]
+
+
+def _stored_descriptor(path: str, descriptor: str, uri: str) -> str:
+    """A stored (district) value maps to the crosswalk term with the same codeValue."""
+    try:
+        return crosswalk().to_canonical(descriptor, uri.rpartition("#")[2])
+    except UnknownDescriptor:
+        known = ", ".join(v.code_value for v in crosswalk().values[descriptor])
+        raise MappingError(path, f"{uri!r} exists as a {descriptor} but has no canonical "
+                                 f"mapping: its codeValue is none of {known}") from None
 
 
 def to_records(resource_name: str, body: Mapping[str, Any], resolve: Resolver,
@@ -329,8 +346,9 @@ def _section_enrollment(person: str) -> Callable[[_Mapper, str], list[Record]]:
 
 
 def _student_contact(contact: str) -> Callable[[_Mapper, str], list[Record]]:
-    """The contact's role towards the student, held at the student's school (OneRoster roles
-    need an org; Ed-Fi contacts have none of their own)."""
+    """The contact's role towards one student (`student`), held at the student's school
+    (OneRoster roles need an org; Ed-Fi contacts have none of their own). One row per pair, so
+    a contact of two children holds two roles, each readable and deletable on its own."""
     def build(m: _Mapper, sid: str) -> list[Record]:
         student = m.parts("studentReference")
         relation = m.body.get("relationDescriptor")
@@ -338,6 +356,7 @@ def _student_contact(contact: str) -> Callable[[_Mapper, str], list[Record]]:
             "$.relationDescriptor", "RelationDescriptor", relation)
         fields: dict[str, Any] = {
             "user": m.reference(f"{contact}Reference"), "roleType": "primary", "role": role,
+            "student": m.reference("studentReference"),
             "org": m.lookup(STUDENT_SCHOOL, student, "$.studentReference")}
         return [Record("roles", sid, fields)]
     return build
@@ -362,9 +381,8 @@ _BUILDERS: dict[str, Callable[[_Mapper, str], list[Record]]] = {
     "staffSectionAssociations": _section_enrollment("staff"),
     "studentContactAssociations": _student_contact("contact"),
     "studentParentAssociations": _student_contact("parent"),
+    **GRADEBOOK_BUILDERS,  # source-only: gradebookEntries, studentGradebookEntries
 }
-# What the REST API accepts. The later builders serve Ed-Fi sources (the XML adapter) first:
-# some need resolver answers only a whole interchange set has (a section's course, a
-# student's school), and opening them to apps needs scopes in gateway/auth/scopes.py.
-WRITABLE = frozenset({"localEducationAgencies", "schools", "sessions", "courses", "students",
-                      "staffs", "studentSchoolAssociations"})
+# What the REST API accepts: every resource marked `writable` in resources.py (WRITABLE is
+# re-exported from there). The REST resolver answers OFFERED_COURSE and STUDENT_SCHOOL from
+# the store; the XML adapter answers them from its interchange files.

@@ -1,12 +1,20 @@
 """The `edfi-xml` source: Ed-Fi Data Standard 5 (and 4) XML interchange files, folder or zip.
 
-The files are read in passes, one per canonical family in apply order, so each family is
-complete (bulk) before the next begins and a reference always points backwards; before them,
-one pass gathers the facts one interchange holds for another's rows (`people_index`). Every
-element becomes an Ed-Fi JSON-shaped body (`bodies`) mapped by the shared Ed-Fi mapping, so a
-record gets the same sourcedId as if it had been POSTed to the Ed-Fi API. Row problems name the
-element path and line; a file-level problem (a DOCTYPE, a foreign namespace, broken XML, an XSD
-violation) is fatal and nothing is applied.
+Every element becomes an Ed-Fi JSON-shaped body (`bodies`) mapped by the shared Ed-Fi mapping,
+so a record gets the same sourcedId as if it had been POSTed to the Ed-Fi API. The sync engine
+stages a whole run before it checks or applies anything, so records may come in any order once
+their family's mode is declared; what orders the reading is Ed-Fi's split of one canonical row
+over several elements (`people_index`). Hence two passes, and each file is read at most twice:
+
+1. every file but Student: the elements whose records need nothing from other elements are
+   mapped and sent, and the facts other rows need are gathered (a student's school, grade and
+   demographics from the enrollment interchange, an offering's course, contact links, a
+   gradebook entry's due date);
+2. the files holding the elements that need those facts (sections, students, contacts and
+   their associations, student gradebook entries).
+
+Row problems name the element path and line; a file-level problem (a DOCTYPE, a foreign
+namespace, broken XML, an XSD violation) is fatal and nothing is applied.
 """
 
 from __future__ import annotations
@@ -42,9 +50,23 @@ PASSES: tuple[tuple[str, tuple[str, ...]], ...] = (
                "StudentContactAssociation", "StudentParentAssociation")),
     ("enrollments", ("StudentSectionAssociation", "StaffSectionAssociation")),
     ("demographics", ("Student",)),
+    ("categories", ("GradebookEntry",)),
+    ("lineItems", ("GradebookEntry",)),
+    ("results", ("StudentGradebookEntry",)),
 )
-_INDEXED = ("CourseOffering", "StudentSchoolAssociation", "StudentEducationOrganizationAssociation",
-            "StudentContactAssociation", "StudentParentAssociation")
+# Elements read for the facts other elements' records need (pass 1).
+_INDEXED = frozenset({
+    "CourseOffering", "StudentSchoolAssociation", "StudentEducationOrganizationAssociation",
+    "StudentContactAssociation", "StudentParentAssociation", "GradebookEntry"})
+# Elements whose records need those facts (pass 2).
+_NEEDS_FACTS = frozenset({
+    "Section", "Student", "Contact", "Parent", "StudentContactAssociation",
+    "StudentParentAssociation", "StudentGradebookEntry"})
+# Element -> the families its records make (what PASSES says, turned round).
+_FAMILIES: dict[str, tuple[str, ...]] = {}
+for _family, _elements in PASSES:
+    for _element in _elements:
+        _FAMILIES[_element] = (*_FAMILIES.get(_element, ()), _family)
 # Where each element lives, so a pass opens only the files that can hold it.
 _HOME = {
     "LocalEducationAgency": "EducationOrganization", "School": "EducationOrganization",
@@ -57,6 +79,7 @@ _HOME = {
     "StudentParentAssociation": "Parent", "StudentSchoolAssociation": "StudentEnrollment",
     "StudentSectionAssociation": "StudentEnrollment",
     "StudentEducationOrganizationAssociation": "StudentEnrollment",
+    "GradebookEntry": "StudentGradebook", "StudentGradebookEntry": "StudentGradebook",
 }
 
 
@@ -123,14 +146,15 @@ class EdfiXmlAdapter:
             if kind:
                 by_kind.setdefault(kind, []).append(name)
         yield from self._descriptor_warnings(files, by_kind.get("Descriptors", []))
-        index = PeopleIndex()
-        yield from self._gather(files, by_kind, index)
+        self._file_kinds = {n: k for k, ns in by_kind.items() for n in ns}
         for family, elements in PASSES:
             sources = [f for e in elements for f in by_kind.get(_HOME[e], [])]
-            if not sources:
-                continue
-            yield FamilyMode(family, "bulk", sources[0])
-            yield from self._family(files, by_kind, family, elements, index)
+            if sources:
+                yield FamilyMode(family, "bulk", sources[0])
+        index = PeopleIndex()
+        first = {e for e in _HOME if e in _INDEXED or (e in _FAMILIES and e not in _NEEDS_FACTS)}
+        yield from self._pass(files, by_kind, first, index, gather=True)
+        yield from self._pass(files, by_kind, set(_NEEDS_FACTS), index, gather=False)
 
     def _kind_of(self, files: FileSet, name: str) -> Iterator[Event]:
         try:
@@ -175,7 +199,11 @@ class EdfiXmlAdapter:
                 continue
             code = _child_text(top, "CodeValue")
             namespace = _child_text(top, "Namespace")
-            uri = f"{namespace}/{top.name}#{code}"
+            # Ed-Fi's own descriptor files name the descriptor in the namespace already
+            # (`uri://ed-fi.org/SexDescriptor`); some exports give the bare authority.
+            head = namespace.rstrip("/")
+            uri = f"{head}#{code}" if head.rpartition("/")[2] == top.name else \
+                f"{head}/{top.name}#{code}"
             try:
                 walk.to_canonical(top.name, uri)
             except ValueError:
@@ -194,63 +222,93 @@ class EdfiXmlAdapter:
         except XmlRefused as exc:
             raise _Fatal(Issue("fatal", exc.reason, file=name, line=exc.line)) from None
 
-    def _gather(self, files: FileSet, by_kind: dict[str, list[str]],
-                index: PeopleIndex) -> Iterator[Event]:
-        self._file_kinds = {n: k for k, ns in by_kind.items() for n in ns}
-        names = [f for e in _INDEXED for f in by_kind.get(_HOME[e], [])]
+    def _pass(self, files: FileSet, by_kind: dict[str, list[str]], elements: set[str],
+              index: PeopleIndex, *, gather: bool) -> Iterator[Event]:
+        """One read of every file that can hold `elements`, in file-kind order."""
+        homes = {_HOME[e] for e in elements}
+        names = [f for kind in INTERCHANGES if kind in homes for f in by_kind.get(kind, [])]
+        sent_once: set[tuple[str, str]] = set()  # rows many elements share (categories)
         try:
-            for name, top in self._guarded_elements(files, names, _INDEXED):
+            for name, top in self._guarded_elements(files, names, tuple(sorted(elements))):
                 layout = LAYOUTS[top.name]
                 try:
                     body = read_body(top, layout)
-                    if top.name == "CourseOffering":
-                        index.add_offering(body)
-                    elif top.name == "StudentSchoolAssociation":
-                        index.add_school_association(body)
-                    elif top.name == "StudentEducationOrganizationAssociation":
-                        [demo] = to_records(layout.resource, body, index.resolve)
-                        index.add_edorg_association(body, demo.fields)
-                    else:
-                        ref = "contactReference" if top.name.startswith("StudentContact") \
-                            else "parentReference"
-                        index.add_contact_association(body, ref)
-                except (ShapeError, MappingError, ValueError) as exc:
-                    if top.name in ("CourseOffering", "StudentEducationOrganizationAssociation"):
-                        family = "classes" if top.name == "CourseOffering" else "demographics"
-                        yield _row_issue(name, top, layout, exc, family)
+                except ShapeError as exc:
+                    yield from _rejected(name, top, layout, exc, gather)
+                    continue
+                if gather and top.name in _INDEXED:
+                    issue = _gather(index, top, layout, body)
+                    if issue is not None:
+                        yield _row_issue(name, top, layout, issue, _issue_family(top.name))
+                emits = top.name in _FAMILIES and (top.name in _NEEDS_FACTS) != gather
+                if emits:
+                    yield from _records(name, top, layout, body, index, sent_once)
         except _Fatal as fatal:
             yield fatal.issue
             raise _Stop from None
 
-    def _family(self, files: FileSet, by_kind: dict[str, list[str]], family: str,
-                elements: tuple[str, ...], index: PeopleIndex) -> Iterator[Event]:
-        names = [f for e in elements for f in by_kind.get(_HOME[e], [])]
-        contact_roles: set[str] = set()
-        try:
-            for name, top in self._guarded_elements(files, names, elements):
-                layout = LAYOUTS[top.name]
-                try:
-                    records = to_records(layout.resource, read_body(top, layout), index.resolve)
-                except (ShapeError, MappingError) as exc:
-                    # In the demographics pass too (the users pass named it already): the
-                    # issue keeps the student's stored demographics from being tombstoned.
-                    yield _row_issue(name, top, layout, exc, family)
-                    continue
-                for record in records:
-                    if record.family != family:
-                        continue
-                    if family == "roles" and top.name in ("StudentContactAssociation",
-                                                          "StudentParentAssociation"):
-                        if record.fields["user"] in contact_roles:
-                            continue  # one role per contact, however many children
-                        contact_roles.add(record.fields["user"])
-                    _enrich(record, index)
-                    if record.fields or family != "demographics":
-                        record.file, record.line = name, top.line
-                        yield record
-        except _Fatal as fatal:
-            yield fatal.issue
-            raise _Stop from None
+
+def _gather(index: PeopleIndex, top: Top, layout: Layout,
+            body: dict[str, Any]) -> Exception | None:
+    """Adds an element's facts to the index; a problem is returned only for elements that make
+    no records of their own (the others report it when their records are made)."""
+    try:
+        if top.name == "CourseOffering":
+            index.add_offering(body)
+        elif top.name == "StudentSchoolAssociation":
+            index.add_school_association(body)
+        elif top.name == "StudentEducationOrganizationAssociation":
+            [demo] = to_records(layout.resource, body, index.resolve)
+            index.add_edorg_association(body, demo.fields)
+        elif top.name == "GradebookEntry":
+            index.add_gradebook_entry(body)
+        else:
+            ref = "contactReference" if top.name.startswith("StudentContact") \
+                else "parentReference"
+            index.add_contact_association(body, ref)
+    except (MappingError, ValueError) as exc:
+        return exc if top.name in ("CourseOffering",
+                                   "StudentEducationOrganizationAssociation") else None
+    return None
+
+
+def _issue_family(element: str) -> str:
+    return "classes" if element == "CourseOffering" else "demographics"
+
+
+def _rejected(name: str, top: Top, layout: Layout, exc: Exception,
+              gather: bool) -> Iterator[Issue]:
+    """A body that could not be read: one issue per family it would have made (so the engine
+    tombstones nothing in any of them on its account), or for an index-only element, one."""
+    families = _FAMILIES.get(top.name)
+    if families and (top.name in _NEEDS_FACTS) != gather:
+        for family in families:
+            yield _row_issue(name, top, layout, exc, family)
+    elif not families and top.name in ("CourseOffering",
+                                       "StudentEducationOrganizationAssociation"):
+        yield _row_issue(name, top, layout, exc, _issue_family(top.name))
+
+
+def _records(name: str, top: Top, layout: Layout, body: dict[str, Any], index: PeopleIndex,
+             sent_once: set[tuple[str, str]]) -> Iterator[Event]:
+    families = _FAMILIES[top.name]
+    try:
+        records = to_records(layout.resource, body, index.resolve)
+    except MappingError as exc:
+        for family in families:
+            yield _row_issue(name, top, layout, exc, family)
+        return
+    for record in records:
+        if record.family not in families:
+            continue
+        if record.family == "categories":
+            if (record.family, record.sourced_id) in sent_once:
+                continue
+            sent_once.add((record.family, record.sourced_id))
+        _enrich(record, index)
+        if record.fields or record.family != "demographics":
+            record.file, record.line = name, top.line
+            yield record
 
 
 class _Fatal(Exception):

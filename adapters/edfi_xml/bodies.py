@@ -9,10 +9,12 @@ arrives. A value that cannot be typed is a `ShapeError` naming the element path 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 from lxml import etree
 
+from adapters.edfi_mapping.gradebook import GRADEBOOK_REFERENCES
 from adapters.edfi_mapping.resources import REFERENCES, Resource
 from adapters.edfi_mapping.school_years import SchoolYearError, parse_school_year
 from adapters.edfi_mapping.to_canonical import resource_named
@@ -67,6 +69,7 @@ def read_body(top: Top, layout: Layout) -> dict[str, Any]:
     return body
 
 
+@lru_cache(maxsize=4096)
 def _q(namespace: str, path: str) -> str:
     return "/".join(f"{{{namespace}}}{step}" for step in path.split("/"))
 
@@ -82,10 +85,12 @@ def _leaf_text(element: etree._Element, path: str | None, namespace: str) -> str
 
 
 def _check_namespaces(top: Top) -> None:
+    prefix = f"{{{top.namespace}}}"
     for node in top.element.iter():
-        if not isinstance(node.tag, str):
+        tag = node.tag
+        if not isinstance(tag, str) or tag.startswith(prefix):
             continue
-        if namespace_of(node.tag) != top.namespace:
+        if namespace_of(tag) != top.namespace:
             raise ShapeError(f"{top.path}", f"element {local_name(node.tag)} is in namespace "
                              f"{namespace_of(node.tag) or '(none)'!r}, not the interchange's "
                              f"{top.namespace!r}", local_name(node.tag))
@@ -132,12 +137,14 @@ def _reference(top: Top, part: Ref, element: etree._Element) -> dict[str, Any]:
         raise ShapeError(where, "references by ref= (IDREF) are not supported; give the "
                          f"{REFERENCE_LAYOUTS[part.element][0]} with the natural key",
                          element.get("ref"))
-    kinds = dict(REFERENCES[part.prop][1])
+    kinds = dict((REFERENCES.get(part.prop) or GRADEBOOK_REFERENCES[part.prop])[1])
     key: dict[str, Any] = {}
     for leaf in element.iter():
         if not isinstance(leaf.tag, str) or len(leaf):
             continue
-        name = camel(local_name(leaf.tag))
+        name = _prop_name(leaf.tag)
+        if name not in kinds and f"{name}Descriptor" in kinds:
+            name = f"{name}Descriptor"  # `<GradingPeriod>` is the gradingPeriodDescriptor
         text = (leaf.text or "").strip()
         if name == "schoolYear":
             value: Any = _school_year(f"{where}//SchoolYear", text)
@@ -148,3 +155,9 @@ def _reference(top: Top, part: Ref, element: etree._Element) -> dict[str, Any]:
                              f"values ({key[name]!r}, {value!r})", text)
         key[name] = value
     return key
+
+
+@lru_cache(maxsize=1024)
+def _prop_name(tag: str) -> str:
+    """`{ns}SchoolId` -> `schoolId`; an import meets the same few tags millions of times."""
+    return camel(local_name(tag))

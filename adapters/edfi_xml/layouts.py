@@ -23,6 +23,7 @@ INTERCHANGES: dict[str, str] = {
     "Contact": "InterchangeContact",
     "Parent": "InterchangeParent",
     "Descriptors": "InterchangeDescriptors",
+    "StudentGradebook": "InterchangeStudentGradebook",
 }
 
 
@@ -88,6 +89,10 @@ REFERENCE_LAYOUTS: dict[str, tuple[str, tuple[str, ...]]] = {
     "CourseOfferingReference": ("CourseOfferingIdentity",
                                 ("LocalCourseCode", "SchoolReference", "SessionReference")),
     "SectionReference": ("SectionIdentity", ("SectionIdentifier", "CourseOfferingReference")),
+    # `GradingPeriod` is the descriptor (JSON `gradingPeriodDescriptor`): descriptor elements
+    # drop the suffix in references too.
+    "GradingPeriodReference": ("GradingPeriodIdentity", ("GradingPeriod", "GradingPeriodName",
+                                                         "SchoolReference", "SchoolYear")),
 }
 
 S, R = Scalar, Ref
@@ -171,6 +176,26 @@ LAYOUTS: dict[str, Layout] = {lay.element: lay for lay in (
         R("educationOrganizationReference", "EducationOrganizationReference"),
         S("sexDescriptor", "Sex"), S("hispanicLatinoEthnicity", "HispanicLatinoEthnicity"),
         Many("races", "Race", "raceDescriptor"), _MAILS)),
+    # InterchangeStudentGradebook (DS 5). A student gradebook entry's key holds its gradebook
+    # entry's key parts flat (see adapters/edfi_mapping/gradebook.py).
+    Layout("GradebookEntry", "gradebookEntries", (
+        S("gradebookEntryIdentifier", "GradebookEntryIdentifier"),
+        S("namespace", "Namespace"), S("sourceSectionIdentifier", "SourceSectionIdentifier"),
+        R("sectionReference", "SectionReference"), S("dateAssigned", "DateAssigned"),
+        S("title", "Title"), S("description", "Description"), S("dueDate", "DueDate"),
+        S("gradebookEntryTypeDescriptor", "GradebookEntryType"),
+        R("gradingPeriodReference", "GradingPeriodReference"), S("maxPoints", "MaxPoints"))),
+    Layout("StudentGradebookEntry", "studentGradebookEntries", (
+        S("gradebookEntryIdentifier",
+          "GradebookEntryReference/GradebookEntryIdentity/GradebookEntryIdentifier"),
+        S("namespace", "GradebookEntryReference/GradebookEntryIdentity/Namespace"),
+        R("studentReference", "StudentReference"), S("dateFulfilled", "DateFulfilled"),
+        S("letterGradeEarned", "LetterGradeEarned"),
+        S("numericGradeEarned", "NumericGradeEarned"), S("pointsEarned", "PointsEarned"),
+        S("competencyLevelDescriptor", "CompetencyLevel"),
+        S("diagnosticStatement", "DiagnosticStatement"),
+        S("submissionStatusDescriptor", "SubmissionStatus"),
+        S("assignmentLateStatusDescriptor", "AssignmentLateStatus"))),
 )}
 
 

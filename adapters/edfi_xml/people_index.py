@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from adapters.edfi_mapping.descriptors import UnknownDescriptor, crosswalk
+from adapters.edfi_mapping.gradebook import ENTRY_DUE, ENTRY_KEY
 from adapters.edfi_mapping.identity import normalise_key_value
 from adapters.edfi_mapping.to_canonical import (
     OFFERED_COURSE,
@@ -27,6 +28,10 @@ from adapters.edfi_mapping.to_canonical import (
 def _offering_key(key: dict[str, Any]) -> tuple[str, ...]:
     return tuple(normalise_key_value(key.get(part)) for part in
                  ("localCourseCode", "schoolId", "schoolYear", "sessionName"))
+
+
+def _entry_key(body: dict[str, Any]) -> tuple[str, ...]:
+    return tuple(normalise_key_value(body.get(part)) for part in ENTRY_KEY)
 
 
 @dataclass(slots=True)
@@ -47,6 +52,7 @@ class PeopleIndex:
     students: dict[str, StudentFacts] = field(default_factory=dict)
     contacts: dict[str, list[str]] = field(default_factory=dict)  # contact -> students
     _shapes: dict[tuple[tuple[str, Any], ...], dict[str, Any]] = field(default_factory=dict)
+    entry_dates: dict[tuple[str, ...], str] = field(default_factory=dict)  # gradebook entries
 
     def student(self, sourced_id: str) -> StudentFacts:
         return self.students.setdefault(sourced_id, StudentFacts())
@@ -92,11 +98,20 @@ class PeopleIndex:
         if student not in children:
             children.append(student)
 
+    def add_gradebook_entry(self, body: dict[str, Any]) -> None:
+        """Its due date (else date assigned): a student's result without a date fulfilled is
+        dated by it."""
+        day = body.get("dueDate") or body.get("dateAssigned")
+        if day:
+            self.entry_dates[_entry_key(body)] = str(day)
+
     def resolve(self, target: str, key: dict[str, Any]) -> str | None:
         """The adapter's Resolver: the index for what only the files know, else the
         deterministic id of the referenced record."""
         if target == OFFERED_COURSE:
             return self.offerings.get(_offering_key(key))
+        if target == ENTRY_DUE:
+            return self.entry_dates.get(_entry_key(key))
         if target == STUDENT_SCHOOL:
             sid = canonical_sourced_id("students", {"studentUniqueId":
                                                     key.get("studentUniqueId")})

@@ -7,6 +7,8 @@ request may say `roster-core.readonly`, which means that scope in every version 
 
 from __future__ import annotations
 
+from adapters.edfi_mapping.resources import WRITABLE
+
 ONEROSTER_V1P1 = "https://purl.imsglobal.org/spec/or/v1p1/scope/"
 ONEROSTER_V1P2 = "https://purl.imsglobal.org/spec/or/v1p2/scope/"
 
@@ -24,9 +26,11 @@ V1P2_NAMES = (
 # Ed-Fi has no OAuth scope vocabulary of its own (the ODS/API grants by claim set); these are
 # the gateway's: `edfi.readonly` reads every served resource the agreement lets the app see,
 # `edfi.write` writes every writable resource, `edfi.write.{resource}` only that resource.
+# The writable resources are read from the resource table (adapters/edfi_mapping), never
+# listed here, so a resource made writable there gets its scope without a second edit.
 EDFI = "urn:school-data-gateway:scope:edfi/"
-EDFI_WRITABLE = ("localEducationAgencies", "schools", "sessions", "courses", "students",
-                 "staffs", "studentSchoolAssociations")
+EDFI_WRITABLE: tuple[str, ...] = tuple(sorted(WRITABLE))
+EDFI_WRITABLE += ("descriptors",)  # edfi.write.descriptors: every /ed-fi/{xyz}Descriptors
 EDFI_READ = EDFI + "edfi.readonly"
 EDFI_WRITE = EDFI + "edfi.write"
 EDFI_NAMES = ("edfi.readonly", "edfi.write", *(f"edfi.write.{r}" for r in EDFI_WRITABLE))

@@ -43,13 +43,17 @@ from gateway.demo.model import (
 
 NAMESPACE = "http://ed-fi.org/5.2.0"
 FILES = ("EducationOrganization", "EducationOrgCalendar", "MasterSchedule", "StaffAssociation",
-         "Student", "Contact", "StudentEnrollment")
+         "Student", "Contact", "StudentEnrollment", "StudentGradebook")
 _SEX = {"M": "male", "F": "female", "X": "other"}
 _RACES = {"I": "americanIndianOrAlaskaNative", "A": "asian", "B": "blackOrAfricanAmerican",
           "P": "nativeHawaiianOrOtherPacificIslander", "W": "white"}
 _RELATIONS = {"Mother": "parent", "Father": "parent", "Guardian": "guardian",
               "Grandparent": "guardian"}  # as the OneRoster CSV writer says
 _QUARTERS = ("first quarter", "second quarter", "third quarter", "fourth quarter")
+# The demo's gradebook entries and their types live in the gateway's local namespace (the
+# demo's category titles, "Tests" among them, are not Ed-Fi GradebookEntryType code values).
+LOCAL = "uri://school-data-gateway.local"
+ENTRY_NAMESPACE = f"{LOCAL}/GradebookEntry"
 
 
 def uri(descriptor: str, canonical: str) -> str:
@@ -119,7 +123,8 @@ def _reference(element: str, key: dict[str, Any]) -> etree._Element:
         elif part == "SchoolYear":
             _leaf(holder, part, xml_school_year(key["schoolYear"]))
         else:
-            _leaf(holder, part, key[camel(part)])
+            name = camel(part)  # a descriptor part (`GradingPeriod`) keeps its JSON suffix
+            _leaf(holder, part, key[name] if name in key else key[f"{name}Descriptor"])
     return node
 
 
@@ -132,6 +137,7 @@ class EdfiXmlWriter(ClosedOnExit):
         self._district = 0
         self._year: dict[School, Session] = {}
         self._offered: set[tuple[str, ...]] = set()
+        self._period_uri: dict[Session, str] = {}  # grading period -> its descriptor URI
 
     def begin(self, district: District, categories: tuple[Category, ...]) -> None:
         self._dir.mkdir(parents=True, exist_ok=True)
@@ -200,10 +206,10 @@ class EdfiXmlWriter(ClosedOnExit):
             if session.kind == "quarter":
                 n = quarters.get(session.school, 0)
                 quarters[session.school] = n + 1
+                self._period_uri[session] = uri("GradingPeriodDescriptor", _QUARTERS[n % 4])
                 self._emit("EducationOrgCalendar", "GradingPeriod", {
                     **common, "gradingPeriodName": session.title,
-                    "gradingPeriodDescriptor": uri("GradingPeriodDescriptor",
-                                                   _QUARTERS[n % 4])})
+                    "gradingPeriodDescriptor": self._period_uri[session]})
                 continue
             if session.kind == "year":
                 self._year[session.school] = session
@@ -257,6 +263,27 @@ class EdfiXmlWriter(ClosedOnExit):
             "staffReference": {"staffUniqueId": section.teacher.number},
             "sectionReference": key, "beginDate": section.term.first_day.isoformat(),
             "classroomPositionDescriptor": uri("ClassroomPositionDescriptor", "teacher")})
+        self._write_gradebook(section, key)
+
+    def _write_gradebook(self, section: Section, key: dict[str, Any]) -> None:
+        """The section's line items as gradebook entries; each category is the entry's type
+        (categories carry no weight in Ed-Fi); maxPoints is the CSV's resultValueMax."""
+        for number, item in enumerate(section.line_items, start=1):
+            period = item.grading_period
+            self._emit("StudentGradebook", "GradebookEntry", {
+                "gradebookEntryIdentifier": f"{section.id}-{number}",
+                "namespace": ENTRY_NAMESPACE,
+                "sourceSectionIdentifier": key["sectionIdentifier"], "sectionReference": key,
+                "dateAssigned": item.assign_date.isoformat(), "title": item.title,
+                "description": item.description, "dueDate": item.due_date.isoformat(),
+                "gradebookEntryTypeDescriptor":
+                    f"{LOCAL}/GradebookEntryTypeDescriptor#{item.category.title}",
+                "gradingPeriodReference": {
+                    "gradingPeriodDescriptor": self._period_uri[period],
+                    "gradingPeriodName": period.title,
+                    "schoolId": int(period.school.state_id),
+                    "schoolYear": period.school_year},
+                "maxPoints": 100})
 
     def _write_guardian(self, guardian: Guardian, children: list[Student]) -> None:
         unique = str(guardian.contact_id)

@@ -12,6 +12,7 @@ from flask import Response, request
 from sqlalchemy import func, select
 
 from adapters.edfi_mapping.resources import RESOURCES
+from gateway.edfi import descriptor_reads
 from gateway.edfi.lookups import Lookups
 from gateway.edfi.projection import subset
 from gateway.edfi.query import parse_paging
@@ -58,3 +59,19 @@ def deletes(req: Request, resource: str) -> Response:
 def key_changes(req: Request, resource: str) -> Response:
     parse_paging({k.lower(): v for k, v in request.args.items()})  # still validate the window
     return json_response([])
+
+
+def descriptor_deletes(segment: str) -> Response:
+    """`/{descriptor}/deletes`: tombstoned stored values of one descriptor, keyed by
+    (namespace, codeValue). Crosswalk values are never deleted, so never listed. No scoping:
+    descriptors carry no student data."""
+    paging = parse_paging({k.lower(): v for k, v in request.args.items()})
+    with store_engine().connect() as conn:
+        rows = descriptor_reads.stored_rows(conn, descriptor_reads.resource_names()[segment],
+                                            status="tobedeleted", paging=paging)
+    page = rows[paging.offset:paging.offset + paging.limit]
+    body = [{"id": descriptor_reads.descriptor_id(row.sourced_id),
+             "changeVersion": row.change_version,
+             "keyValues": dict(zip(("namespace", "codeValue"), row.sourced_id.rsplit("#", 1),
+                                   strict=True))} for row in page]
+    return json_response(body)

@@ -7,6 +7,7 @@ from sqlalchemy import ColumnElement, exists, or_, true
 
 from adapters.edfi_mapping.resources import PERSON_KINDS, RESOURCES
 from gateway.model import ROSTER_TABLES
+from gateway.model.columns import indexed_column
 from gateway.store.json_fields import json_text
 
 ROLES = ROSTER_TABLES["roles"]
@@ -20,7 +21,10 @@ def subset(resource: str, *, any_status: bool = False) -> ColumnElement[bool]:
         return true()
     values = sorted(res.subset.values)
     if res.family != "users":
-        return table.c[res.subset.field].in_(values)
+        rows = table.c[res.subset.field].in_(values)
+        if res.subset.present is not None:  # e.g. contact roles towards one student
+            rows = rows & table.c[indexed_column(res.subset.present, "ref")].is_not(None)
+        return rows
     roles = ROLES.alias("edfi_roles")
     holds_role = exists().where(roles.c.user_id == table.c.sourced_id, roles.c.role.in_(values))
     if not any_status:

@@ -16,10 +16,11 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Table, false, func, select
 
-from adapters.edfi_mapping.resources import RESOURCES
+from adapters.edfi_mapping.resources import REFERENCES, RESOURCES, Resource
 from gateway.edfi.lookups import Lookups
 from gateway.edfi.problems import EdFiProblem
 from gateway.model import ROSTER_TABLES
+from gateway.model.columns import indexed_column
 from gateway.store.json_fields import json_text
 
 DEFAULT_LIMIT, MAX_LIMIT = 25, 500
@@ -132,7 +133,7 @@ def _predicate(resource: str, table: Table, name: str, value: str,
         if res.family == "users":
             return table.c.sourced_id.in_(users)
         if res.family in _PERSON_REF:
-            return table.c[_PERSON_REF[res.family]].in_(users)
+            return table.c[_person_column(res, name)].in_(users)
     if name in _EDORG:
         try:
             orgs = look.orgs_with_id(int(value))
@@ -148,6 +149,16 @@ def _predicate(resource: str, table: Table, name: str, value: str,
         if family == res.family:
             return json_text(table.c.data, field) == _text(prop.kind, value, name)
     raise bad(f"query by {name} is not supported on {resource}")
+
+
+def _person_column(res: Resource, unique: str) -> str:
+    """The column of the person a unique id names: the reference's own source field (a contact
+    association names its student in `roles.student`), else the row's user."""
+    for prop in res.identity_props:
+        parts = {k for k, _ in REFERENCES.get(prop.reference or "", ("", ()))[1]}
+        if unique in parts and len(prop.sources) == 1:
+            return indexed_column(prop.sources[0].split(".")[1], "ref")
+    return _PERSON_REF[res.family]
 
 
 def _text(kind: str, value: str, name: str) -> Any:

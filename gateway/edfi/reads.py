@@ -129,10 +129,14 @@ def render(conn: Connection, look: Lookups, resource: str, rows: list[Any],
 
 
 def students_of(resource: str, rows: list[Any]) -> list[str]:
-    family = RESOURCES[resource].family
-    if family == "users":
+    """The students a page discloses: the field its studentReference shows (a contact
+    association's row is the contact's role; the student is its `student`), else `user`."""
+    res = RESOURCES[resource]
+    if res.family == "users":
         return [r.sourced_id for r in rows]
-    return [json.loads(r.data)["user"] for r in rows]
+    ref = res.prop("studentReference")
+    field = ref.sources[0].split(".")[1] if ref is not None and ref.sources else "user"
+    return [json.loads(r.data)[field] for r in rows]
 
 
 def disclose(req: Request, conn: Connection, resource: str, rows: list[Any],

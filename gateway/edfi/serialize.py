@@ -115,7 +115,7 @@ class EdFiSerializer:
     def _prefetch(self, resource: str, datas: list[dict[str, Any]]) -> None:
         family = RESOURCES[resource].family
         if family in ("roles", "enrollments"):
-            self.look.load("users", [d.get("user") for d in datas])
+            self.look.load("users", [d.get(f) for d in datas for f in ("user", "student")])
         if family == "roles":
             self.look.load("demographics", [d.get("user") for d in datas])
         if family == "enrollments":
@@ -259,6 +259,15 @@ class EdFiSerializer:
                     "educationOrganizationReference", d["org"]),
                 "beginDate": d.get("beginDate") or self.look.year_start(),
                 "staffClassificationDescriptor": classification, "endDate": d.get("endDate")}
+
+    def _studentContactAssociations(self, sid: str,  # noqa: N802
+                                    d: dict[str, Any]) -> dict[str, Any]:
+        """One contact role towards one student (`student`); the role is the relation."""
+        relation = (_uri("RelationDescriptor", d.get("role"))
+                    or _uri("RelationDescriptor", "guardian"))
+        return {"studentReference": self.person_ref("students", d["student"]),
+                "contactReference": self.person_ref("contacts", d["user"]),
+                "relationDescriptor": relation}
 
     def _enrollment(self, d: dict[str, Any], person: str) -> dict[str, Any]:
         return {f"{person[:-1]}Reference": self.person_ref(person, d["user"]),

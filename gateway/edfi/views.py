@@ -13,7 +13,7 @@ from adapters.edfi_mapping.identity import is_edfi_id
 from adapters.edfi_mapping.resources import RESOURCES
 from gateway.auth.guard import AuthError, authenticate
 from gateway.auth.scopes import EDFI, EDFI_READ, EDFI_WRITE
-from gateway.edfi import changes, descriptor_reads, discovery, reads
+from gateway.edfi import changes, descriptor_reads, descriptor_writes, discovery, reads
 from gateway.edfi.problems import EdFiProblem, problem_response
 from gateway.edfi.reads import Request
 
@@ -58,6 +58,22 @@ def _descriptor(name: str) -> str | None:
     return next((k for k in descriptor_reads.resource_names() if k.lower() == name.lower()), None)
 
 
+def _descriptor_item(segment: str, item: str) -> Response:
+    """Descriptor values by id (the crosswalk's read-only), and their change queries."""
+    if item.lower() in ("deletes", "keychanges") and request.method == "GET":
+        req = _caller()
+        if item.lower() == "deletes":
+            return changes.descriptor_deletes(segment)
+        return changes.key_changes(req, segment)
+    if request.method == "GET":
+        _caller()
+        return descriptor_reads.descriptor_single(segment, item)
+    req = _caller(write="descriptors")
+    if request.method == "PUT":
+        return descriptor_writes.put(req, segment, item)
+    return descriptor_writes.delete(req, segment, item)
+
+
 @blueprint.before_app_request
 def _discovery_at_root() -> Response | None:
     if request.path == "/" and request.method == "GET" and discovery.wants_discovery():
@@ -93,10 +109,9 @@ def collection(name: str) -> Response:
     def run() -> Response:
         segment = _descriptor(name)
         if segment is not None:
+            if request.method == "POST":
+                return descriptor_writes.post(_caller(write="descriptors"), segment)
             _caller()
-            if request.method != "GET":
-                raise EdFiProblem("method-not-allowed", "descriptors are read-only here: the "
-                                                        "crosswalk in specs/edfi defines them")
             return descriptor_reads.descriptor_collection(segment)
         resource = _resource(name)
         if request.method == "POST":
@@ -113,11 +128,7 @@ def item(name: str, item: str) -> Response:
     def run() -> Response:
         segment = _descriptor(name)
         if segment is not None:
-            _caller()
-            if request.method != "GET":
-                raise EdFiProblem("method-not-allowed", "descriptors are read-only here: the "
-                                                        "crosswalk in specs/edfi defines them")
-            return descriptor_reads.descriptor_single(segment, item)
+            return _descriptor_item(segment, item)
         resource = _resource(name)
         if item.lower() in ("deletes", "keychanges") and request.method == "GET":
             req = _caller()

@@ -7,19 +7,40 @@ mapping (adapters/edfi_mapping), and applied by the sync engine with its validat
 reference checks, in one transaction with a change_version. Nothing here writes SQL. The
 agreement decides what the app may write: the scope names the resources, the agreement's
 schools bound where.
+
+Resources whose write is not simply "this one row" (the Location, id and ETag a write answers
+are always those of the item a GET shows):
+* studentEducationOrganizationAssociations is a view of the student's role at the education
+  organization, but what it carries (sex, races, ethnicity) lives in the student's demographics
+  row. POST and PUT need that role to be active (else 409: post the studentSchoolAssociation
+  first) and set only the association's demographics fields, keeping the others (birthDate,
+  written through students). 201 when the demographics carried none of those fields before,
+  else 200. DELETE clears those fields (tombstoning the demographics row when nothing else is
+  left) and leaves the role: the item still reads, without sex, races or ethnicity. The
+  canonical model keeps demographics per student, so every education organization's
+  association shows the same values, and changing them does not move the role's ETag.
+* courseOfferings and sections are two views of one classes row. A section posted for an
+  offering this app wrote, whose class has no section yet, becomes that class (no second
+  class); an offering posted over a class with a section keeps the section's identifier and
+  periods. DELETE of either tombstones the class, so both views go.
+* studentContactAssociations is one contact role per (student, contact) pair; its `student`
+  names the student, and the role is held at the student's school (found from the store).
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from flask import Response, request
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, or_, select
 
 from adapters.canonical import FAMILIES
 from adapters.edfi_mapping.identity import edfi_id
 from adapters.edfi_mapping.resources import RESOURCES
 from adapters.edfi_mapping.to_canonical import (
+    OFFERED_COURSE,
+    STUDENT_SCHOOL,
     WRITABLE,
     MappingError,
     canonical_sourced_id,
@@ -32,12 +53,27 @@ from gateway.edfi.lookups import Lookups
 from gateway.edfi.problems import EdFiProblem, invalid
 from gateway.edfi.query import example_predicates
 from gateway.edfi.reads import Request, find_visible
-from gateway.edfi.serialize import EdFiSerializer, flatten_key
+from gateway.edfi.serialize import RACES, EdFiSerializer, flatten_key
 from gateway.extensions import store_engine
 from gateway.model import ROSTER_TABLES
 from gateway.oneroster.writes import app_source
 from gateway.policy.scoping import Scope
+from gateway.store.json_fields import json_text
 from gateway.sync.runner import run_sync
+
+SEOA = "studentEducationOrganizationAssociations"
+_CLASS_FIELDS = frozenset({"title", "classCode", "classType", "course", "school", "terms",
+                           "localCourseCode"})
+# The fields of a shared canonical row that a resource owns: its write sets or clears these and
+# keeps the stored row's other fields (another resource's), instead of replacing the row.
+OWNS: dict[tuple[str, str], frozenset[str]] = {
+    ("students", "demographics"): frozenset({"birthDate"}),
+    (SEOA, "demographics"): frozenset({"sex", "hispanicOrLatinoEthnicity",
+                                       "demographicRaceTwoOrMoreRaces", *RACES}),
+    ("courseOfferings", "classes"): _CLASS_FIELDS,
+    ("sections", "classes"): _CLASS_FIELDS | {"sectionIdentifier", "periods"},
+}
+_CLASS_VIEWS = {"courseOfferings": "localCourseCode", "sections": "sectionIdentifier"}
 
 
 def _writable(resource: str) -> None:
@@ -60,18 +96,84 @@ def _find_by_key(conn: Connection, look: Lookups, resource: str,
     own = canonical_sourced_id(resource, key)
     if conn.execute(select(table.c.sourced_id).where(table.c.sourced_id == own)).first():
         return own
+    if resource in _CLASS_VIEWS:
+        return _class_by_key(conn, look, resource, key)
     try:
         where = example_predicates(resource, {k.lower(): str(v) for k, v in key.items()}, look,
                                    {k.lower(): k for k in key})
     except EdFiProblem:
         return None
     return conn.execute(select(table.c.sourced_id).where(
-        *where, subset(resource, any_status=True)).order_by(table.c.sourced_id)).scalar()
+        *where, subset(resource, any_status=True)).order_by(
+        table.c.status, table.c.sourced_id)).scalar()  # 'active' sorts before 'tobedeleted'
+
+
+def _folded(key: dict[str, Any]) -> dict[str, str]:
+    return {k: str(v).casefold() for k, v in key.items()}
+
+
+def _class_by_key(conn: Connection, look: Lookups, resource: str,
+                  key: dict[str, Any]) -> str | None:
+    """The class that shows this course offering or section key. Their keys are partly derived
+    (a session's name and year, a code falling back to classCode), so candidates at the school
+    are rendered exactly as GET renders them and compared."""
+    classes = ROSTER_TABLES["classes"]
+    try:
+        schools = look.orgs_with_id(int(key["schoolId"]))
+    except (KeyError, TypeError, ValueError):
+        return None
+    code = str(key.get(_CLASS_VIEWS[resource]))
+    rows = conn.execute(select(classes.c.sourced_id, classes.c.status,
+                               classes.c.date_last_modified, classes.c.change_version,
+                               classes.c.data).where(
+        classes.c.school_id.in_(schools),
+        or_(json_text(classes.c.data, _CLASS_VIEWS[resource]) == code,
+            json_text(classes.c.data, "classCode") == code, classes.c.sourced_id == code),
+    ).order_by(classes.c.status, classes.c.sourced_id)).all()
+    wanted = _folded(key)
+    serializer = EdFiSerializer(look)
+    for row in rows:
+        shown = flatten_key(resource, serializer.render(resource, [row])[0])
+        if _folded(shown) == wanted:
+            return row.sourced_id
+    return None
+
+
+def _active(conn: Connection, family: str, sourced_id: str | None) -> Any | None:
+    """The stored row (source, data) when it is active."""
+    if sourced_id is None:
+        return None
+    table = ROSTER_TABLES[family]
+    return conn.execute(select(table.c.sourced_id, table.c.source, table.c.data).where(
+        table.c.sourced_id == sourced_id, table.c.status == "active")).first()
+
+
+def _offered_course(conn: Connection, look: Lookups, key: dict[str, Any]) -> str | None:
+    """OFFERED_COURSE: the course of the class a course offering is."""
+    row = _active(conn, "classes", _find_by_key(conn, look, "courseOfferings", key))
+    return json.loads(row.data).get("course") if row else None
+
+
+def _student_school(conn: Connection, look: Lookups, key: dict[str, Any]) -> str | None:
+    """STUDENT_SCHOOL: the school of the student's active studentSchoolAssociation role."""
+    student = _find_by_key(conn, look, "students", key)
+    roles = ROSTER_TABLES["roles"]
+    return conn.execute(select(roles.c.org_id).where(
+        roles.c.user_id == student, roles.c.role == "student", roles.c.status == "active",
+    ).order_by(roles.c.sourced_id)).scalar() if student else None
 
 
 def _resolver(conn: Connection, look: Lookups):  # noqa: ANN202
     def resolve(target: str, key: dict[str, Any]) -> str | None:
-        if target in ("schools", "localEducationAgencies") or "educationOrganizationId" in key:
+        if target == "descriptors":  # a descriptor value a client posted (descriptor_writes)
+            from gateway.edfi.descriptor_writes import stored_uri
+            return stored_uri(conn, key)
+        if target == OFFERED_COURSE:
+            return _offered_course(conn, look, key)
+        if target == STUDENT_SCHOOL:
+            return _student_school(conn, look, key)
+        if target in ("schools", "localEducationAgencies") or list(key) == [
+                "educationOrganizationId"]:
             (number,) = key.values()
             try:
                 found = look.orgs_with_id(int(number))
@@ -82,8 +184,11 @@ def _resolver(conn: Connection, look: Lookups):  # noqa: ANN202
     return resolve
 
 
-def _authorise(conn: Connection, req: Request, records: list[Record]) -> None:
-    """Every school a written record is or names must be one of the agreement's schools."""
+def _authorise(conn: Connection, req: Request, records: list[Record],
+               also: tuple[str, ...] = ()) -> None:
+    """Every school a written record is or names must be one of the agreement's schools;
+    `also`: orgs the write is about without a record naming them (a demographics write made
+    through the student's association with one school)."""
     schools = req.caller.agreement.schools
     if schools is None:
         return
@@ -94,7 +199,7 @@ def _authorise(conn: Connection, req: Request, records: list[Record]) -> None:
             v for k, v in rec.fields.items()
             if FAMILIES[rec.family].by_name.get(k) is not None
             and FAMILIES[rec.family].by_name[k].target == "orgs"]
-        outside = [s for s in named if s not in allowed]
+        outside = [s for s in [*named, *also] if s not in allowed]
         if outside:
             raise EdFiProblem("security:authorization",
                               "the app's agreement does not cover the education organization "
@@ -102,7 +207,9 @@ def _authorise(conn: Connection, req: Request, records: list[Record]) -> None:
 
 
 def _records(conn: Connection, req: Request, resource: str, body: dict[str, Any],
-             sourced_id: str | None) -> list[Record]:
+             sourced_id: str | None, also: tuple[str, ...] = ()) -> list[Record]:
+    """The canonical records of a body, authorised, merged with the stored fields other
+    resources own (OWNS)."""
     look = Lookups(conn)
     try:
         records = to_records(resource, body, _resolver(conn, look), sourced_id=sourced_id)
@@ -111,10 +218,48 @@ def _records(conn: Connection, req: Request, resource: str, body: dict[str, Any]
             raise EdFiProblem("conflict:unresolved-reference",
                               f"{exc.path}: {exc.message}") from None
         raise invalid(exc.path, exc.message) from None
-    _authorise(conn, req, records)
+    _authorise(conn, req, records, also)
     for rec in records:
         rec.file, rec.line, rec.status = "request body", 1, "active"
+        owned = OWNS.get((resource, rec.family))
+        stored = _active(conn, rec.family, rec.sourced_id) if owned else None
+        if stored is not None:
+            kept = {k: v for k, v in json.loads(stored.data).items() if k not in owned}
+            rec.fields = {**kept, **rec.fields}
     return records
+
+
+def _seoa_role(conn: Connection, look: Lookups, key: dict[str, Any]) -> Any:
+    """The role a studentEducationOrganizationAssociation is a view of; it must be active."""
+    role = _active(conn, "roles", _find_by_key(conn, look, SEOA, key))
+    if role is None:
+        raise EdFiProblem("conflict:unresolved-reference",
+                          f"$.educationOrganizationReference: student "
+                          f"{key.get('studentUniqueId')!r} has no active association with "
+                          f"education organization {key.get('educationOrganizationId')!r}; "
+                          "post its studentSchoolAssociation first")
+    return role
+
+
+def _carries_seoa(conn: Connection, student: str) -> bool:
+    """Whether the student's demographics already hold one of the association's fields (a
+    POST then updates the association rather than creating it)."""
+    stored = _active(conn, "demographics", student)
+    return stored is not None and bool(OWNS[(SEOA, "demographics")]
+                                       & set(json.loads(stored.data)))
+
+
+def _section_target(conn: Connection, look: Lookups, req: Request,
+                    body: dict[str, Any]) -> str | None:
+    """For a new section: the class of its course offering when this app wrote that offering
+    and the class has no section yet (one offering is one class)."""
+    offering = body.get("courseOfferingReference") or {}
+    key = {p: offering.get(p) for p in ("localCourseCode", "schoolId", "schoolYear",
+                                        "sessionName")}
+    row = _active(conn, "classes", _find_by_key(conn, look, "courseOfferings", key))
+    if row is None or row.source != app_source(req.caller.client_id).name:
+        return None
+    return None if json.loads(row.data).get("sectionIdentifier") else row.sourced_id
 
 
 def _apply(req: Request, records: list[Record]) -> None:
@@ -160,15 +305,22 @@ def post(req: Request, resource: str) -> Response:
     except MappingError as exc:
         raise invalid(exc.path, exc.message) from None
     with store_engine().connect() as conn:
-        existing = _find_by_key(conn, Lookups(conn), resource, key)
-        active = existing is not None and conn.execute(
-            select(ROSTER_TABLES[RESOURCES[resource].family].c.status).where(
-                ROSTER_TABLES[RESOURCES[resource].family].c.sourced_id == existing)
-        ).scalar() == "active"
-        records = _records(conn, req, resource, body, existing)
+        look = Lookups(conn)
+        found = _find_by_key(conn, look, resource, key)
+        if resource == SEOA:
+            records = _records(conn, req, resource, body, None)
+            role = _seoa_role(conn, look, key)
+            _authorise(conn, req, records, (json.loads(role.data)["org"],))
+            sid, updated = role.sourced_id, _carries_seoa(conn, records[0].sourced_id)
+        else:
+            target = found
+            if found is None and resource == "sections":
+                target = _section_target(conn, look, req, body)
+            records = _records(conn, req, resource, body, target)
+            sid = records[0].sourced_id
+            updated = _active(conn, records[0].family, found) is not None
     _apply(req, records)
-    sid = records[0].sourced_id
-    return Response(status=200 if active else 201,
+    return Response(status=200 if updated else 201,
                     headers={"Location": _location(resource, sid),
                              "ETag": _etag_of(resource, sid)})
 
@@ -202,8 +354,9 @@ def put(req: Request, resource: str, the_id: str) -> Response:
             k: str(v).casefold() for k, v in old.items()}:
         raise EdFiProblem("bad-request", f"the natural key of {resource} cannot be changed by "
                                          "PUT here: delete the item and POST the new one")
+    also = (json.loads(row.data)["org"],) if resource == SEOA else ()
     with store_engine().connect() as conn:
-        records = _records(conn, req, resource, body, row.sourced_id)
+        records = _records(conn, req, resource, body, row.sourced_id, also)
     _apply(req, records)
     return Response(status=204, headers={"ETag": _etag_of(resource, row.sourced_id)})
 
@@ -211,14 +364,35 @@ def put(req: Request, resource: str, the_id: str) -> Response:
 def delete(req: Request, resource: str, the_id: str) -> Response:
     _writable(resource)
     row, _obj = _existing(req, resource, the_id)
+    if resource == SEOA:
+        return _clear_demographics(req, json.loads(row.data)["user"])
     table = ROSTER_TABLES[RESOURCES[resource].family]
     with store_engine().connect() as conn:
         source = conn.execute(select(table.c.source)
                               .where(table.c.sourced_id == row.sourced_id)).scalar()
-    if source != app_source(req.caller.client_id).name:
-        raise EdFiProblem("security:authorization", "this item was supplied by another source; "
-                                                    "an app deletes only what it wrote")
+    _own(req, source)
     family = RESOURCES[resource].family
     _apply(req, [Record(family, row.sourced_id, {}, file="request", line=1,
                         status="tobedeleted")])
+    return Response(status=204)
+
+
+def _own(req: Request, source: str | None) -> None:
+    if source != app_source(req.caller.client_id).name:
+        raise EdFiProblem("security:authorization", "this item was supplied by another source; "
+                                                    "an app deletes only what it wrote")
+
+
+def _clear_demographics(req: Request, student: str) -> Response:
+    """DELETE of a studentEducationOrganizationAssociation: clears the demographics fields the
+    association carried; the row goes when nothing else (a birthDate) is left in it."""
+    owned = OWNS[(SEOA, "demographics")]
+    with store_engine().connect() as conn:
+        stored = _active(conn, "demographics", student)
+    if stored is None or not owned & set(json.loads(stored.data)):
+        return Response(status=204)
+    _own(req, stored.source)
+    kept = {k: v for k, v in json.loads(stored.data).items() if k not in owned}
+    _apply(req, [Record("demographics", student, kept, file="request", line=1,
+                        status="active" if kept else "tobedeleted")])
     return Response(status=204)

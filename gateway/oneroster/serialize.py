@@ -116,17 +116,42 @@ class Serializer:
                 )
             ):
                 profiles[p.user_id].append((p.sourced_id, json.loads(p.data)))
+        self._agents_from_roles(users, roles)
         self._visible_agents(users)
         for user in users:
             mine = roles.get(user["sourcedId"], [])
             if self.version == V1P1:
                 self._v1p1_roles(user, mine)
             else:
-                user["roles"] = [self._role(r) for r in mine]
+                rendered = [self._role(r) for r in mine]
+                # a contact holds one role per child (roles.student); OneRoster shows one
+                user["roles"] = [r for n, r in enumerate(rendered) if r not in rendered[:n]]
                 if profiles.get(user["sourcedId"]):
                     user["userProfiles"] = [
                         self._profile(sid, p) for sid, p in profiles[user["sourcedId"]]
                     ]
+
+    def _agents_from_roles(self, users: list[dict[str, Any]],
+                           roles: dict[str, list[dict[str, Any]]]) -> None:
+        """A contact's role towards one student (roles.student, written through Ed-Fi's
+        studentContactAssociations) links the two users as agents, both ways, like a
+        source's own agents field. Only roles this app may see count (scoping hides a role
+        naming an opted-out or out-of-scope student)."""
+        links = [(user, role["student"]) for user, mine in roles.items() for role in mine
+                 if role.get("student")]
+        ids = [u["sourcedId"] for u in users]
+        links += [(r.student_id, r.user_id) for r in self.conn.execute(
+            select(ROLES.c.student_id, ROLES.c.user_id).where(
+                ROLES.c.student_id.in_(ids), ROLES.c.status == "active",
+                self.scope.visible("roles")).order_by(ROLES.c.sourced_id))]
+        by_user = {u["sourcedId"]: u for u in users}
+        for owner, agent in links:
+            user = by_user.get(owner)
+            if user is None:
+                continue
+            agents = user.setdefault("agents", [])
+            if agent not in {a["sourcedId"] for a in agents}:
+                agents.append(self.ref("users", agent))
 
     def _visible_agents(self, users: list[dict[str, Any]]) -> None:
         """Agents (guardian <-> student links) name other users: keep only those this app may

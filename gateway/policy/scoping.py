@@ -75,8 +75,20 @@ class Scope:
         return self._users_on(USERS)
 
     def _roles(self) -> ColumnElement:
-        allowed = self.student_allowed(ROLES.c.user_id)
+        allowed = self.student_allowed(ROLES.c.user_id) & self._role_student_visible()
         return allowed if self.orgs is None else allowed & ROLES.c.org_id.in_(self.orgs)
+
+    def _role_student_visible(self) -> ColumnElement:
+        """A contact's role towards one student (`student_id`) names that student: hidden when
+        the student is opted out or holds no active role at an org the app may see, so the
+        student's id never travels on a contact's row."""
+        student = ROLES.c.student_id
+        if self.orgs is None:
+            return student.is_(None) | student.not_in(self.opted_out())
+        roles = ROLES.alias("scope_student_roles")
+        return student.is_(None) | (student.not_in(self.opted_out()) & exists().where(
+            roles.c.user_id == student, roles.c.status == "active",
+            roles.c.org_id.in_(self.orgs)))
 
     def _userProfiles(self) -> ColumnElement:  # noqa: N802
         table = ROSTER_TABLES["userProfiles"]

@@ -129,24 +129,73 @@ def _paths() -> dict[str, Any]:
                                        "Key changes"), **ERRORS}}}
     for descriptor in crosswalk().names:
         segment = descriptor[0].lower() + descriptor[1:] + "s"
-        ref = {"$ref": "#/components/schemas/descriptor"}
-        paths[f"/ed-fi/{segment}"] = {"get": {
-            "operationId": f"get_{segment}", "tags": ["descriptors"], "parameters": PAGING,
-            "responses": {"200": _json({"type": "array", "items": ref}, descriptor), **ERRORS}}}
-        paths[f"/ed-fi/{segment}/{{id}}"] = {"get": {
-            "operationId": f"get_{segment}_by_id", "tags": ["descriptors"], "parameters": [ID],
-            "responses": {"200": _json(ref, descriptor), **ERRORS}}}
+        paths |= _descriptor_paths(segment, descriptor)
     return paths
+
+
+def _descriptor_paths(segment: str, descriptor: str) -> dict[str, Any]:
+    """A descriptor's values: the crosswalk's (read-only: PUT/DELETE answer 405) merged with
+    the ones clients POST; change windows and /deletes cover the posted ones only."""
+    ref = {"$ref": "#/components/schemas/descriptor"}
+    body = {"required": True, "content": {"application/json": {
+        "schema": {"$ref": "#/components/schemas/descriptorBody"}}}}
+    tags, more = ["descriptors"], {"405": PROBLEM, "409": PROBLEM, "412": PROBLEM}
+    example = [{"name": n, "in": "query", "required": False, "schema": {"type": "string"},
+                "description": "Query by example (case-insensitive)"}
+               for n in ("codeValue", "namespace", "shortDescription")]
+    return {
+        f"/ed-fi/{segment}": {"get": {
+            "operationId": f"get_{segment}", "tags": tags, "parameters": PAGING + example,
+            "responses": {"200": _json({"type": "array", "items": ref}, descriptor), **ERRORS}},
+            "post": {"operationId": f"post_{segment}", "tags": tags, "requestBody": body,
+                     "responses": {"200": {"description": "Updated (same namespace and "
+                                                          "codeValue)"},
+                                   "201": {"description": "Created"}, **ERRORS, **more}}},
+        f"/ed-fi/{segment}/{{id}}": {
+            "get": {"operationId": f"get_{segment}_by_id", "tags": tags, "parameters": [ID],
+                    "responses": {"200": _json(ref, descriptor),
+                                  "304": {"description": "Not modified"}, **ERRORS}},
+            "put": {"operationId": f"put_{segment}", "tags": tags, "parameters": [ID],
+                    "requestBody": body, "responses": {"204": {"description": "Replaced"},
+                                                       **ERRORS, **more}},
+            "delete": {"operationId": f"delete_{segment}", "tags": tags, "parameters": [ID],
+                       "responses": {"204": {"description": "Deleted"}, **ERRORS, **more}}},
+        f"/ed-fi/{segment}/deletes": {"get": {
+            "operationId": f"deletes_{segment}", "tags": tags, "parameters": PAGING,
+            "responses": {"200": _json({"type": "array", "items": {
+                "$ref": "#/components/schemas/deletedItem"}}, "Deleted values"), **ERRORS}}},
+        f"/ed-fi/{segment}/keyChanges": {"get": {
+            "operationId": f"keyChanges_{segment}", "tags": tags, "parameters": PAGING,
+            "responses": {"200": _json({"type": "array", "items": {"type": "object"}},
+                                       "Key changes (none: keys never change)"), **ERRORS}}},
+    }
+
+
+def _descriptor_schemas() -> dict[str, Any]:
+    """A descriptor value as read, and as written (id and metadata optional, ignored)."""
+    props: dict[str, Any] = {
+        "id": {"type": "string", "pattern": "^[0-9a-f]{32}$"},
+        "namespace": {"type": "string", "maxLength": 255,
+                      "description": "uri://{authority}/{DescriptorName}"},
+        "codeValue": {"type": "string", "maxLength": 50},
+        "shortDescription": {"type": "string", "maxLength": 75},
+        "description": {"type": "string", "maxLength": 1024},
+        "effectiveBeginDate": {"type": "string", "format": "date"},
+        "effectiveEndDate": {"type": "string", "format": "date"},
+        "_etag": {"type": "string", "description": "Stored (posted) values only"},
+        "_lastModifiedDate": {"type": "string", "format": "date-time"}}
+    return {"descriptor": {"type": "object", "properties": props, "additionalProperties": False,
+                           "required": ["id", "namespace", "codeValue", "shortDescription"]},
+            "descriptorBody": {"type": "object", "properties": props,
+                               "additionalProperties": False,
+                               "required": ["namespace", "codeValue", "shortDescription"]}}
 
 
 def build() -> dict[str, Any]:
     schemas: dict[str, Any] = {f"edFi_{n}": _resource_schema(n) for n in RESOURCES}
     schemas |= {name: _reference(name) for name in REFERENCES}
     schemas["problemDetails"] = _problem()
-    schemas["descriptor"] = {"type": "object", "required": ["id", "namespace", "codeValue"],
-                             "properties": {k: {"type": "string"} for k in (
-                                 "id", "namespace", "codeValue", "shortDescription",
-                                 "description")}, "additionalProperties": False}
+    schemas |= _descriptor_schemas()
     schemas["deletedItem"] = {"type": "object", "required": ["id", "changeVersion"],
                               "properties": {"id": {"type": "string"},
                                              "changeVersion": {"type": "integer"},

@@ -1,5 +1,7 @@
 """The two-school district served through the real app, with helpers to call Ed-Fi as an app
-registered under an agreement, and the OpenAPI document every response must satisfy."""
+registered under an agreement, and the OpenAPI document every response must satisfy. Each
+parent's role names its child (`student`), as an Ed-Fi source's studentContactAssociation does,
+so the district serves studentContactAssociations too."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from adapters.records import Event, Record
 from conformance.openapi import OpenApiDocument
 from gateway.app import create_app
 from gateway.auth.registry import register_app
@@ -65,9 +68,18 @@ def conforms(method: str, path: str, reply) -> Any:  # noqa: ANN001
     return body
 
 
+def district() -> list[Event]:
+    """two_schools, with each parent's role towards its one child (par-a1 -> stu-a1)."""
+    events = two_schools()
+    for event in events:
+        if isinstance(event, Record) and event.sourced_id.startswith("r-par-"):
+            event.fields["student"] = "stu-" + event.sourced_id.removeprefix("r-par-")
+    return events
+
+
 @pytest.fixture
 def edfi(engine, database_url, tmp_path) -> EdFi:
-    report = run_sync(engine, SourceConfig(name="sis", adapter="test"), iter(two_schools()),
+    report = run_sync(engine, SourceConfig(name="sis", adapter="test"), iter(district()),
                       adapter_name="test")
     assert report.state == "applied", report.issues[:5]
     app = create_app({"database_url": database_url, "var_dir": str(tmp_path)})

@@ -4,7 +4,14 @@ people, classes and enrollments. SourcedIds differ between the two paths (Ed-Fi 
 of natural keys), so the comparison is on content: names with unique ids, class codes and
 (person, class) pairs. Classes are compared by title and school: the demo's class codes repeat
 within a school and session, which an Ed-Fi section identifier may not, so the XML carries the
-SIS section id there."""
+SIS section id there.
+
+Gradebook: the demo's line items are written as InterchangeStudentGradebook gradebook entries and
+served through OneRoster 1.2 gradebook like the CSV's. Compared by content (title, dates, class,
+school, category title, grading period, maximum); not compared, by construction: sourcedIds,
+`resultValueMin` (Ed-Fi has no minimum; the CSV says 0) and category rows (the CSV has one per
+category with a weight; Ed-Fi gives each entry its own, titled with its type, and no weight).
+The demo district has no results; the results mapping is covered in test_gradebook.py."""
 
 from __future__ import annotations
 
@@ -28,9 +35,10 @@ from gateway.sync.runner import run_sync
 from tests.edfi_xml.conftest import SEED, STUDENTS, sync_xml
 
 ONEROSTER = "/ims/oneroster/rostering/v1p2"
+GRADEBOOK = "/ims/oneroster/gradebook/v1p2"
 EDFI = "/data/v3/ed-fi"
 SCOPES = ["roster.readonly", "roster-core.readonly", "roster-demographics.readonly",
-          "edfi.readonly"]
+          "edfi.readonly", "gradebook.readonly"]
 
 
 class Served:
@@ -155,3 +163,38 @@ def test_reimporting_the_same_files_changes_nothing(both: tuple[Served, Served],
     files = tmp_path / "again"
     write_demo(files, students=STUDENTS, seed=SEED, format="edfi-xml")
     assert sync_xml(from_xml.engine, files).state == "unchanged"
+
+
+def line_items(served: Served) -> Counter[tuple[Any, ...]]:
+    schools = {o["sourcedId"]: o["name"] for o in served.all(f"{ONEROSTER}/orgs", "orgs")}
+    classes = {c["sourcedId"]: (c["title"], schools[c["school"]["sourcedId"]])
+               for c in served.all(f"{ONEROSTER}/classes", "classes")}
+    periods = {s["sourcedId"]: s["title"]
+               for s in served.all(f"{ONEROSTER}/academicSessions", "academicSessions")}
+    categories = {c["sourcedId"]: c["title"]
+                  for c in served.all(f"{GRADEBOOK}/categories", "categories")}
+    return Counter((item["title"], item.get("description"), item["assignDate"],
+                    item["dueDate"], classes[item["class"]["sourcedId"]],
+                    schools[item["school"]["sourcedId"]],
+                    categories[item["category"]["sourcedId"]],
+                    periods[item["academicSession"]["sourcedId"]],
+                    float(item["resultValueMax"]))
+                   for item in served.all(f"{GRADEBOOK}/lineItems", "lineItems"))
+
+
+def test_the_same_line_items_are_served_through_oneroster_gradebook(
+    both: tuple[Served, Served],
+) -> None:
+    from_csv, from_xml = both
+    expected = line_items(from_csv)
+    assert {key[6] for key in expected} == {"Homework", "Tests"}
+    assert line_items(from_xml) == expected
+
+
+def test_every_category_title_of_the_csv_is_served_from_the_xml(
+    both: tuple[Served, Served],
+) -> None:
+    from_csv, from_xml = both
+    titles = [{c["title"] for c in served.all(f"{GRADEBOOK}/categories", "categories")}
+              for served in (from_csv, from_xml)]
+    assert titles[0] == titles[1] == {"Homework", "Tests"}

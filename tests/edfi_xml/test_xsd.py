@@ -32,7 +32,7 @@ def xsd_dir(tmp_path: Path, calendar: str) -> Path:
     folder.mkdir()
     (folder / "Interchange-EducationOrgCalendar.xsd").write_text(calendar, encoding="utf-8")
     for name in ("EducationOrganization", "MasterSchedule", "StaffAssociation", "Student",
-                 "StudentEnrollment", "Contact"):
+                 "StudentEnrollment", "Contact", "StudentGradebook"):
         (folder / f"Interchange-{name}.xsd").write_text(
             CALENDAR_XSD.replace("InterchangeEducationOrgCalendar", f"Interchange{name}"),
             encoding="utf-8")
