@@ -40,7 +40,7 @@ demo: $(STAMP)
 	GATEWAY_CONFIG=$(DEMO_CONFIG) $(BIN)/gateway serve --host $(HOST) --port $(PORT)
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto --maxprocesses=4
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

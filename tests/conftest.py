@@ -9,7 +9,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
 
 from gateway.model import metadata
 from gateway.store import make_engine, upgrade
@@ -27,10 +28,36 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+def _worker_database(url: str) -> str:
+    """The PostgreSQL database this test process owns. Under pytest-xdist each worker gets its
+    own (`test_gw0`, ...), created next to the configured one, since every store test resets
+    the whole schema; without xdist it is the configured database itself."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    configured = make_url(url)
+    name = f"{configured.database}_{worker}"
+    admin = create_engine(configured, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                                  {"name": name}).scalar()
+            if not exists:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+    return configured.set(database=name).render_as_string(hide_password=False)
+
+
 @pytest.fixture(scope="session")
-def pg_engine() -> Iterator[Engine]:
+def pg_url() -> str:
     assert PG_URL
-    engine = make_engine(PG_URL)
+    return _worker_database(PG_URL)
+
+
+@pytest.fixture(scope="session")
+def pg_engine(pg_url: str) -> Iterator[Engine]:
+    engine = make_engine(pg_url)
     with engine.begin() as conn:
         conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
         conn.execute(text("CREATE SCHEMA public"))
@@ -58,7 +85,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template
         return f"sqlite:///{path}"
     engine = request.getfixturevalue("pg_engine")
     _reset_postgres(engine)
-    return PG_URL  # type: ignore[return-value]
+    return request.getfixturevalue("pg_url")
 
 
 @pytest.fixture

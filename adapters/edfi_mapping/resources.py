@@ -261,6 +261,10 @@ RESOURCES: dict[str, Resource] = {r.name: r for r in (
 # OpenAPI document and the scope catalogue (gateway/auth/scopes.py) read one list.
 WRITABLE: frozenset[str] = frozenset(n for n, r in RESOURCES.items() if r.writable)
 
+# Resources whose natural key a PUT may change (Ed-Fi's cascading key updates, for the ones
+# served here): the row keeps its sourcedId, so references to it follow without a cascade.
+KEY_UPDATABLE = frozenset({"sessions", "sections", "studentSchoolAssociations",
+                           "studentSectionAssociations"})
 STUDENT_ROLES, CONTACT_ROLES, STAFF_ROLES = _STUDENT_ROLES, _CONTACT_ROLES, _STAFF_ROLES
 # Resource names for each person kind an Ed-Fi source marks (canonical users.personKind).
 PERSON_KINDS = {"students": "student", "staffs": "staff", "contacts": "contact",

@@ -2,24 +2,30 @@
 
 `availableChangeVersions` is the window a client may ask for; `/{resource}/deletes` lists the
 tombstones of the resource with their natural keys (so a consumer can delete across systems
-where ids differ); `/{resource}/keyChanges` is empty: the store keeps no history of old key
-values, and a changed derived key shows up as an update of the same `id`.
+where ids differ); `/{resource}/keyChanges` lists the items whose natural key a PUT changed
+(the key-change log, see gateway/edfi/writes.py), one entry per item with its first old key
+and last new key in the window. A source that re-keys a record instead (an interchange file
+with a new entry date) sends a new record and the old one's tombstone: a create and a delete.
+Both lists go through the app's scope like every other read.
 """
 
 from __future__ import annotations
 
+import json
+
 from flask import Response, request
 from sqlalchemy import func, select
 
+from adapters.edfi_mapping.identity import edfi_id
 from adapters.edfi_mapping.resources import RESOURCES
 from gateway.edfi import descriptor_reads
 from gateway.edfi.lookups import Lookups
 from gateway.edfi.projection import subset
-from gateway.edfi.query import parse_paging
-from gateway.edfi.reads import Request, json_response
+from gateway.edfi.query import parse_paging, version_window
+from gateway.edfi.reads import Request, disclose_keys, json_response
 from gateway.edfi.serialize import EdFiSerializer, flatten_key
 from gateway.extensions import store_engine
-from gateway.model import ROSTER_TABLES, ChangeCounter
+from gateway.model import EDFI_KEY_CHANGES, ROSTER_TABLES, ChangeCounter
 from gateway.policy.scoping import Scope
 
 
@@ -40,16 +46,14 @@ def deletes(req: Request, resource: str) -> Response:
         # the deletion of a person whose roles went with it (it never learns keys elsewhere).
         where = [table.c.status == "tobedeleted", subset(resource, any_status=True),
                  scope.visible(res.family)]
-        if paging.min_version is not None:
-            where.append(table.c.change_version >= paging.min_version)
-        if paging.max_version is not None:
-            where.append(table.c.change_version <= paging.max_version)
+        where += version_window(table.c.change_version, paging)
         rows = conn.execute(
             select(table.c.sourced_id, table.c.status, table.c.date_last_modified,
                    table.c.change_version, table.c.data)
             .where(*where).order_by(table.c.change_version, table.c.sourced_id)
             .limit(paging.limit).offset(paging.offset)).all()
         objects = EdFiSerializer(Lookups(conn)).render(resource, rows)
+    disclose_keys(req, resource, rows)
     body = [{"id": obj["id"], "changeVersion": row.change_version,
              "keyValues": flatten_key(resource, obj)} for row, obj in zip(rows, objects,
                                                                            strict=True)]
@@ -57,8 +61,32 @@ def deletes(req: Request, resource: str) -> Response:
 
 
 def key_changes(req: Request, resource: str) -> Response:
-    parse_paging({k.lower(): v for k, v in request.args.items()})  # still validate the window
-    return json_response([])
+    res = RESOURCES[resource]
+    table = ROSTER_TABLES[res.family]
+    log = EDFI_KEY_CHANGES
+    paging = parse_paging({k.lower(): v for k, v in request.args.items()})
+    with store_engine().connect() as conn:
+        scope = Scope(conn, req.caller.app_id, req.caller.agreement.schools)
+        where = [log.c.resource == resource, subset(resource, any_status=True),
+                 scope.visible(res.family)]
+        where += version_window(log.c.change_version, paging)
+        rows = conn.execute(
+            select(log.c.sourced_id, log.c.change_version, log.c.old_key, log.c.new_key,
+                   table.c.data)
+            .join(table, table.c.sourced_id == log.c.sourced_id).where(*where)
+            .order_by(log.c.change_version, log.c.id)).all()
+    items: dict[str, dict] = {}
+    for row in rows:
+        item = items.setdefault(row.sourced_id, {
+            "id": edfi_id(resource, row.sourced_id), "changeVersion": row.change_version,
+            "oldKeyValues": json.loads(row.old_key)})
+        item["changeVersion"] = row.change_version
+        item["newKeyValues"] = json.loads(row.new_key)
+    page = list(items.values())[paging.offset:paging.offset + paging.limit]
+    shown = {item["id"] for item in page}
+    disclose_keys(req, resource, [r for r in dict((r.sourced_id, r) for r in rows).values()
+                                  if edfi_id(resource, r.sourced_id) in shown])
+    return json_response(page)
 
 
 def descriptor_deletes(segment: str) -> Response:

@@ -20,7 +20,14 @@ from sqlalchemy import Connection, Row, func, select
 from adapters.edfi_mapping.descriptors import DescriptorValue, crosswalk
 from adapters.edfi_mapping.identity import edfi_id
 from gateway.edfi.problems import EdFiProblem
-from gateway.edfi.query import CONTROL, Paging, bad, encode_token, parse_paging
+from gateway.edfi.query import (
+    CONTROL,
+    Paging,
+    bad,
+    encode_token,
+    parse_paging,
+    version_window,
+)
 from gateway.edfi.reads import json_response
 from gateway.edfi.serialize import timestamp
 from gateway.extensions import store_engine
@@ -59,10 +66,8 @@ def stored_rows(conn: Connection, name: str, *, status: str = "active",
     """The stored values of descriptor `name` with `status`, in sourcedId order, within the
     paging's change-version window when one is given."""
     where = [TABLE.c.descriptor == name, TABLE.c.status == status]
-    if paging is not None and paging.min_version is not None:
-        where.append(TABLE.c.change_version >= paging.min_version)
-    if paging is not None and paging.max_version is not None:
-        where.append(TABLE.c.change_version <= paging.max_version)
+    if paging is not None:
+        where += version_window(TABLE.c.change_version, paging)
     return list(conn.execute(
         select(TABLE.c.sourced_id, TABLE.c.status, TABLE.c.date_last_modified,
                TABLE.c.change_version, TABLE.c.source, TABLE.c.data)

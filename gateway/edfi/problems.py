@@ -15,8 +15,10 @@ TITLES = {
     "security:authorization": "Authorization Denied",
     "security:data-policy:incorrect-usage": "Data Policy Failure Due to Incorrect Usage",
     "optimistic-lock-failed": "Optimistic Lock Failed",
-    "conflict:unresolved-reference": "Unresolved Reference",
+    "data-conflict:unresolved-reference": "Unresolved Reference",
     "conflict:write-conflict": "Write Conflict",
+    "data-conflict:non-unique-identity": "Identifying Values Are Not Unique",
+    "bad-request:data-validation-failed:key-change-not-supported": "Key Change Not Supported",
     "method-not-allowed": "Method Not Allowed",
     "not-acceptable": "Not Acceptable",
 }
@@ -24,7 +26,9 @@ STATUS = {
     "bad-request": 400, "bad-request:data-validation-failed": 400, "not-found": 404,
     "security:authentication": 401, "security:authorization": 403,
     "security:data-policy:incorrect-usage": 403, "optimistic-lock-failed": 412,
-    "conflict:unresolved-reference": 409, "conflict:write-conflict": 409,
+    "data-conflict:unresolved-reference": 409, "conflict:write-conflict": 409,
+    "data-conflict:non-unique-identity": 409,
+    "bad-request:data-validation-failed:key-change-not-supported": 400,
     "method-not-allowed": 405, "not-acceptable": 406,
 }
 

@@ -168,3 +168,13 @@ def _text(kind: str, value: str, name: str) -> Any:
 
 
 NOTHING = false()
+
+
+def version_window(column: ColumnElement, paging: Paging) -> list[ColumnElement[bool]]:
+    """minChangeVersion / maxChangeVersion (both inclusive) as predicates on `column`."""
+    where = []
+    if paging.min_version is not None:
+        where.append(column >= paging.min_version)
+    if paging.max_version is not None:
+        where.append(column <= paging.max_version)
+    return where

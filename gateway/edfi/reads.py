@@ -21,7 +21,7 @@ from gateway.edfi.lookups import Lookups
 from gateway.edfi.problems import EdFiProblem
 from gateway.edfi.profiles import Profile, read_profile
 from gateway.edfi.projection import subset
-from gateway.edfi.query import encode_token, example_predicates, parse_paging
+from gateway.edfi.query import encode_token, example_predicates, parse_paging, version_window
 from gateway.edfi.serialize import EdFiSerializer
 from gateway.extensions import store_engine
 from gateway.model import ROSTER_TABLES
@@ -62,10 +62,7 @@ def collection(req: Request, resource: str) -> Response:
         where = policy_where(conn, req.caller, resource)
         where.append(table.c.status == "active")
         where += example_predicates(resource, args, look, names)
-        if paging.min_version is not None:
-            where.append(table.c.change_version >= paging.min_version)
-        if paging.max_version is not None:
-            where.append(table.c.change_version <= paging.max_version)
+        where += version_window(table.c.change_version, paging)
         total = None
         if paging.total:
             total = conn.execute(select(func.count()).select_from(table).where(*where)
@@ -141,13 +138,23 @@ def students_of(resource: str, rows: list[Any]) -> list[str]:
 
 def disclose(req: Request, conn: Connection, resource: str, rows: list[Any],
              profile: Profile) -> None:
+    _disclose(req, resource, rows, profile.disclosed_fields(resource))
+
+
+def disclose_keys(req: Request, resource: str, rows: list[Any]) -> None:
+    """`/deletes` and `/keyChanges` show natural keys, and a student's key names the student
+    (studentUniqueId): logged like any other read of student data."""
+    _disclose(req, resource, rows, RESOURCES[resource].key)
+
+
+def _disclose(req: Request, resource: str, rows: list[Any], fields: tuple[str, ...]) -> None:
     if not RESOURCES[resource].student_bearing or not rows:
         return
     if not current_app.config["DISCLOSURE_LOG"]:
         return
     record(store_engine(), DisclosureEntry(
         app_id=req.caller.app_id, request_id=req.correlation_id,
-        endpoint=request.full_path.rstrip("?"), fields=profile.disclosed_fields(resource),
+        endpoint=request.full_path.rstrip("?"), fields=tuple(fields),
         students=tuple(students_of(resource, rows)),
     ))
 

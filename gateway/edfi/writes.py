@@ -4,9 +4,14 @@ DELETE tombstones.
 A write is a tiny delta import owned by a source named after the writing app (the same source
 its OneRoster writes use): the body is checked, mapped to canonical records by the shared
 mapping (adapters/edfi_mapping), and applied by the sync engine with its validation and
-reference checks, in one transaction with a change_version. Nothing here writes SQL. The
-agreement decides what the app may write: the scope names the resources, the agreement's
-schools bound where.
+reference checks, in one transaction with a change_version. The only SQL written here is the
+key-change log entry, inside that same transaction. The agreement decides what the app may
+write: the scope names the resources, the agreement's schools bound where.
+
+A PUT may change the natural key of the resources Ed-Fi lets change theirs (KEY_UPDATABLE): the
+row keeps its sourcedId and Ed-Fi id, so everything that references it follows, and the old and
+new keys are logged for `/keyChanges`. Elsewhere a changed key is 400 key-change-not-supported;
+a new key another active item holds is 409 non-unique-identity.
 
 Resources whose write is not simply "this one row" (the Location, id and ETag a write answers
 are always those of the item a GET shows):
@@ -37,7 +42,7 @@ from sqlalchemy import Connection, or_, select
 
 from adapters.canonical import FAMILIES
 from adapters.edfi_mapping.identity import edfi_id
-from adapters.edfi_mapping.resources import RESOURCES
+from adapters.edfi_mapping.resources import KEY_UPDATABLE, RESOURCES
 from adapters.edfi_mapping.to_canonical import (
     OFFERED_COURSE,
     STUDENT_SCHOOL,
@@ -55,11 +60,11 @@ from gateway.edfi.query import example_predicates
 from gateway.edfi.reads import Request, find_visible
 from gateway.edfi.serialize import RACES, EdFiSerializer, flatten_key
 from gateway.extensions import store_engine
-from gateway.model import ROSTER_TABLES
+from gateway.model import EDFI_KEY_CHANGES, ROSTER_TABLES
 from gateway.oneroster.writes import app_source
 from gateway.policy.scoping import Scope
 from gateway.store.json_fields import json_text
-from gateway.sync.runner import run_sync
+from gateway.sync.runner import OnApply, run_sync
 
 SEOA = "studentEducationOrganizationAssociations"
 _CLASS_FIELDS = frozenset({"title", "classCode", "classType", "course", "school", "terms",
@@ -215,7 +220,7 @@ def _records(conn: Connection, req: Request, resource: str, body: dict[str, Any]
         records = to_records(resource, body, _resolver(conn, look), sourced_id=sourced_id)
     except MappingError as exc:
         if exc.message.startswith("no "):
-            raise EdFiProblem("conflict:unresolved-reference",
+            raise EdFiProblem("data-conflict:unresolved-reference",
                               f"{exc.path}: {exc.message}") from None
         raise invalid(exc.path, exc.message) from None
     _authorise(conn, req, records, also)
@@ -233,7 +238,7 @@ def _seoa_role(conn: Connection, look: Lookups, key: dict[str, Any]) -> Any:
     """The role a studentEducationOrganizationAssociation is a view of; it must be active."""
     role = _active(conn, "roles", _find_by_key(conn, look, SEOA, key))
     if role is None:
-        raise EdFiProblem("conflict:unresolved-reference",
+        raise EdFiProblem("data-conflict:unresolved-reference",
                           f"$.educationOrganizationReference: student "
                           f"{key.get('studentUniqueId')!r} has no active association with "
                           f"education organization {key.get('educationOrganizationId')!r}; "
@@ -262,11 +267,12 @@ def _section_target(conn: Connection, look: Lookups, req: Request,
     return None if json.loads(row.data).get("sectionIdentifier") else row.sourced_id
 
 
-def _apply(req: Request, records: list[Record]) -> None:
+def _apply(req: Request, records: list[Record], on_apply: OnApply | None = None) -> None:
     source = app_source(req.caller.client_id)
     families = list(dict.fromkeys(r.family for r in records))
     events = [*(FamilyMode(f, "delta", "request body") for f in families), *records]
-    report = run_sync(store_engine(), source, iter(events), adapter_name=source.adapter)
+    report = run_sync(store_engine(), source, iter(events), adapter_name=source.adapter,
+                      on_apply=on_apply)
     if report.state in ("applied", "unchanged"):
         return
     issues = [i for i in report.issues if i.level in ("error", "fatal")]
@@ -277,7 +283,7 @@ def _apply(req: Request, records: list[Record]) -> None:
                                                                   if i.value else "")]
               for i in issues}
     if any("unknown" in i.reason or "reference" in i.reason for i in issues):
-        raise EdFiProblem("conflict:unresolved-reference",
+        raise EdFiProblem("data-conflict:unresolved-reference",
                           "; ".join(e for v in errors.values() for e in v) or report.message)
     raise EdFiProblem("bad-request:data-validation-failed",
                       "Data validation failed. See 'validationErrors' for details.",
@@ -350,15 +356,47 @@ def put(req: Request, resource: str, the_id: str) -> Response:
     except MappingError as exc:
         raise invalid(exc.path, exc.message) from None
     old = flatten_key(resource, current)
-    if {k: str(v).casefold() for k, v in key.items()} != {
-            k: str(v).casefold() for k, v in old.items()}:
-        raise EdFiProblem("bad-request", f"the natural key of {resource} cannot be changed by "
-                                         "PUT here: delete the item and POST the new one")
+    changes_key = _folded(key) != _folded(old)
+    if changes_key and resource not in KEY_UPDATABLE:
+        raise EdFiProblem("bad-request:data-validation-failed:key-change-not-supported",
+                          f"the identifying values of {resource} cannot be changed; delete the "
+                          "item and POST the new one (key changes are supported for "
+                          f"{', '.join(sorted(KEY_UPDATABLE))})")
     also = (json.loads(row.data)["org"],) if resource == SEOA else ()
     with store_engine().connect() as conn:
+        if changes_key:
+            _refuse_duplicate_key(conn, resource, key, row.sourced_id)
         records = _records(conn, req, resource, body, row.sourced_id, also)
-    _apply(req, records)
+    _apply(req, records, _log_key_change(resource, row.sourced_id, old) if changes_key else None)
     return Response(status=204, headers={"ETag": _etag_of(resource, row.sourced_id)})
+
+
+def _folded(key: dict[str, Any]) -> dict[str, str]:
+    return {k: str(v).casefold() for k, v in key.items()}
+
+
+def _refuse_duplicate_key(conn: Connection, resource: str, key: dict[str, Any],
+                          sourced_id: str) -> None:
+    other = _active(conn, RESOURCES[resource].family, _find_by_key(conn, Lookups(conn),
+                                                                  resource, key))
+    if other is not None and other.sourced_id != sourced_id:
+        raise EdFiProblem("data-conflict:non-unique-identity",
+                          f"another {resource} item already has these identifying values")
+
+
+def _log_key_change(resource: str, sourced_id: str, old: dict[str, Any]) -> OnApply:
+    """Records the change in the run's own transaction: the new key is read back from the row
+    just written, spelled as GET shows it."""
+    def log(conn: Connection, change_version: int) -> None:
+        table = ROSTER_TABLES[RESOURCES[resource].family]
+        row = conn.execute(select(table.c.sourced_id, table.c.status,
+                                  table.c.date_last_modified, table.c.change_version,
+                                  table.c.data).where(table.c.sourced_id == sourced_id)).one()
+        new = flatten_key(resource, EdFiSerializer(Lookups(conn)).render(resource, [row])[0])
+        conn.execute(EDFI_KEY_CHANGES.insert().values(
+            resource=resource, sourced_id=sourced_id, change_version=change_version,
+            old_key=json.dumps(old), new_key=json.dumps(new)))
+    return log
 
 
 def delete(req: Request, resource: str, the_id: str) -> Response:

@@ -1,7 +1,7 @@
 """The Ed-Fi `id` -> sourcedId map (derived data: it can be dropped and rebuilt; see
-`gateway/edfi/ids.py`)."""
+`gateway/edfi/ids.py`), and the log of natural-key changes `/keyChanges` reads."""
 
-from sqlalchemy import BigInteger, Column, Index, String, Table
+from sqlalchemy import BigInteger, Column, Index, Integer, String, Table, Text
 
 from gateway.model.base import metadata
 
@@ -16,4 +16,19 @@ EDFI_ID_MARKS = Table(
     "edfi_id_marks", metadata,
     Column("resource", String(64), primary_key=True),
     Column("change_version", BigInteger, nullable=False),
+)
+
+# One row per PUT that changed an item's natural key (the row keeps its sourcedId, so its
+# Ed-Fi id and every reference to it stay; only the key values move). Written in the same
+# transaction as the change, at its change_version.
+EDFI_KEY_CHANGES = Table(
+    "edfi_key_changes", metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+           autoincrement=True),
+    Column("resource", String(64), nullable=False),
+    Column("sourced_id", String(255), nullable=False),
+    Column("change_version", BigInteger, nullable=False),
+    Column("old_key", Text, nullable=False),
+    Column("new_key", Text, nullable=False),
+    Index("ix_edfi_key_changes_resource_version", "resource", "change_version"),
 )

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Connection, Engine, func, select
 
 from adapters.canonical import FAMILIES
 from adapters.records import SKIP, DroppedColumn, Event, FamilyMode, Issue, Record
@@ -29,6 +29,7 @@ from gateway.sync.staging import Staging, staged_fields
 from gateway.sync.validate import FamilyValidator, check_sourced_id
 
 Progress = Callable[[int], None]
+OnApply = Callable[[Connection, int], None]
 PROGRESS_EVERY = 10_000
 # One encoder for the whole run: json.dumps with options builds a new one per call.
 _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
@@ -105,10 +106,12 @@ class _Stager:
 def run_sync(
     engine: Engine, source: SourceConfig, events: Iterable[Event], *, adapter_name: str,
     var_dir: Path | None = None, dry_run: bool = False, force: bool = False,
-    full: bool = False, progress: Progress | None = None,
+    full: bool = False, progress: Progress | None = None, on_apply: OnApply | None = None,
 ) -> RunReport:
     """Import one source. `full` disables skipping families whose source content the store
-    already holds (see `_Skipper`)."""
+    already holds (see `_Skipper`). `on_apply` runs inside the run's transaction right after
+    the changes are applied (with their change_version), for bookkeeping that must commit or
+    roll back with them (an Ed-Fi key change)."""
     report = RunReport(source=source.name, adapter=adapter_name)
     report.run_id = history.start_run(engine, source.name, adapter_name)
     started = time.perf_counter()
@@ -117,7 +120,7 @@ def run_sync(
             try:
                 with conn.begin() as transaction:
                     _run(conn, transaction, source, events, report, dry_run, force, full,
-                         progress)
+                         progress, on_apply)
                 if report.state in ("applied", "unchanged"):
                     _remember_versions(conn, source.name, report)
                 if report.state == "applied":
@@ -233,7 +236,7 @@ def _next(events: Iterator[Event], reply: str | None) -> Event | None:
 
 
 def _run(conn, transaction, source, events, report, dry_run, force, full,  # noqa: ANN001, C901
-         progress) -> None:
+         progress, on_apply=None) -> None:
     staging = Staging(conn)
     stager = _Stager(staging, report)
     skipper = _Skipper(conn, source.name, enabled=not full)
@@ -339,6 +342,8 @@ def _run(conn, transaction, source, events, report, dry_run, force, full,  # noq
     now = datetime.now(UTC)
     now = now.replace(microsecond=now.microsecond // 1000 * 1000)  # the wire's precision
     apply_changes(conn, staging, chg, source.name, report.change_version, now, list(modes))
+    if on_apply is not None:
+        on_apply(conn, report.change_version)
     transaction.commit()
     report.state = "applied"
     report.message = "applied" + (" (safeguard overridden by --force)" if violations else "")

@@ -14,7 +14,12 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from adapters.edfi_mapping.descriptors import crosswalk  # noqa: E402
-from adapters.edfi_mapping.resources import REFERENCES, RESOURCES, Prop  # noqa: E402
+from adapters.edfi_mapping.resources import (  # noqa: E402
+    KEY_UPDATABLE,
+    REFERENCES,
+    RESOURCES,
+    Prop,
+)
 from adapters.edfi_mapping.to_canonical import WRITABLE  # noqa: E402
 
 OUT = Path(__file__).with_name("openapi.json")
@@ -113,7 +118,10 @@ def _paths() -> dict[str, Any]:
                                       **ERRORS}}
             item["put"] = {"operationId": f"put_{name}", "tags": [name], "parameters": [ID],
                            "requestBody": body, "responses": {
-                               "204": {"description": "Replaced"}, "412": PROBLEM, **ERRORS}}
+                               "204": {"description": "Replaced"}, "409": PROBLEM,
+                               "412": PROBLEM, **ERRORS},
+                           # Ed-Fi's marker: this PUT may change the natural key
+                           "x-Ed-Fi-isUpdatable": name in KEY_UPDATABLE}
             item["delete"] = {"operationId": f"delete_{name}", "tags": [name],
                               "parameters": [ID], "responses": {
                                   "204": {"description": "Deleted"}, "412": PROBLEM, **ERRORS}}
@@ -125,11 +133,21 @@ def _paths() -> dict[str, Any]:
                 "$ref": "#/components/schemas/deletedItem"}}, "Deleted items"), **ERRORS}}}
         paths[f"/ed-fi/{name}/keyChanges"] = {"get": {
             "operationId": f"keyChanges_{name}", "tags": [name], "parameters": PAGING,
-            "responses": {"200": _json({"type": "array", "items": {"type": "object"}},
-                                       "Key changes"), **ERRORS}}}
+            "responses": {"200": _json({"type": "array", "items": {
+                "$ref": "#/components/schemas/keyChange"}}, "Key changes"), **ERRORS}}}
     for descriptor in crosswalk().names:
         segment = descriptor[0].lower() + descriptor[1:] + "s"
         paths |= _descriptor_paths(segment, descriptor)
+    # The Change Queries API sits beside data/v3, at the host's root.
+    paths["/changeQueries/v1/availableChangeVersions"] = {
+        "servers": [{"url": "/"}],
+        "get": {"operationId": "availableChangeVersions", "tags": ["changeQueries"],
+                "responses": {"200": _json({
+                    "type": "object", "additionalProperties": False,
+                    "required": ["oldestChangeVersion", "newestChangeVersion"],
+                    "properties": {"oldestChangeVersion": {"type": "integer", "minimum": 0},
+                                   "newestChangeVersion": {"type": "integer", "minimum": 0}}},
+                    "The change versions a client may ask for"), **ERRORS}}}
     return paths
 
 
@@ -200,6 +218,12 @@ def build() -> dict[str, Any]:
                               "properties": {"id": {"type": "string"},
                                              "changeVersion": {"type": "integer"},
                                              "keyValues": {"type": "object"}}}
+    schemas["keyChange"] = {"type": "object", "additionalProperties": False,
+                            "required": ["id", "changeVersion", "oldKeyValues", "newKeyValues"],
+                            "properties": {"id": {"type": "string"},
+                                           "changeVersion": {"type": "integer"},
+                                           "oldKeyValues": {"type": "object"},
+                                           "newKeyValues": {"type": "object"}}}
     return {
         "openapi": "3.0.3",
         "info": {"title": "School Data Gateway: Ed-Fi resources", "version": "5.2.0",

@@ -5,7 +5,6 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import pytest
@@ -36,10 +35,8 @@ def _peak_rss_kib(out: Path, students: int, format: str) -> int:
 
 @pytest.mark.slow
 def test_peak_memory_stays_flat_when_students_quadruple(tmp_path: Path) -> None:
-    started = time.perf_counter()
     small = _peak_rss_kib(tmp_path / "small", 6_000, "oneroster-csv")
     large = _peak_rss_kib(tmp_path / "large", 24_000, "oneroster-csv")
 
     assert large < 1.3 * small, (small, large)
     assert large < 150 * 1024
-    assert time.perf_counter() - started < 30

@@ -202,7 +202,7 @@ def test_a_missing_reference_is_an_unresolved_reference_naming_its_json_path(edf
     reply = call("POST", f"/ed-fi/{resource}", json=body)
     problem = conforms("POST", f"/ed-fi/{resource}", reply)
     assert reply.status_code == 409, problem
-    assert problem["type"] == "urn:ed-fi:api:conflict:unresolved-reference"
+    assert problem["type"] == "urn:ed-fi:api:data-conflict:unresolved-reference"
     assert problem["detail"].startswith(path)
     assert _snapshot(edfi) == before
 

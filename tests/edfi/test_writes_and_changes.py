@@ -92,7 +92,7 @@ def test_an_association_to_a_missing_school_is_an_unresolved_reference(edfi):
     roles = _rows(edfi, "roles")
     reply = call("POST", "/ed-fi/studentSchoolAssociations", json=ENROLMENT)
     assert reply.status_code == 409
-    assert reply.get_json()["type"] == "urn:ed-fi:api:conflict:unresolved-reference"
+    assert reply.get_json()["type"] == "urn:ed-fi:api:data-conflict:unresolved-reference"
     assert "schoolId=255901107" in reply.get_json()["detail"]
     assert _rows(edfi, "roles") == roles
 
