@@ -89,6 +89,13 @@ def key_changes(req: Request, resource: str) -> Response:
     return json_response(page)
 
 
+def descriptor_key_changes() -> Response:
+    """`/{descriptor}/keyChanges`: always empty, since a descriptor value's key is its URI and
+    a PUT cannot change it (descriptor_writes refuses); the window is still validated."""
+    parse_paging({k.lower(): v for k, v in request.args.items()})
+    return json_response([])
+
+
 def descriptor_deletes(segment: str) -> Response:
     """`/{descriptor}/deletes`: tombstoned stored values of one descriptor, keyed by
     (namespace, codeValue). Crosswalk values are never deleted, so never listed. No scoping:

@@ -61,10 +61,10 @@ def _descriptor(name: str) -> str | None:
 def _descriptor_item(segment: str, item: str) -> Response:
     """Descriptor values by id (the crosswalk's read-only), and their change queries."""
     if item.lower() in ("deletes", "keychanges") and request.method == "GET":
-        req = _caller()
+        _caller()
         if item.lower() == "deletes":
             return changes.descriptor_deletes(segment)
-        return changes.key_changes(req, segment)
+        return changes.descriptor_key_changes()
     if request.method == "GET":
         _caller()
         return descriptor_reads.descriptor_single(segment, item)

@@ -135,3 +135,15 @@ def test_reading_key_changes_and_deletes_is_a_logged_disclosure_of_the_student(e
         "keyChanges", "deletes"]
     student = sourced_id_for("students", {"studentUniqueId": "604822"})
     assert students == [student, student]
+
+
+def test_descriptor_values_never_change_key_so_their_key_changes_are_empty(edfi):
+    """A descriptor's key is its URI (namespace and code value): a PUT cannot change it."""
+    call = edfi.as_app(scopes=WRITER)
+    path = "/ed-fi/gradeLevelDescriptors/keyChanges"
+
+    reply = call.get(f"{path}?minChangeVersion=0")
+
+    assert reply.status_code == 200
+    assert conforms("GET", path, reply) == []
+    assert call.get(f"{path}?minChangeVersion=-1").status_code == 400
