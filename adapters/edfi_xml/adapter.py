@@ -67,6 +67,15 @@ _FAMILIES: dict[str, tuple[str, ...]] = {}
 for _family, _elements in PASSES:
     for _element in _elements:
         _FAMILIES[_element] = (*_FAMILIES.get(_element, ()), _family)
+# Indexed elements that make no record of their own: a problem in one is reported against the
+# family whose rows it would have filled.
+_INDEX_ONLY = {"CourseOffering": "classes",
+               "StudentEducationOrganizationAssociation": "demographics"}
+
+
+def _emits(element: str, gather: bool) -> bool:
+    """Whether the element's records are made in this pass (the first one gathers)."""
+    return element in _FAMILIES and (element in _NEEDS_FACTS) != gather
 # Where each element lives, so a pass opens only the files that can hold it.
 _HOME = {
     "LocalEducationAgency": "EducationOrganization", "School": "EducationOrganization",
@@ -227,7 +236,7 @@ class EdfiXmlAdapter:
         """One read of every file that can hold `elements`, in file-kind order."""
         homes = {_HOME[e] for e in elements}
         names = [f for kind in INTERCHANGES if kind in homes for f in by_kind.get(kind, [])]
-        sent_once: set[tuple[str, str]] = set()  # rows many elements share (categories)
+        categories: set[str] = set()  # one row many gradebook entries share: sent once
         try:
             for name, top in self._guarded_elements(files, names, tuple(sorted(elements))):
                 layout = LAYOUTS[top.name]
@@ -239,10 +248,9 @@ class EdfiXmlAdapter:
                 if gather and top.name in _INDEXED:
                     issue = _gather(index, top, layout, body)
                     if issue is not None:
-                        yield _row_issue(name, top, layout, issue, _issue_family(top.name))
-                emits = top.name in _FAMILIES and (top.name in _NEEDS_FACTS) != gather
-                if emits:
-                    yield from _records(name, top, layout, body, index, sent_once)
+                        yield _row_issue(name, top, layout, issue, _INDEX_ONLY[top.name])
+                if _emits(top.name, gather):
+                    yield from _records(name, top, layout, body, index, categories)
         except _Fatal as fatal:
             yield fatal.issue
             raise _Stop from None
@@ -267,30 +275,23 @@ def _gather(index: PeopleIndex, top: Top, layout: Layout,
                 else "parentReference"
             index.add_contact_association(body, ref)
     except (MappingError, ValueError) as exc:
-        return exc if top.name in ("CourseOffering",
-                                   "StudentEducationOrganizationAssociation") else None
+        return exc if top.name in _INDEX_ONLY else None
     return None
-
-
-def _issue_family(element: str) -> str:
-    return "classes" if element == "CourseOffering" else "demographics"
 
 
 def _rejected(name: str, top: Top, layout: Layout, exc: Exception,
               gather: bool) -> Iterator[Issue]:
     """A body that could not be read: one issue per family it would have made (so the engine
     tombstones nothing in any of them on its account), or for an index-only element, one."""
-    families = _FAMILIES.get(top.name)
-    if families and (top.name in _NEEDS_FACTS) != gather:
-        for family in families:
+    if _emits(top.name, gather):
+        for family in _FAMILIES[top.name]:
             yield _row_issue(name, top, layout, exc, family)
-    elif not families and top.name in ("CourseOffering",
-                                       "StudentEducationOrganizationAssociation"):
-        yield _row_issue(name, top, layout, exc, _issue_family(top.name))
+    elif top.name in _INDEX_ONLY:
+        yield _row_issue(name, top, layout, exc, _INDEX_ONLY[top.name])
 
 
 def _records(name: str, top: Top, layout: Layout, body: dict[str, Any], index: PeopleIndex,
-             sent_once: set[tuple[str, str]]) -> Iterator[Event]:
+             categories: set[str]) -> Iterator[Event]:
     families = _FAMILIES[top.name]
     try:
         records = to_records(layout.resource, body, index.resolve)
@@ -302,9 +303,9 @@ def _records(name: str, top: Top, layout: Layout, body: dict[str, Any], index: P
         if record.family not in families:
             continue
         if record.family == "categories":
-            if (record.family, record.sourced_id) in sent_once:
+            if record.sourced_id in categories:
                 continue
-            sent_once.add((record.family, record.sourced_id))
+            categories.add(record.sourced_id)
         _enrich(record, index)
         if record.fields or record.family != "demographics":
             record.file, record.line = name, top.line

@@ -115,7 +115,7 @@ def top_elements(source: BinaryIO, *, expected_root: str | None = None,
                 namespace = _check_root(root, expected_root)
                 root_name = local_name(root.tag)
             parent = element.getparent()
-            if parent is None or parent is not root:
+            if parent is not root:
                 continue
             name = local_name(element.tag)
             counts[name] = counts.get(name, 0) + 1

@@ -23,7 +23,7 @@ from gateway.edfi.lookups import Lookups
 from gateway.edfi.projection import subset
 from gateway.edfi.query import parse_paging, version_window
 from gateway.edfi.reads import Request, disclose_keys, json_response
-from gateway.edfi.serialize import EdFiSerializer, flatten_key
+from gateway.edfi.serialize import EdFiSerializer, flatten_key, row_columns
 from gateway.extensions import store_engine
 from gateway.model import EDFI_KEY_CHANGES, ROSTER_TABLES, ChangeCounter
 from gateway.policy.scoping import Scope
@@ -48,9 +48,8 @@ def deletes(req: Request, resource: str) -> Response:
                  scope.visible(res.family)]
         where += version_window(table.c.change_version, paging)
         rows = conn.execute(
-            select(table.c.sourced_id, table.c.status, table.c.date_last_modified,
-                   table.c.change_version, table.c.data)
-            .where(*where).order_by(table.c.change_version, table.c.sourced_id)
+            select(*row_columns(table)).where(*where)
+            .order_by(table.c.change_version, table.c.sourced_id)
             .limit(paging.limit).offset(paging.offset)).all()
         objects = EdFiSerializer(Lookups(conn)).render(resource, rows)
     disclose_keys(req, resource, rows)

@@ -5,7 +5,7 @@ A value is keyed by (namespace, codeValue); its canonical sourcedId is its URI
 (`namespace#codeValue`), the same basis the crosswalk values' ids use, so posting a crosswalk
 URI lands on the crosswalk item (the stored row then supplies its descriptions). Writes go
 through the sync engine as the writing app's source, like every other Ed-Fi write
-(`writes._apply`). The crosswalk values themselves are defined by the district's file
+(`writes.apply_write`). The crosswalk values themselves are defined by the district's file
 (specs/edfi/descriptors.json): PUT and DELETE of them answer 405, since neither could change
 what the file says.
 """
@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, request
-from sqlalchemy import Connection, Row, select
+from sqlalchemy import Connection, Row
 
 from adapters.edfi_mapping.resources import Prop, Resource
 from adapters.records import Record
@@ -32,9 +32,8 @@ from gateway.edfi.descriptor_reads import (
 )
 from gateway.edfi.problems import EdFiProblem, invalid
 from gateway.edfi.reads import Request
-from gateway.edfi.writes import _apply  # the one path of Ed-Fi writes into the sync engine
+from gateway.edfi.writes import apply_write, etag_of, require_if_match, require_own
 from gateway.extensions import store_engine
-from gateway.oneroster.writes import app_source
 from gateway.sync.validate import MAX_ID_LENGTH
 
 # The body of every descriptor resource (Ed-Fi descriptor API 5.x); lengths as the standard's.
@@ -110,13 +109,6 @@ def _location(segment: str, sourced_id: str) -> str:
     return f"{base}{discovery.DATA_PATH}/ed-fi/{segment}/{descriptor_id(sourced_id)}"
 
 
-def _etag_of(sourced_id: str) -> str:
-    with store_engine().connect() as conn:
-        version = conn.execute(select(TABLE.c.change_version)
-                               .where(TABLE.c.sourced_id == sourced_id)).scalar()
-    return f'"{version}"'
-
-
 def stored_uri(conn: Connection, key: dict[str, Any]) -> str | None:
     """Resolver answer for target "descriptors" (key: descriptor name, uri as given): the URI
     of the active stored value, so a body may name a value a client posted earlier."""
@@ -130,10 +122,10 @@ def post(req: Request, segment: str) -> Response:
     body = _checked(name)
     with store_engine().connect() as conn:
         sourced_id, existed = _identity(conn, name, _uri(body))
-    _apply(req, [_record(name, sourced_id, body)])
+    apply_write(req, [_record(name, sourced_id, body)])
     return Response(status=200 if existed else 201,
                     headers={"Location": _location(segment, sourced_id),
-                             "ETag": _etag_of(sourced_id)})
+                             "ETag": etag_of(TABLE, sourced_id)})
 
 
 def _target(segment: str, the_id: str) -> Row[Any]:
@@ -148,11 +140,7 @@ def _target(segment: str, the_id: str) -> Row[Any]:
         row = stored_by_id(conn, name, the_id)
     if row is None:
         raise EdFiProblem("not-found", f"no {segment} item with id {the_id!r}")
-    wanted = request.headers.get("If-Match")
-    if wanted and wanted.strip() not in (f'"{row.change_version}"', "*"):
-        raise EdFiProblem("optimistic-lock-failed",
-                          "the item was changed since the version named by If-Match; read it "
-                          "again and retry")
+    require_if_match(row.change_version)
     return row
 
 
@@ -167,16 +155,14 @@ def put(req: Request, segment: str, the_id: str) -> Response:
         raise EdFiProblem("bad-request", "the natural key (namespace, codeValue) of a "
                                          "descriptor cannot be changed by PUT: delete the value "
                                          "and POST the new one")
-    _apply(req, [_record(name, row.sourced_id, body)])
-    return Response(status=204, headers={"ETag": _etag_of(row.sourced_id)})
+    apply_write(req, [_record(name, row.sourced_id, body)])
+    return Response(status=204, headers={"ETag": etag_of(TABLE, row.sourced_id)})
 
 
 def delete(req: Request, segment: str, the_id: str) -> Response:
     """Tombstone a stored value this app wrote (204); it is then listed in `/deletes`."""
     row = _target(segment, the_id)
-    if row.source != app_source(req.caller.client_id).name:
-        raise EdFiProblem("security:authorization", "this item was supplied by another source; "
-                                                    "an app deletes only what it wrote")
-    _apply(req, [Record("descriptors", row.sourced_id, {}, file="request", line=1,
+    require_own(req, row.source)
+    apply_write(req, [Record("descriptors", row.sourced_id, {}, file="request", line=1,
                         status="tobedeleted")])
     return Response(status=204)

@@ -22,7 +22,7 @@ from gateway.edfi.problems import EdFiProblem
 from gateway.edfi.profiles import Profile, read_profile
 from gateway.edfi.projection import subset
 from gateway.edfi.query import encode_token, example_predicates, parse_paging, version_window
-from gateway.edfi.serialize import EdFiSerializer
+from gateway.edfi.serialize import EdFiSerializer, row_columns
 from gateway.extensions import store_engine
 from gateway.model import ROSTER_TABLES
 from gateway.policy.disclosures import DisclosureEntry, record
@@ -33,11 +33,6 @@ from gateway.policy.scoping import Scope
 class Request:
     caller: Caller
     correlation_id: str
-
-
-def _columns(table):  # noqa: ANN001, ANN202
-    return (table.c.sourced_id, table.c.status, table.c.date_last_modified,
-            table.c.change_version, table.c.data)
 
 
 def _args() -> tuple[dict[str, str], dict[str, str]]:
@@ -67,7 +62,7 @@ def collection(req: Request, resource: str) -> Response:
         if paging.total:
             total = conn.execute(select(func.count()).select_from(table).where(*where)
                                  ).scalar_one()
-        query = select(*_columns(table)).where(*where).order_by(table.c.sourced_id)
+        query = select(*row_columns(table)).where(*where).order_by(table.c.sourced_id)
         if paging.cursor_mode:
             if paging.cursor is not None:
                 query = query.where(table.c.sourced_id > paging.cursor)
@@ -97,7 +92,7 @@ def find_visible(conn: Connection, caller: Caller, resource: str, the_id: str,
     where = policy_where(conn, caller, resource)
     if active:
         where.append(table.c.status == "active")
-    return conn.execute(select(*_columns(table)).where(
+    return conn.execute(select(*row_columns(table)).where(
         table.c.sourced_id == sourced_id, *where)).first()
 
 

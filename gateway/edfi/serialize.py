@@ -12,6 +12,8 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from sqlalchemy import Column, Table
+
 from adapters.edfi_mapping import derived_keys
 from adapters.edfi_mapping.descriptors import crosswalk
 from adapters.edfi_mapping.identity import edfi_id
@@ -56,6 +58,12 @@ def _season(session: dict[str, Any]) -> str:
         return "schoolYear"
     month = int(str(session.get("startDate", "2000-09-01"))[5:7])
     return "fall" if month >= 8 else "spring" if month <= 5 else "summer"
+
+
+def row_columns(table: Table) -> tuple[Column, ...]:
+    """The columns of a roster table that `EdFiSerializer.render` reads from each row."""
+    return (table.c.sourced_id, table.c.status, table.c.date_last_modified,
+            table.c.change_version, table.c.data)
 
 
 class EdFiSerializer:

@@ -38,7 +38,7 @@ import json
 from typing import Any
 
 from flask import Response, request
-from sqlalchemy import Connection, or_, select
+from sqlalchemy import Connection, Table, or_, select
 
 from adapters.canonical import FAMILIES
 from adapters.edfi_mapping.identity import edfi_id
@@ -58,7 +58,7 @@ from gateway.edfi.lookups import Lookups
 from gateway.edfi.problems import EdFiProblem, invalid
 from gateway.edfi.query import example_predicates
 from gateway.edfi.reads import Request, find_visible
-from gateway.edfi.serialize import RACES, EdFiSerializer, flatten_key
+from gateway.edfi.serialize import RACES, EdFiSerializer, flatten_key, row_columns
 from gateway.extensions import store_engine
 from gateway.model import EDFI_KEY_CHANGES, ROSTER_TABLES
 from gateway.oneroster.writes import app_source
@@ -128,9 +128,7 @@ def _class_by_key(conn: Connection, look: Lookups, resource: str,
     except (KeyError, TypeError, ValueError):
         return None
     code = str(key.get(_CLASS_VIEWS[resource]))
-    rows = conn.execute(select(classes.c.sourced_id, classes.c.status,
-                               classes.c.date_last_modified, classes.c.change_version,
-                               classes.c.data).where(
+    rows = conn.execute(select(*row_columns(classes)).where(
         classes.c.school_id.in_(schools),
         or_(json_text(classes.c.data, _CLASS_VIEWS[resource]) == code,
             json_text(classes.c.data, "classCode") == code, classes.c.sourced_id == code),
@@ -267,7 +265,8 @@ def _section_target(conn: Connection, look: Lookups, req: Request,
     return None if json.loads(row.data).get("sectionIdentifier") else row.sourced_id
 
 
-def _apply(req: Request, records: list[Record], on_apply: OnApply | None = None) -> None:
+def apply_write(req: Request, records: list[Record], on_apply: OnApply | None = None) -> None:
+    """The one path of every Ed-Fi write (resources and descriptors) into the sync engine."""
     source = app_source(req.caller.client_id)
     families = list(dict.fromkeys(r.family for r in records))
     events = [*(FamilyMode(f, "delta", "request body") for f in families), *records]
@@ -290,13 +289,17 @@ def _apply(req: Request, records: list[Record], on_apply: OnApply | None = None)
                       errors=errors or {"$": [str(report.message)]})
 
 
+def _table(resource: str) -> Table:
+    return ROSTER_TABLES[RESOURCES[resource].family]
+
+
 def _location(resource: str, sourced_id: str) -> str:
     base = request.host_url.rstrip("/")
     return f"{base}/data/v3/ed-fi/{resource}/{edfi_id(resource, sourced_id)}"
 
 
-def _etag_of(resource: str, sourced_id: str) -> str:
-    table = ROSTER_TABLES[RESOURCES[resource].family]
+def etag_of(table: Table, sourced_id: str) -> str:
+    """The ETag a write answers: the row's change version as stored after the write."""
     with store_engine().connect() as conn:
         version = conn.execute(select(table.c.change_version)
                                .where(table.c.sourced_id == sourced_id)).scalar()
@@ -325,10 +328,10 @@ def post(req: Request, resource: str) -> Response:
             records = _records(conn, req, resource, body, target)
             sid = records[0].sourced_id
             updated = _active(conn, records[0].family, found) is not None
-    _apply(req, records)
+    apply_write(req, records)
     return Response(status=200 if updated else 201,
                     headers={"Location": _location(resource, sid),
-                             "ETag": _etag_of(resource, sid)})
+                             "ETag": etag_of(_table(resource), sid)})
 
 
 def _existing(req: Request, resource: str, the_id: str):  # noqa: ANN202
@@ -337,12 +340,17 @@ def _existing(req: Request, resource: str, the_id: str):  # noqa: ANN202
         if row is None:
             raise EdFiProblem("not-found", f"no {resource} item with id {the_id!r}")
         obj = EdFiSerializer(Lookups(conn)).render(resource, [row])[0]
+    require_if_match(row.change_version)
+    return row, obj
+
+
+def require_if_match(change_version: int) -> None:
+    """A write naming a version (If-Match) applies only to that version of the item."""
     wanted = request.headers.get("If-Match")
-    if wanted and wanted.strip() not in (f'"{row.change_version}"', "*"):
+    if wanted and wanted.strip() not in (f'"{change_version}"', "*"):
         raise EdFiProblem("optimistic-lock-failed",
                           "the item was changed since the version named by If-Match; read it "
                           "again and retry")
-    return row, obj
 
 
 def put(req: Request, resource: str, the_id: str) -> Response:
@@ -367,12 +375,9 @@ def put(req: Request, resource: str, the_id: str) -> Response:
         if changes_key:
             _refuse_duplicate_key(conn, resource, key, row.sourced_id)
         records = _records(conn, req, resource, body, row.sourced_id, also)
-    _apply(req, records, _log_key_change(resource, row.sourced_id, old) if changes_key else None)
-    return Response(status=204, headers={"ETag": _etag_of(resource, row.sourced_id)})
-
-
-def _folded(key: dict[str, Any]) -> dict[str, str]:
-    return {k: str(v).casefold() for k, v in key.items()}
+    log = _log_key_change(resource, row.sourced_id, old) if changes_key else None
+    apply_write(req, records, log)
+    return Response(status=204, headers={"ETag": etag_of(_table(resource), row.sourced_id)})
 
 
 def _refuse_duplicate_key(conn: Connection, resource: str, key: dict[str, Any],
@@ -389,9 +394,8 @@ def _log_key_change(resource: str, sourced_id: str, old: dict[str, Any]) -> OnAp
     just written, spelled as GET shows it."""
     def log(conn: Connection, change_version: int) -> None:
         table = ROSTER_TABLES[RESOURCES[resource].family]
-        row = conn.execute(select(table.c.sourced_id, table.c.status,
-                                  table.c.date_last_modified, table.c.change_version,
-                                  table.c.data).where(table.c.sourced_id == sourced_id)).one()
+        row = conn.execute(select(*row_columns(table))
+                           .where(table.c.sourced_id == sourced_id)).one()
         new = flatten_key(resource, EdFiSerializer(Lookups(conn)).render(resource, [row])[0])
         conn.execute(EDFI_KEY_CHANGES.insert().values(
             resource=resource, sourced_id=sourced_id, change_version=change_version,
@@ -408,14 +412,14 @@ def delete(req: Request, resource: str, the_id: str) -> Response:
     with store_engine().connect() as conn:
         source = conn.execute(select(table.c.source)
                               .where(table.c.sourced_id == row.sourced_id)).scalar()
-    _own(req, source)
+    require_own(req, source)
     family = RESOURCES[resource].family
-    _apply(req, [Record(family, row.sourced_id, {}, file="request", line=1,
+    apply_write(req, [Record(family, row.sourced_id, {}, file="request", line=1,
                         status="tobedeleted")])
     return Response(status=204)
 
 
-def _own(req: Request, source: str | None) -> None:
+def require_own(req: Request, source: str | None) -> None:
     if source != app_source(req.caller.client_id).name:
         raise EdFiProblem("security:authorization", "this item was supplied by another source; "
                                                     "an app deletes only what it wrote")
@@ -429,8 +433,8 @@ def _clear_demographics(req: Request, student: str) -> Response:
         stored = _active(conn, "demographics", student)
     if stored is None or not owned & set(json.loads(stored.data)):
         return Response(status=204)
-    _own(req, stored.source)
+    require_own(req, stored.source)
     kept = {k: v for k, v in json.loads(stored.data).items() if k not in owned}
-    _apply(req, [Record("demographics", student, kept, file="request", line=1,
+    apply_write(req, [Record("demographics", student, kept, file="request", line=1,
                         status="active" if kept else "tobedeleted")])
     return Response(status=204)
