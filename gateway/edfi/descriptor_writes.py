@@ -152,9 +152,9 @@ def put(req: Request, segment: str, the_id: str) -> Response:
     if body.get("id") not in (None, the_id):
         raise invalid("$.id", "differs from the id in the URL")
     if _uri(body).casefold() != row.sourced_id.casefold():
-        raise EdFiProblem("bad-request", "the natural key (namespace, codeValue) of a "
-                                         "descriptor cannot be changed by PUT: delete the value "
-                                         "and POST the new one")
+        raise EdFiProblem("bad-request:data-validation-failed:key-change-not-supported",
+                          "the natural key (namespace, codeValue) of a descriptor cannot be "
+                          "changed by PUT: delete the value and POST the new one")
     apply_write(req, [_record(name, row.sourced_id, body)])
     return Response(status=204, headers={"ETag": etag_of(TABLE, row.sourced_id)})
 

@@ -142,6 +142,16 @@ def test_descriptor_values_never_change_key_so_their_key_changes_are_empty(edfi)
     call = edfi.as_app(scopes=WRITER)
     path = "/ed-fi/gradeLevelDescriptors/keyChanges"
 
+    posted = call("POST", "/ed-fi/gradeLevelDescriptors", json={
+        "namespace": "uri://district.example/GradeLevelDescriptor", "codeValue": "Thirteenth",
+        "shortDescription": "Thirteenth"})
+    renamed = call("PUT", posted.headers["Location"], json={
+        "namespace": "uri://district.example/GradeLevelDescriptor", "codeValue": "Year 13",
+        "shortDescription": "Year 13"})
+    assert renamed.status_code == 400
+    assert renamed.get_json()["type"] == ("urn:ed-fi:api:bad-request:data-validation-failed:"
+                                          "key-change-not-supported")
+
     reply = call.get(f"{path}?minChangeVersion=0")
 
     assert reply.status_code == 200
