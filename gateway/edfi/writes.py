@@ -44,6 +44,7 @@ from adapters.canonical import FAMILIES
 from adapters.edfi_mapping.identity import edfi_id
 from adapters.edfi_mapping.resources import KEY_UPDATABLE, RESOURCES
 from adapters.edfi_mapping.to_canonical import (
+    DESCRIPTOR_VALUES,
     OFFERED_COURSE,
     STUDENT_SCHOOL,
     WRITABLE,
@@ -168,7 +169,7 @@ def _student_school(conn: Connection, look: Lookups, key: dict[str, Any]) -> str
 
 def _resolver(conn: Connection, look: Lookups):  # noqa: ANN202
     def resolve(target: str, key: dict[str, Any]) -> str | None:
-        if target == "descriptors":  # a descriptor value a client posted (descriptor_writes)
+        if target == DESCRIPTOR_VALUES:  # a value a client posted (descriptor_writes)
             from gateway.edfi.descriptor_writes import stored_uri
             return stored_uri(conn, key)
         if target == OFFERED_COURSE:
