@@ -14,6 +14,7 @@ from gateway.model.columns import indexed_column
 from gateway.oneroster.catalogue import V1P1, V1P1_ROLE, canonical_name, wire_fields
 from gateway.oneroster.query import FilterField, InvalidFilterValue, compare, list_field
 from gateway.policy.agreement import Agreement
+from gateway.policy.scoping import Scope
 from gateway.store.json_fields import json_list_contains, json_text
 
 ROLES = ROSTER_TABLES["roles"]
@@ -32,8 +33,12 @@ _SCALAR_KIND = {
 class FieldRules:
     """The wire fields of one family, in one version, for one app."""
 
-    def __init__(self, family: str, version: str, agreement: Agreement) -> None:
+    def __init__(self, family: str, version: str, agreement: Agreement,
+                 scope: Scope | None = None) -> None:
+        """`scope`, when given, bounds what a filter through a reference may reach to what the
+        app may see (without it, only fields of the row itself are filterable safely)."""
         self.family = family
+        self.scope = scope
         self.version = version
         self.table: Table = ROSTER_TABLES[family]
         allowed = agreement.allowed_fields(family)
@@ -81,7 +86,10 @@ class FieldRules:
             return FilterField(json_text(table.c.data, field.name), _SCALAR_KIND[field.kind])
         if field.linked:
             link = LINK_TABLES[self.family][field.name]
-            return list_field(link.c.owner_id == table.c.sourced_id, link.c.target_id)
+            condition = link.c.owner_id == table.c.sourced_id
+            if self.scope is not None and field.target is not None:
+                condition = condition & link.c.target_id.in_(self.scope.visible_ids(field.target))
+            return list_field(condition, link.c.target_id)
         if field.kind in ("strings", "enums"):
             return FilterField(None, "list", list_predicate=self._json_list(field.name))
         return None
@@ -103,6 +111,8 @@ class FieldRules:
         user_id = self.table.c.sourced_id
         roles = ROLES.alias("filter_roles")
         link = (roles.c.user_id == user_id) & (roles.c.status == "active")
+        if self.scope is not None:
+            link = link & self.scope.roles_visible_on(roles)
         if (head, rest) == ("orgs", "sourcedId") and self.version == V1P1:
             return list_field(link, roles.c.org_id)
         if (head, rest) == ("roles", "org.sourcedId") and self.version != V1P1:

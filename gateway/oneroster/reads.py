@@ -54,10 +54,10 @@ def handle_read(ctx: ReadContext, operation_id: str, params: dict[str, str]) -> 
     if not agreement.may_read_family(spec.family):
         raise OneRosterError("forbidden", f"the app's data-sharing agreement does not grant "
                                           f"{spec.family}")
-    rules = FieldRules(spec.family, ctx.version, agreement)
-    selected = parse_fields(request.args.getlist("fields"), rules.known)
     with store_engine().connect() as conn:
         scope = Scope(conn, ctx.caller.app_id, agreement.schools)
+        rules = FieldRules(spec.family, ctx.version, agreement, scope)
+        selected = parse_fields(request.args.getlist("fields"), rules.known)
         for parent in spec.parents:
             _require_parent(conn, scope, parent, params[parent.param])
         _require_class_in_school(conn, spec, params)

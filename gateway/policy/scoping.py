@@ -57,6 +57,22 @@ class Scope:
     def student_allowed(self, column: ColumnElement) -> ColumnElement:
         return column.not_in(self.opted_out())
 
+    # -- values a query may reach --------------------------------------------------------------
+    def visible_ids(self, family: str):  # noqa: ANN201
+        """The sourcedIds of `family` this app may see, as an uncorrelated subquery: a filter on a
+        reference may only match targets the app could read, or it becomes an oracle for rows
+        it may not (`agents.sourcedId='<opted-out student>'`)."""
+        table = ROSTER_TABLES[family]
+        return select(table.c.sourced_id).where(
+            table.c.status == "active", self.visible(family)).correlate(None)
+
+    def roles_visible_on(self, roles) -> ColumnElement:  # noqa: ANN001
+        """The policy on an alias of the roles table, for filters that look through a user's
+        roles: a role at an org outside the agreement must not answer
+        `roles.org.sourcedId='<school outside>'`."""
+        allowed = roles.c.status == "active"
+        return allowed if self.orgs is None else allowed & roles.c.org_id.in_(self.orgs)
+
     # -- per family --------------------------------------------------------------------------
     def visible(self, family: str) -> ColumnElement:
         rule = getattr(self, f"_{family}", None)
