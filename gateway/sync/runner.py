@@ -22,6 +22,7 @@ from adapters.records import SKIP, DroppedColumn, Event, FamilyMode, Issue, Reco
 from gateway.config import SourceConfig
 from gateway.model import ROSTER_TABLES
 from gateway.model.columns import indexed_column
+from gateway.store.engine import for_writes
 from gateway.sync import checks, diff, history
 from gateway.sync.apply import apply_changes, next_change_version
 from gateway.sync.report import RunReport
@@ -112,6 +113,7 @@ def run_sync(
     already holds (see `_Skipper`). `on_apply` runs inside the run's transaction right after
     the changes are applied (with their change_version), for bookkeeping that must commit or
     roll back with them (an Ed-Fi key change)."""
+    engine = for_writes(engine)
     report = RunReport(source=source.name, adapter=adapter_name)
     report.run_id = history.start_run(engine, source.name, adapter_name)
     started = time.perf_counter()
