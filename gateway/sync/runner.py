@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import Connection, Engine, func, select, text
 
 from adapters.canonical import FAMILIES
 from adapters.records import SKIP, DroppedColumn, Event, FamilyMode, Issue, Record
@@ -104,6 +104,18 @@ class _Stager:
             ))
 
 
+# One key for all runs: sources share the family tables, so two runs must not diff at once.
+_RUN_LOCK = 0x5D6A7E11
+
+
+def _serialise_runs(conn: Connection) -> None:
+    """On PostgreSQL two concurrent runs both diffed against the same store and the second died
+    on a duplicate key; a transaction-scoped advisory lock makes the second wait for the first
+    (SQLite gets the same from BEGIN IMMEDIATE)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _RUN_LOCK})
+
+
 def run_sync(
     engine: Engine, source: SourceConfig, events: Iterable[Event], *, adapter_name: str,
     var_dir: Path | None = None, dry_run: bool = False, force: bool = False,
@@ -121,6 +133,7 @@ def run_sync(
         with engine.connect() as conn:
             try:
                 with conn.begin() as transaction:
+                    _serialise_runs(conn)
                     _run(conn, transaction, source, events, report, dry_run, force, full,
                          progress, on_apply)
                 if report.state in ("applied", "unchanged"):
