@@ -10,12 +10,14 @@ from flask import Blueprint, Response, jsonify, request
 from gateway.auth.clients import AUTH_METHODS
 from gateway.auth.keys import published_jwks
 from gateway.auth.rate_limit import hit
+from gateway.auth.request_limits import bound_oauth_requests
 from gateway.auth.scopes import CATALOGUE
 from gateway.auth.tokens import ALGORITHM
 from gateway.auth.wiring import auth_state
 from gateway.extensions import store_engine
 
 oauth = Blueprint("oauth", __name__)
+bound_oauth_requests(oauth)
 
 TOKEN_PATH = "/oauth/token"
 TOKEN_INFO_PATH = "/oauth/token_info"

@@ -9,6 +9,7 @@ from typing import Any
 
 from adapters.edfi_mapping.resources import REFERENCES, Prop, Resource
 from gateway.edfi.problems import EdFiProblem
+from gateway.sync.validate import control_character
 
 IGNORED = frozenset({"id", "_etag", "_lastModifiedDate", "link", "_ext"})
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -54,7 +55,7 @@ def _value(prop: Prop, value: Any, where: str, errors: dict[str, list[str]]) -> 
             return f"must be a string, got {type(value).__name__}"
         if prop.max_length and len(value) > prop.max_length:
             return f"must be at most {prop.max_length} characters"
-        return None
+        return control_character(value)
     if prop.kind == "integer":
         ok = isinstance(value, int) and not isinstance(value, bool)
         return None if ok else f"must be an integer, got {value!r}"

@@ -12,6 +12,15 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+IMMEDIATE = "gateway_sqlite_begin_immediate"
+
+
+def for_writes(engine: Engine) -> Engine:
+    """The same engine (and pool) whose transactions take SQLite's write lock when they begin,
+    waiting up to the busy timeout; readers stay deferred so WAL lets them run during a write.
+    A no-op option on PostgreSQL."""
+    return engine.execution_options(**{IMMEDIATE: True})
+
 
 def make_engine(url: str, **kwargs) -> Engine:
     parsed = make_url(url)
@@ -38,7 +47,10 @@ def _sqlite_engine(url: str, database: str | None, **kwargs) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):  # noqa: ANN001
-        conn.exec_driver_sql("BEGIN")
+        # A deferred BEGIN later upgraded to a write fails at once with "database is locked"
+        # (the busy timeout cannot apply to an upgrade); writers take the lock up front instead.
+        immediate = conn.get_execution_options().get(IMMEDIATE)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
 

@@ -59,6 +59,8 @@ def _alive(pid: int) -> bool:
 
 # Column sizes of run_issues: a hostile value must not stop its own rejection being recorded.
 _LIMITS = {"value": 2000, "sourced_id": 255, "file": 255, "field": 128, "family": 64}
+# PostgreSQL text cannot hold NUL: a refused value is recorded with its controls spelled out.
+_VISIBLE = {c: f"\\x{c:02x}" for c in (*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20))}
 
 
 def finish_run(engine: Engine, report: RunReport) -> None:
@@ -72,7 +74,7 @@ def finish_run(engine: Engine, report: RunReport) -> None:
         for row in rows:
             for key, limit in _LIMITS.items():
                 if row[key] is not None:
-                    row[key] = str(row[key])[:limit]
+                    row[key] = str(row[key]).translate(_VISIBLE)[:limit]
         if rows:
             conn.execute(insert(RunIssue.__table__), rows)
 

@@ -15,13 +15,14 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import Connection, Engine, func, select, text
 
 from adapters.canonical import FAMILIES
 from adapters.records import SKIP, DroppedColumn, Event, FamilyMode, Issue, Record
 from gateway.config import SourceConfig
 from gateway.model import ROSTER_TABLES
 from gateway.model.columns import indexed_column
+from gateway.store.engine import for_writes
 from gateway.sync import checks, diff, history
 from gateway.sync.apply import apply_changes, next_change_version
 from gateway.sync.report import RunReport
@@ -103,6 +104,18 @@ class _Stager:
             ))
 
 
+# One key for all runs: sources share the family tables, so two runs must not diff at once.
+_RUN_LOCK = 0x5D6A7E11
+
+
+def _serialise_runs(conn: Connection) -> None:
+    """On PostgreSQL two concurrent runs both diffed against the same store and the second died
+    on a duplicate key; a transaction-scoped advisory lock makes the second wait for the first
+    (SQLite gets the same from BEGIN IMMEDIATE)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _RUN_LOCK})
+
+
 def run_sync(
     engine: Engine, source: SourceConfig, events: Iterable[Event], *, adapter_name: str,
     var_dir: Path | None = None, dry_run: bool = False, force: bool = False,
@@ -112,6 +125,7 @@ def run_sync(
     already holds (see `_Skipper`). `on_apply` runs inside the run's transaction right after
     the changes are applied (with their change_version), for bookkeeping that must commit or
     roll back with them (an Ed-Fi key change)."""
+    engine = for_writes(engine)
     report = RunReport(source=source.name, adapter=adapter_name)
     report.run_id = history.start_run(engine, source.name, adapter_name)
     started = time.perf_counter()
@@ -119,6 +133,7 @@ def run_sync(
         with engine.connect() as conn:
             try:
                 with conn.begin() as transaction:
+                    _serialise_runs(conn)
                     _run(conn, transaction, source, events, report, dry_run, force, full,
                          progress, on_apply)
                 if report.state in ("applied", "unchanged"):

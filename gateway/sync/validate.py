@@ -19,6 +19,26 @@ MAX_ID_LENGTH = 255
 _EXT = re.compile(r"^ext:[A-Za-z0-9.\-_]+$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _YEAR = re.compile(r"^\d{4}$")
+# NUL breaks PostgreSQL jsonb (UntranslatableCharacter on every later JSON filter); the other C0
+# controls except tab, newline and CR have no place in roster text and would differ by backend.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def control_character(value: str) -> str | None:
+    """Why `value` is refused for a control character, or None; shared with the API boundaries
+    so they can name the field in their own terms before the sync engine sees it."""
+    found = _CONTROL.search(value)
+    if found is None:
+        return None
+    return f"contains a control character (U+{ord(found.group()):04X} at {found.start()})"
+
+
+def _no_controls(value: str) -> str:
+    """Refuse control characters at the boundary, so one bad row cannot break reads for all."""
+    reason = control_character(value)
+    if reason:
+        raise Invalid(reason)
+    return value
 
 
 class Invalid(ValueError):
@@ -36,7 +56,7 @@ def _string(f: Field) -> Coerce:
             value = str(value)
         if len(value) > limit:
             raise Invalid(f"longer than {limit} characters ({len(value)})")
-        return value
+        return _no_controls(value)
 
     return coerce
 
@@ -115,7 +135,7 @@ def _ref(value: Any) -> str:
         raise Invalid("empty reference")
     if len(value) > MAX_ID_LENGTH:
         raise Invalid(f"sourcedId longer than {MAX_ID_LENGTH} characters")
-    return value
+    return _no_controls(value)
 
 
 def _list_of(item: Coerce) -> Coerce:
@@ -132,7 +152,7 @@ def _list_of(item: Coerce) -> Coerce:
 def _pairs(value: Any) -> list[dict[str, str]]:
     if not isinstance(value, list | tuple) or not all(isinstance(v, dict) for v in value):
         raise Invalid("not a list of {key: value} pairs")
-    return [{k: str(v) for k, v in pair.items()} for pair in value]
+    return [{_no_controls(str(k)): _no_controls(str(v)) for k, v in pair.items()} for pair in value]
 
 
 def coercer(f: Field) -> Coerce:
@@ -203,4 +223,6 @@ def check_sourced_id(value: Any) -> str | None:
         return "sourcedId is missing"
     if len(value) > MAX_ID_LENGTH:
         return f"sourcedId longer than {MAX_ID_LENGTH} characters"
+    if _CONTROL.search(value):
+        return "sourcedId contains a control character"
     return None
