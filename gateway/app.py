@@ -12,6 +12,7 @@ from gateway.config import load_settings
 from gateway.edfi import views as edfi
 from gateway.extensions import Store
 from gateway.health import health
+from gateway.http_headers import init_http_headers
 from gateway.oneroster import views as oneroster
 
 
@@ -27,4 +28,5 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     oneroster.init_app(app)
     edfi.init_app(app)
     init_auth(app)
+    init_http_headers(app)
     return app
