@@ -46,7 +46,7 @@ def _wait_until_healthy(url: str, log_path: Path, seconds: float = 30) -> None:
     deadline = time.monotonic() + seconds
     while True:
         try:
-            if requests.get(f"{url}/healthz", timeout=1).status_code == 200:
+            if requests.get(f"{url}/readyz", timeout=1).status_code == 200:
                 return
         except requests.ConnectionError:
             pass
