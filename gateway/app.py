@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Flask
 
+from gateway.api_errors import init_api_errors
 from gateway.auth.wiring import init_auth
 from gateway.config import load_settings
 from gateway.edfi import views as edfi
@@ -28,5 +29,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     oneroster.init_app(app)
     edfi.init_app(app)
     init_auth(app)
+    init_api_errors(app)
     init_http_headers(app)
     return app
