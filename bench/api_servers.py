@@ -74,7 +74,7 @@ def _wait_until_answering(proc: subprocess.Popen, port: int, log: Path) -> None:
                              f"{log.read_text(errors='replace')[-3000:]}")
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            conn.request("GET", "/healthz")
+            conn.request("GET", "/readyz")
             conn.getresponse().read()
             conn.close()
             return

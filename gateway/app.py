@@ -7,11 +7,13 @@ from typing import Any
 
 from flask import Flask
 
+from gateway.api_errors import init_api_errors
 from gateway.auth.wiring import init_auth
 from gateway.config import load_settings
 from gateway.edfi import views as edfi
 from gateway.extensions import Store
 from gateway.health import health
+from gateway.http_headers import init_http_headers
 from gateway.oneroster import views as oneroster
 
 
@@ -27,4 +29,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     oneroster.init_app(app)
     edfi.init_app(app)
     init_auth(app)
+    init_api_errors(app)
+    init_http_headers(app)
     return app

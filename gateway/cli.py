@@ -293,22 +293,25 @@ def demo_data(students: int, seed: int, fmt: str, oneroster_version: str, out: P
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
-@click.option("--workers", default=1, show_default=True, type=click.IntRange(1),
-              help="More than 1 serves through gunicorn.")
+@click.option("--workers", default=None, type=click.IntRange(1),
+              help="gunicorn workers; default: one per available core.")
+@click.option("--dev", is_flag=True, help="Werkzeug's development server, one process.")
 @pass_ctx
-def serve(ctx: Context, host: str, port: int, workers: int) -> None:
-    """Serve the gateway over HTTP."""
+def serve(ctx: Context, host: str, port: int, workers: int | None, dev: bool) -> None:
+    """Serve the gateway over HTTP (through gunicorn unless --dev)."""
     from gateway.app import create_app
-    from gateway.serve import serve_gunicorn
+    from gateway.serve import _QuietHandler, default_workers, serve_gunicorn
 
     settings = ctx.settings
     open_store(settings).dispose()
-    if workers > 1:
-        serve_gunicorn(host, port, workers)
+    if not dev:
+        click.echo(f"serving on http://{host}:{port}/ (Ctrl-C to stop)")
+        serve_gunicorn(host, port, workers or default_workers())
         return
     app = create_app()
-    click.echo(f"serving on http://{host}:{port}/ (Ctrl-C to stop)")
-    app.run(host=host, port=port, threaded=True, use_reloader=False)
+    click.echo(f"serving on http://{host}:{port}/ (development server; Ctrl-C to stop)")
+    app.run(host=host, port=port, threaded=True, use_reloader=False,
+            request_handler=_QuietHandler)
 
 
 from gateway.auth.cli import apps, keys  # noqa: E402

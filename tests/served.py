@@ -22,16 +22,19 @@ def _free_port() -> int:
 
 
 @contextmanager
-def served_gateway(database_url: str, workdir: Path) -> Iterator[str]:
+def served_gateway(database_url: str, workdir: Path,
+                   *serve_args: str) -> Iterator[str]:
     """Serve the store at `database_url`; yields the base URL. The server's output goes to
-    workdir/server.log (a pipe nobody reads would block it once full)."""
+    workdir/server.log (a pipe nobody reads would block it once full). `serve_args` replace
+    the default `--workers 1` (one gunicorn worker)."""
     (workdir / "none.toml").write_text("")
     env = {**os.environ, "GATEWAY_DATABASE_URL": database_url,
            "GATEWAY_VAR_DIR": str(workdir / "var"), "GATEWAY_CONFIG": str(workdir / "none.toml")}
     port = _free_port()
     log_path = workdir / "server.log"
     with log_path.open("wb") as log:
-        server = subprocess.Popen([sys.executable, "-m", "gateway", "serve", "--port", str(port)],
+        server = subprocess.Popen([sys.executable, "-m", "gateway", "serve", "--port", str(port),
+                                   *(serve_args or ("--workers", "1"))],
                                   env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
             url = f"http://127.0.0.1:{port}"
@@ -46,7 +49,7 @@ def _wait_until_healthy(url: str, log_path: Path, seconds: float = 30) -> None:
     deadline = time.monotonic() + seconds
     while True:
         try:
-            if requests.get(f"{url}/healthz", timeout=1).status_code == 200:
+            if requests.get(f"{url}/readyz", timeout=1).status_code == 200:
                 return
         except requests.ConnectionError:
             pass
