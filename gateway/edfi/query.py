@@ -98,8 +98,13 @@ def _bool(text: str, name: str) -> bool:
 
 
 def example_predicates(resource: str, args: dict[str, str], look: Lookups,
-                       names: dict[str, str]) -> list[ColumnElement[bool]]:
-    """SQL for each query-by-example parameter (`names` maps lower-case to the client's)."""
+                       names: dict[str, str],
+                       shown: frozenset[str] | None = None) -> list[ColumnElement[bool]]:
+    """SQL for each query-by-example parameter (`names` maps lower-case to the client's).
+
+    `shown` is what the app's profile lets it read: a property outside it is refused exactly
+    like a property that does not exist, since an example on a hidden property would reveal
+    it one narrowed count at a time. (None: the server's own lookups, not an app's query.)"""
     res = RESOURCES[resource]
     table = ROSTER_TABLES[res.family]
     out = []
@@ -107,6 +112,8 @@ def example_predicates(resource: str, args: dict[str, str], look: Lookups,
         if lower in CONTROL:
             continue
         name = _property_name(resource, lower)
+        if name is not None and shown is not None and name not in shown:
+            name = None
         if name is None:
             raise bad(f"{names[lower]!r} is not a property of {resource} that can be queried")
         out.append(_predicate(resource, table, name, value, look))

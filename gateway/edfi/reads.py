@@ -56,7 +56,7 @@ def collection(req: Request, resource: str) -> Response:
         look = Lookups(conn)
         where = policy_where(conn, req.caller, resource)
         where.append(table.c.status == "active")
-        where += example_predicates(resource, args, look, names)
+        where += example_predicates(resource, args, look, names, profile.shown)
         where += version_window(table.c.change_version, paging)
         total = None
         if paging.total:

@@ -144,3 +144,16 @@ def test_change_versions_bound_collections_and_the_window_above_is_empty(edfi):
         "newestChangeVersion"]
     assert call.get(f"/ed-fi/students?minChangeVersion={newest + 1}").get_json() == []
     assert len(call.get(f"/ed-fi/students?maxChangeVersion={newest}").get_json()) == 10
+
+
+def test_query_by_example_on_a_property_the_profile_hides_answers_as_an_unknown_property(edfi):
+    call = edfi.as_app(fields={"users": ["givenName"]})
+    assert "lastSurname" not in call.get("/ed-fi/students?limit=1").get_json()[0]
+    hidden = call.get("/ed-fi/students?lastSurname=Pupila")
+    matches_nothing = call.get("/ed-fi/students?lastSurname=Nobody")
+    unknown = call.get("/ed-fi/students?favouriteColour=Pupila")
+    assert hidden.status_code == matches_nothing.status_code == unknown.status_code == 400
+    assert hidden.get_json()["type"] == unknown.get_json()["type"] == "urn:ed-fi:api:bad-request"
+    assert hidden.get_json()["detail"] == matches_nothing.get_json()["detail"] == \
+        unknown.get_json()["detail"].replace("favouriteColour", "lastSurname")
+    assert call.get("/ed-fi/students?firstName=Ana").status_code == 200  # a shown property
