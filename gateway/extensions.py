@@ -7,13 +7,14 @@ from flask import current_app
 from sqlalchemy import Engine
 
 from gateway.config import Settings
-from gateway.store.engine import make_engine
+from gateway.store.engine import for_reads, make_engine
 
 
 class Store:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._engine: Engine | None = None
+        self._reads: Engine | None = None
 
     @property
     def engine(self) -> Engine:
@@ -21,6 +22,17 @@ class Store:
             self._engine = make_engine(self.settings.database_url)
         return self._engine
 
+    @property
+    def reads(self) -> Engine:
+        if self._reads is None:
+            self._reads = for_reads(self.engine)
+        return self._reads
+
 
 def store_engine() -> Engine:
     return current_app.extensions["gateway.store"].engine
+
+
+def read_engine() -> Engine:
+    """The store as API reads see it: one snapshot per connection (see `for_reads`)."""
+    return current_app.extensions["gateway.store"].reads

@@ -24,14 +24,14 @@ from gateway.edfi.projection import subset
 from gateway.edfi.query import parse_paging, version_window
 from gateway.edfi.reads import Request, disclose_keys, json_response
 from gateway.edfi.serialize import EdFiSerializer, flatten_key, row_columns
-from gateway.extensions import store_engine
+from gateway.extensions import read_engine
 from gateway.model import EDFI_KEY_CHANGES, ROSTER_TABLES, ChangeCounter
 from gateway.policy.scoping import Scope
 
 
 def available_change_versions() -> Response:
     counter = ChangeCounter.__table__
-    with store_engine().connect() as conn:
+    with read_engine().connect() as conn:
         newest = conn.execute(select(func.max(counter.c.value))).scalar() or 0
     return json_response({"oldestChangeVersion": 0, "newestChangeVersion": int(newest)})
 
@@ -40,7 +40,7 @@ def deletes(req: Request, resource: str) -> Response:
     res = RESOURCES[resource]
     table = ROSTER_TABLES[res.family]
     paging = parse_paging({k.lower(): v for k, v in request.args.items()})
-    with store_engine().connect() as conn:
+    with read_engine().connect() as conn:
         scope = Scope(conn, req.caller.app_id, req.caller.agreement.schools)
         # The app's scope applies to tombstones too; a school-limited app may therefore miss
         # the deletion of a person whose roles went with it (it never learns keys elsewhere).
@@ -64,7 +64,7 @@ def key_changes(req: Request, resource: str) -> Response:
     table = ROSTER_TABLES[res.family]
     log = EDFI_KEY_CHANGES
     paging = parse_paging({k.lower(): v for k, v in request.args.items()})
-    with store_engine().connect() as conn:
+    with read_engine().connect() as conn:
         scope = Scope(conn, req.caller.app_id, req.caller.agreement.schools)
         where = [log.c.resource == resource, subset(resource, any_status=True),
                  scope.visible(res.family)]
@@ -100,7 +100,7 @@ def descriptor_deletes(segment: str) -> Response:
     (namespace, codeValue). Crosswalk values are never deleted, so never listed. No scoping:
     descriptors carry no student data."""
     paging = parse_paging({k.lower(): v for k, v in request.args.items()})
-    with store_engine().connect() as conn:
+    with read_engine().connect() as conn:
         rows = descriptor_reads.stored_rows(conn, descriptor_reads.resource_names()[segment],
                                             status="tobedeleted", paging=paging)
     page = rows[paging.offset:paging.offset + paging.limit]

@@ -30,7 +30,7 @@ from gateway.edfi.query import (
 )
 from gateway.edfi.reads import json_response
 from gateway.edfi.serialize import timestamp
-from gateway.extensions import store_engine
+from gateway.extensions import read_engine
 from gateway.model import ROSTER_TABLES
 
 TABLE = ROSTER_TABLES["descriptors"]
@@ -112,7 +112,7 @@ def stored_object(row: Row[Any]) -> dict[str, Any]:
 def _merged(name: str, paging: Paging) -> list[dict[str, Any]]:
     """Crosswalk values in file order (a stored row with the same id in their place), then the
     other stored values; a change-version window leaves the crosswalk out."""
-    with store_engine().connect() as conn:
+    with read_engine().connect() as conn:
         stored = {descriptor_id(r.sourced_id): stored_object(r)
                   for r in stored_rows(conn, name, paging=paging)}
     if paging.min_version is not None or paging.max_version is not None:
@@ -161,7 +161,7 @@ def descriptor_collection(segment: str) -> Response:
 
 def descriptor_single(segment: str, the_id: str) -> Response:
     name = resource_names()[segment]
-    with store_engine().connect() as conn:
+    with read_engine().connect() as conn:
         row = stored_by_id(conn, name, the_id)
     if row is not None:
         etag = f'"{row.change_version}"'

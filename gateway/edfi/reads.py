@@ -23,7 +23,7 @@ from gateway.edfi.profiles import Profile, read_profile
 from gateway.edfi.projection import subset
 from gateway.edfi.query import encode_token, example_predicates, parse_paging, version_window
 from gateway.edfi.serialize import EdFiSerializer, row_columns
-from gateway.extensions import store_engine
+from gateway.extensions import read_engine, store_engine
 from gateway.model import ROSTER_TABLES
 from gateway.policy.disclosures import DisclosureEntry, record
 from gateway.policy.scoping import Scope
@@ -52,7 +52,7 @@ def collection(req: Request, resource: str) -> Response:
     profile = read_profile(resource, req.caller.agreement, request.headers.get("Accept"))
     args, names = _args()
     paging = parse_paging(args)
-    with store_engine().connect() as conn:
+    with read_engine().connect() as conn:
         look = Lookups(conn)
         where = policy_where(conn, req.caller, resource)
         where.append(table.c.status == "active")
@@ -98,7 +98,7 @@ def find_visible(conn: Connection, caller: Caller, resource: str, the_id: str,
 
 def single(req: Request, resource: str, the_id: str) -> Response:
     profile = read_profile(resource, req.caller.agreement, request.headers.get("Accept"))
-    with store_engine().connect() as conn:
+    with read_engine().connect() as conn:
         row = find_visible(conn, req.caller, resource, the_id)
         if row is None:
             raise EdFiProblem("not-found", f"no {resource} item with id {the_id!r} is visible "

@@ -15,7 +15,7 @@ from flask import Response, current_app, jsonify, request
 from sqlalchemy import Connection, func, select
 
 from gateway.auth.guard import Caller
-from gateway.extensions import store_engine
+from gateway.extensions import read_engine, store_engine
 from gateway.model import ROSTER_TABLES
 from gateway.oneroster.catalogue import ENVELOPES, V1P1
 from gateway.oneroster.errors import OneRosterError
@@ -54,7 +54,7 @@ def handle_read(ctx: ReadContext, operation_id: str, params: dict[str, str]) -> 
     if not agreement.may_read_family(spec.family):
         raise OneRosterError("forbidden", f"the app's data-sharing agreement does not grant "
                                           f"{spec.family}")
-    with store_engine().connect() as conn:
+    with read_engine().connect() as conn:
         scope = Scope(conn, ctx.caller.app_id, agreement.schools)
         rules = FieldRules(spec.family, ctx.version, agreement, scope)
         selected = parse_fields(request.args.getlist("fields"), rules.known)

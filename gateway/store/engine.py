@@ -22,6 +22,18 @@ def for_writes(engine: Engine) -> Engine:
     return engine.execution_options(**{IMMEDIATE: True})
 
 
+def for_reads(engine: Engine) -> Engine:
+    """The same engine (and pool) whose transactions see one snapshot from first statement to
+    last: a response's count and its page must agree even while a sync commits between them.
+    PostgreSQL's READ COMMITTED gives each statement its own snapshot, so reads ask for
+    REPEATABLE READ (read only, so it never fails to serialise); SQLite's deferred BEGIN in WAL
+    mode already holds one snapshot for the transaction."""
+    if engine.dialect.name == "postgresql":
+        return engine.execution_options(isolation_level="REPEATABLE READ",
+                                        postgresql_readonly=True)
+    return engine
+
+
 def make_engine(url: str, **kwargs) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
