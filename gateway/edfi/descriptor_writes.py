@@ -116,10 +116,24 @@ def stored_uri(conn: Connection, key: dict[str, Any]) -> str | None:
     return None if row is None else row.sourced_id
 
 
+OFFICIAL_NAMESPACE = "uri://ed-fi.org"
+
+
+def _refuse_official(body: dict[str, Any]) -> None:
+    """The Ed-Fi namespace is shared by every app: a write there would rewrite the text every
+    other app reads, so it is read-only to apps (403 like the ODS/API's namespace check)."""
+    namespace = str(body["namespace"]).casefold()
+    if namespace == OFFICIAL_NAMESPACE or namespace.startswith(OFFICIAL_NAMESPACE + "/"):
+        raise EdFiProblem("security:authorization",
+                          f"the namespace {body['namespace']!r} is the official Ed-Fi "
+                          "namespace: it is read-only to apps")
+
+
 def post(req: Request, segment: str) -> Response:
     """Upsert by (namespace, codeValue): 201 when new, 200 when the item existed."""
     name = resource_names()[segment]
     body = _checked(name)
+    _refuse_official(body)
     with store_engine().connect() as conn:
         sourced_id, existed = _identity(conn, name, _uri(body))
     apply_write(req, [_record(name, sourced_id, body)])

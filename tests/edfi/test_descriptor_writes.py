@@ -114,14 +114,26 @@ def test_a_crosswalk_value_is_the_same_item_and_cannot_be_replaced_or_deleted(ed
         problem = documented(method, item, refused)
         assert refused.status_code == 405
         assert "crosswalk" in problem["detail"]
-    posted = _post(call, {"namespace": "URI://ED-FI.ORG/GradeLevelDescriptor",
-                          "codeValue": "first GRADE", "shortDescription": "Grade 1"})
-    assert posted.status_code == 200
-    assert _path(posted.headers["Location"]) == DATA + item[len("/ed-fi"):]
+    refused = call("POST", GRADES, json={"namespace": "URI://ED-FI.ORG/GradeLevelDescriptor",
+                                         "codeValue": "first GRADE",
+                                         "shortDescription": "Grade 1"})
+    assert refused.status_code == 403
+    assert "read-only" in documented("POST", GRADES, refused)["detail"]
     shown = documented("GET", item, call.get(item))
-    assert shown["shortDescription"] == "Grade 1"
-    assert shown["namespace"] == "uri://ed-fi.org/GradeLevelDescriptor"
-    assert shown["codeValue"] == "First grade"
+    assert shown["shortDescription"] == first["shortDescription"]
+
+
+def test_an_app_cannot_add_or_rewrite_values_in_the_official_ed_fi_namespace(edfi):
+    call = edfi.as_app(scopes=WRITER)
+    path = "/ed-fi/sexDescriptors"
+    before = documented("GET", path, call.get(path))
+    for code in ("Female", "Brand new"):
+        refused = call("POST", path, json={"namespace": "uri://ed-fi.org/SexDescriptor",
+                                           "codeValue": code, "shortDescription": "rewritten"})
+        problem = documented("POST", path, refused)
+        assert refused.status_code == 403
+        assert problem["type"] == "urn:ed-fi:api:security:authorization"
+    assert documented("GET", path, call.get(path)) == before
 
 
 def test_the_collection_merges_both_kinds_with_honest_paging_and_change_windows(edfi):
