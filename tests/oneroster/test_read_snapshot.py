@@ -1,0 +1,43 @@
+"""One response, one snapshot: a sync that commits between a response's count and its page must
+not make them disagree (PostgreSQL's READ COMMITTED would give each statement its own)."""
+
+from __future__ import annotations
+
+from sqlalchemy import event, text
+
+V12 = "/ims/oneroster/rostering/v1p2"
+EDFI = "/data/v3/ed-fi"
+
+
+def _commit_after_the_count(api) -> list[bool]:  # noqa: ANN001
+    """Tombstone school A's students from another connection as soon as the app has counted."""
+    fired: list[bool] = []
+    reads = api.app.extensions["gateway.store"].reads
+
+    @event.listens_for(reads, "after_cursor_execute")
+    def _sync_lands(conn, cursor, statement, *args):  # noqa: ANN001, ANN202
+        if not fired and "count(" in statement.lower():
+            fired.append(True)
+            with api.engine.begin() as other:
+                other.execute(text("UPDATE users SET status = 'tobedeleted' "
+                                   "WHERE sourced_id LIKE 'stu-a%'"))
+    return fired
+
+
+def test_a_oneroster_page_agrees_with_its_total_while_a_sync_commits_between_them(api):
+    get = api.as_app()
+    fired = _commit_after_the_count(api)
+    response = get(f"{V12}/schools/sch-a/students")
+    assert fired
+    students = response.get_json()["users"]
+    assert int(response.headers["X-Total-Count"]) == len(students) == 5
+    after = get(f"{V12}/schools/sch-a/students")  # the next response sees the sync
+    assert int(after.headers["X-Total-Count"]) == len(after.get_json()["users"]) == 0
+
+
+def test_an_edfi_page_agrees_with_its_total_count_while_a_sync_commits_between_them(api):
+    get = api.as_app(scopes=["edfi.readonly"])
+    fired = _commit_after_the_count(api)
+    response = get(f"{EDFI}/students?totalCount=true&limit=100")
+    assert fired
+    assert int(response.headers["Total-Count"]) == len(response.get_json()) == 10
