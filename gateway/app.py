@@ -15,10 +15,12 @@ from gateway.extensions import Store
 from gateway.health import health
 from gateway.http_headers import init_http_headers
 from gateway.oneroster import views as oneroster
+from gateway.policy.scoping import check_rules
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app. `config` overrides settings (tests pass a database URL this way)."""
+    check_rules()  # fail closed: no family is served without a declared visibility rule
     settings = load_settings(overrides=config)
     app = Flask(__name__)
     app.config["GATEWAY_SETTINGS"] = settings

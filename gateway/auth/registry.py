@@ -14,6 +14,7 @@ from gateway.auth.oauth1_vault import OAuth1Vault
 from gateway.auth.secret_hash import hash_secret, new_secret
 from gateway.model import AgreementRow, App, OAuth1Secret
 from gateway.policy.agreement import FORBIDDEN_PURPOSES, Agreement, AgreementError
+from gateway.policy.scoping import check_rules
 
 
 class RegistryError(ValueError):
@@ -45,6 +46,7 @@ def register_app(engine: Engine, name: str, agreement: Agreement, *,
                  oauth1: OAuth1Vault | None = None) -> Credentials:
     """Store the app and its agreement; with `oauth1`, also keep the secret encrypted so the
     app can sign OneRoster 1.1 requests with OAuth 1.0a (see `oauth1_vault`)."""
+    check_rules()
     if agreement.purpose in FORBIDDEN_PURPOSES:
         raise AgreementError(
             f"agreement {agreement.name!r}: purpose {agreement.purpose!r} cannot be registered: "

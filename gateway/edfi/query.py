@@ -112,12 +112,18 @@ def example_predicates(resource: str, args: dict[str, str], look: Lookups,
         if lower in CONTROL:
             continue
         name = _property_name(resource, lower)
-        if name is not None and shown is not None and name not in shown:
+        if name is not None and shown is not None and _hidden(res, name, shown):
             name = None
         if name is None:
             raise bad(f"{names[lower]!r} is not a property of {resource} that can be queried")
         out.append(_predicate(resource, table, name, value, look))
     return out
+
+
+def _hidden(res: Resource, name: str, shown: frozenset[str]) -> bool:
+    """A top-level property the profile leaves out. Parts of references (schoolId,
+    contactUniqueId, ...) belong to identity references, which every profile shows."""
+    return res.prop(name) is not None and name not in shown
 
 
 def _queryable(resource: str) -> dict[str, str]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import ColumnElement, Connection, exists, or_, select, true
 
+from adapters.canonical import FAMILIES
 from gateway.model import LINK_TABLES, ROSTER_TABLES, OptOut
 
 ORGS = ROSTER_TABLES["orgs"]
@@ -23,8 +24,24 @@ SESSIONS = ROSTER_TABLES["academicSessions"]
 CLASS_TERMS = LINK_TABLES["classes"]["terms"]
 
 
+class MissingVisibilityRule(LookupError):
+    """A family has no declared visibility rule: the gateway refuses to serve rather than fall
+    back to showing every row (fail closed)."""
+
+
+def check_rules() -> None:
+    """Every canonical family declares its rule. Called when the web app is built and when an
+    app is registered, so a family added to the model without a rule stops the gateway at
+    start-up instead of opening a hole at the first read."""
+    missing = sorted(f for f in FAMILIES if not callable(getattr(Scope, f"_{f}", None)))
+    if missing:
+        raise MissingVisibilityRule(
+            "no visibility rule in gateway.policy.scoping.Scope for: " + ", ".join(missing))
+
+
 class Scope:
-    """The visibility rules of one app, resolved once per request."""
+    """The visibility rules of one app, resolved once per request. Each canonical family has a
+    rule method `_<family>`; there is no default."""
 
     def __init__(self, conn: Connection, app_id: int, schools: frozenset[str] | None) -> None:
         self.app_id = app_id
@@ -76,7 +93,45 @@ class Scope:
     # -- per family --------------------------------------------------------------------------
     def visible(self, family: str) -> ColumnElement:
         rule = getattr(self, f"_{family}", None)
-        return rule() if rule else true()
+        if family not in FAMILIES or not callable(rule):
+            raise MissingVisibilityRule(f"no visibility rule for family {family!r}")
+        return rule()
+
+    # District-wide families: calendars, categories, resource catalogues and descriptor values
+    # name no person and belong to no single school, so every app of the district sees them.
+    def _district_wide(self) -> ColumnElement:
+        return true()
+
+    _academicSessions = _district_wide  # noqa: N815
+    _categories = _district_wide
+    _resources = _district_wide
+    _descriptors = _district_wide
+
+    # Families that hang off another: visible exactly when their parent row is.
+    def _courseResources(self) -> ColumnElement:  # noqa: N802
+        return ROSTER_TABLES["courseResources"].c.course_id.in_(self.visible_ids("courses"))
+
+    def _classResources(self) -> ColumnElement:  # noqa: N802
+        return ROSTER_TABLES["classResources"].c.class_id.in_(self.visible_ids("classes"))
+
+    def _userResources(self) -> ColumnElement:  # noqa: N802
+        return ROSTER_TABLES["userResources"].c.user_id.in_(self.visible_ids("users"))
+
+    def _lineItemLearningObjectiveIds(self) -> ColumnElement:  # noqa: N802
+        table = ROSTER_TABLES["lineItemLearningObjectiveIds"]
+        return table.c.line_item_id.in_(self.visible_ids("lineItems"))
+
+    def _lineItemScoreScales(self) -> ColumnElement:  # noqa: N802
+        table = ROSTER_TABLES["lineItemScoreScales"]
+        return table.c.line_item_id.in_(self.visible_ids("lineItems"))
+
+    def _resultLearningObjectiveIds(self) -> ColumnElement:  # noqa: N802
+        table = ROSTER_TABLES["resultLearningObjectiveIds"]
+        return table.c.result_id.in_(self.visible_ids("results"))
+
+    def _resultScoreScales(self) -> ColumnElement:  # noqa: N802
+        table = ROSTER_TABLES["resultScoreScales"]
+        return table.c.result_id.in_(self.visible_ids("results"))
 
     def _orgs(self) -> ColumnElement:
         return true() if self.orgs is None else ORGS.c.sourced_id.in_(self.orgs)
