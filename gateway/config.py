@@ -21,6 +21,8 @@ DEFAULT_ISSUER = "http://localhost:8000"
 DEFAULT_TOKEN_LIFETIME = 3600
 DEFAULT_TOKEN_RATE_LIMIT = 60
 DEFAULT_API_RATE_LIMIT = 6000
+DEFAULT_SECRET_FAILURE_LIMIT = 10
+DEFAULT_SECRET_CHECKS_PER_SECOND = 20
 
 
 class ConfigError(ValueError):
@@ -52,6 +54,10 @@ class Settings:
     token_lifetime: int = DEFAULT_TOKEN_LIFETIME  # seconds
     token_rate_limit: int = DEFAULT_TOKEN_RATE_LIMIT  # token requests per client per minute
     api_rate_limit: int = DEFAULT_API_RATE_LIMIT  # data API requests per app per minute
+    # wrong client secrets per (source address, client) per minute before that pair gets 429
+    secret_failure_limit: int = DEFAULT_SECRET_FAILURE_LIMIT
+    # client-secret (scrypt) checks per second across every node sharing the store (503 beyond)
+    secret_checks_per_second: int = DEFAULT_SECRET_CHECKS_PER_SECOND
     # Encrypts OAuth 1.0a consumer secrets; copy it to every node (default var_dir/oauth1.key).
     oauth1_key_file: Path | None = None
 
@@ -178,6 +184,13 @@ def _auth_settings(overrides: dict[str, Any], env: Mapping[str, str],
         "api_rate_limit": _positive_int(
             "api_rate_limit", _setting("api_rate_limit", overrides, env, table),
             DEFAULT_API_RATE_LIMIT),
+        "secret_failure_limit": _positive_int(
+            "secret_failure_limit", _setting("secret_failure_limit", overrides, env, table),
+            DEFAULT_SECRET_FAILURE_LIMIT),
+        "secret_checks_per_second": _positive_int(
+            "secret_checks_per_second",
+            _setting("secret_checks_per_second", overrides, env, table),
+            DEFAULT_SECRET_CHECKS_PER_SECOND),
         "oauth1_key_file": None if key_file is None else Path(key_file),
     }
 
@@ -197,6 +210,8 @@ var_dir = "var"
 # token_lifetime = 3600                # seconds an access token lives
 # token_rate_limit = 60                # token requests per app per minute
 # api_rate_limit = 6000                # OneRoster requests per app per minute (429 beyond)
+# secret_failure_limit = 10            # wrong secrets per address and app per minute (429 beyond)
+# secret_checks_per_second = 20        # secret checks per second, all nodes together (503 beyond)
 
 # A source is one district export the gateway imports with `gateway sync NAME`.
 # `gateway adapters` lists the adapters and their options.

@@ -1,11 +1,12 @@
-"""Revoked token ids. The store is the truth every node shares; each process keeps a copy for
-at most `ttl` seconds so a bearer request costs no query, and the process that revokes updates
-its own copy at once."""
+"""Revoked token ids. The store is the truth every node shares, and revocation is immediate on
+every node: a token not known here to be revoked is looked up by its `jti` (one primary-key
+read) on each use, so the very next request after a revocation on any worker is refused. Revoked
+ids seen once are remembered (a revocation is never undone), so a revoked token costs no query
+the second time."""
 
 from __future__ import annotations
 
 import threading
-import time
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine, delete, insert, select
@@ -19,24 +20,25 @@ def _now() -> datetime:
 
 
 class Denylist:
-    def __init__(self, ttl: float = 3.0) -> None:
-        self.ttl = ttl
-        self._jtis: frozenset[str] = frozenset()
-        self._loaded_at = float("-inf")
+    def __init__(self) -> None:
+        self._jtis: set[str] = set()
         self._lock = threading.Lock()
 
-    def _load(self, engine: Engine) -> None:
-        query = select(RevokedToken.jti).where(RevokedToken.expires_at > _now())
-        with engine.connect() as conn:
-            jtis = frozenset(conn.execute(query).scalars())
+    def _remember(self, jti: str) -> None:
         with self._lock:
-            self._jtis = jtis
-            self._loaded_at = time.monotonic()
+            if len(self._jtis) > 100_000:
+                self._jtis.clear()  # bounded memory; the store still has every row
+            self._jtis.add(jti)
 
     def is_revoked(self, engine: Engine, jti: str) -> bool:
-        if time.monotonic() - self._loaded_at > self.ttl:
-            self._load(engine)
-        return jti in self._jtis
+        if jti in self._jtis:
+            return True
+        query = select(RevokedToken.jti).where(RevokedToken.jti == jti)
+        with engine.connect() as conn:
+            revoked = conn.execute(query).first() is not None
+        if revoked:
+            self._remember(jti)
+        return revoked
 
     def revoke(self, engine: Engine, jti: str, client_id: str, expires_at: datetime) -> None:
         """Idempotent: revoking a revoked token is not an error. Rows of tokens that have
@@ -49,5 +51,4 @@ class Denylist:
                     jti=jti, client_id=client_id, revoked_at=now, expires_at=expires_at))
         except IntegrityError:
             pass
-        with self._lock:
-            self._jtis = self._jtis | {jti}
+        self._remember(jti)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, delete, insert, update
+from sqlalchemy import Engine, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from gateway.model import RateCounter
@@ -33,14 +33,25 @@ def add_to_window(engine: Engine, key: str, window_start: int, n: int = 1) -> in
                 count = conn.execute(bump).scalar()
                 if count is not None:
                     return int(count)
-                # first request of the window: sweep finished windows, then start this one
-                conn.execute(delete(counter).where(counter.c.window_start < window_start))
+                # first request of the window: sweep windows finished a full minute ago (a
+                # shorter window of another key must not sweep a running minute), then start
+                conn.execute(delete(counter).where(
+                    counter.c.window_start < window_start - WINDOW))
                 conn.execute(insert(counter).values(
                     client_id=key, window_start=window_start, count=n))
                 return n
         except IntegrityError:
             continue  # another process started the window first: count on top of it
     raise RuntimeError(f"could not count requests of {key!r}")
+
+
+def window_count(engine: Engine, key: str, window_start: int) -> int:
+    """`key`'s count in the window so far, without adding to it (0 when nothing was counted)."""
+    counter = RateCounter.__table__
+    query = select(counter.c.count).where(counter.c.client_id == key,
+                                          counter.c.window_start == window_start)
+    with engine.connect() as conn:
+        return int(conn.execute(query).scalar() or 0)
 
 
 def hit(engine: Engine, client_id: str, limit: int, now: float | None = None) -> RateDecision:

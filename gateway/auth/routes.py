@@ -4,12 +4,10 @@ public documents clients discover it by (RFC 8414 metadata, the JWK Set)."""
 from __future__ import annotations
 
 from authlib.oauth2 import OAuth2Error
-from authlib.oauth2.rfc6749.util import extract_basic_authorization
 from flask import Blueprint, Response, jsonify, request
 
 from gateway.auth.clients import AUTH_METHODS
 from gateway.auth.keys import published_jwks
-from gateway.auth.rate_limit import hit
 from gateway.auth.request_limits import bound_oauth_requests
 from gateway.auth.scopes import CATALOGUE
 from gateway.auth.tokens import ALGORITHM
@@ -26,33 +24,11 @@ REVOKE_PATH = "/oauth/revoke"
 JWKS_PATH = "/.well-known/jwks.json"
 
 
-def _claimed_client_id() -> str | None:
-    basic_id, _secret = extract_basic_authorization(request.headers)
-    return basic_id or request.form.get("client_id")
-
-
-def _too_many(retry_after: int, limit: int) -> Response:
-    response = jsonify(error="too_many_requests",
-                       error_description=f"more than {limit} token requests a minute from this "
-                                         f"app; retry in {retry_after} s")
-    response.status_code = 429
-    response.headers["Retry-After"] = str(retry_after)
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
 @oauth.post(TOKEN_PATH)
 def token() -> Response:
-    """Counted per registered app before authentication, so guessing an app's secret is
-    throttled as much as fetching tokens is."""
-    state = auth_state()
-    client_id = _claimed_client_id()
-    if client_id and state.clients.get(store_engine(), client_id) is not None:
-        limit = state.settings.token_rate_limit
-        decision = hit(store_engine(), client_id, limit)
-        if not decision.allowed:
-            return _too_many(decision.retry_after, limit)
-    return state.server.create_token_response()
+    """Throttled inside client authentication (gateway.auth.secret_guard), like introspection
+    and revocation."""
+    return auth_state().server.create_token_response()
 
 
 def _endpoint(name: str) -> Response:

@@ -28,6 +28,7 @@ from sqlalchemy import Engine
 
 from gateway.auth.clients import AUTH_METHODS, AppClient, load_client
 from gateway.auth.denylist import Denylist
+from gateway.auth.secret_guard import SecretGuard, claimed_client_id
 from gateway.auth.tokens import TokenInvalid
 
 SINGLE_VALUED = ("grant_type", "scope", "client_id", "client_secret")
@@ -70,8 +71,9 @@ def check_token_request(form: Any, headers: Any) -> None:
 
 
 class GatewayAuthorizationServer(AuthorizationServer):
-    def authenticate_client(self, request: Any, methods: list[str],
-                            endpoint: str = "token") -> AppClient:
+    secret_guard: SecretGuard | None = None  # set when wired into an app
+
+    def _authenticate(self, request: Any, methods: list[str], endpoint: str) -> AppClient:
         """authlib's failure message lists methods; the caller needs to know what was wrong."""
         try:
             return super().authenticate_client(request, methods, endpoint)
@@ -80,6 +82,18 @@ class GatewayAuthorizationServer(AuthorizationServer):
                 status_code=exc.status_code,
                 description="client authentication failed: unknown client_id or wrong secret",
             ) from None
+
+    def authenticate_client(self, request: Any, methods: list[str],
+                            endpoint: str = "token") -> AppClient:
+        """Every endpoint's secret check goes through the guard's budgets (secret_guard)."""
+        guard = self.secret_guard
+        if guard is None:
+            return self._authenticate(request, methods, endpoint)
+        client_id = claimed_client_id()
+        known = bool(client_id) and self.query_client(client_id) is not None
+        return guard.authenticate(client_id, known,
+                                  lambda: self._authenticate(request, methods, endpoint),
+                                  endpoint)
 
     def create_token_response(self, request: Any = None) -> Any:
         try:

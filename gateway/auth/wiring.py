@@ -14,6 +14,7 @@ from gateway.auth.denylist import Denylist
 from gateway.auth.keys import KeyRing, Signer
 from gateway.auth.oauth1 import TwoLeggedVerifier
 from gateway.auth.oauth1_vault import OAuth1Vault, vault_path
+from gateway.auth.secret_guard import SecretGuard
 from gateway.auth.server import (
     AgreementClientCredentialsGrant,
     GatewayAuthorizationServer,
@@ -64,6 +65,10 @@ def _build_server(state: AuthState, app: Flask) -> None:
         issuer=settings.issuer, audience=settings.audience, lifetime=settings.token_lifetime,
         signing_keys=state.signing_keys))
     server.register_grant(AgreementClientCredentialsGrant)
+    server.secret_guard = SecretGuard(
+        engine=store_engine, failure_limit=settings.secret_failure_limit,
+        checks_per_second=settings.secret_checks_per_second,
+        token_limit=settings.token_rate_limit)
     tokens = TokenStore(engine=store_engine,
                         verify=lambda token: state.verify(token, check_expiry=False),
                         denylist=state.denylist)

@@ -190,15 +190,6 @@ def test_token_requests_beyond_the_limit_get_429_with_retry_after(make_node, reg
 
 
 @pytest.mark.usefixtures("steady_window")
-def test_failed_attempts_count_against_the_limit_too(make_node, register):
-    creds = register()
-    node = make_node(token_rate_limit=2).test_client()
-    for _ in range(2):
-        node.post(TOKEN, data=GRANT, headers=basic(creds.client_id, "guess"))
-    assert node.post(TOKEN, data=GRANT, headers=basic(*creds)).status_code == 429
-
-
-@pytest.mark.usefixtures("steady_window")
 def test_the_limit_is_shared_by_every_gateway_process(make_node, register):
     creds = register()
     first, second = (make_node(token_rate_limit=2).test_client() for _ in range(2))
