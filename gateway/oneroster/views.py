@@ -41,12 +41,13 @@ def _raw_rest(service: Service) -> str:
 def _dispatch(service: Service) -> Response:
     request_id = uuid.uuid4().hex
     ops = _OPERATIONS[service.prefix]
-    op, params, other_method = match(ops, request.method, _raw_rest(service))
+    op, params, allowed = match(ops, request.method, _raw_rest(service))
     try:
         if op is None:
-            if other_method:
+            if allowed:
                 return error_response(service.version, "invalid_data",
-                                      f"{request.method} is not allowed here"), 405
+                                      f"{request.method} is not allowed here",
+                                      {"Allow": ", ".join(allowed)}), 405
             raise OneRosterError("unknown_object", f"no OneRoster endpoint {request.path}")
         try:
             caller = authenticate(request, allow_oauth1=service.version == "1.1")
