@@ -16,6 +16,7 @@ from gateway.health import health
 from gateway.http_headers import init_http_headers
 from gateway.oneroster import views as oneroster
 from gateway.policy.scoping import check_rules
+from gateway.public_url import init_public_url
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -27,6 +28,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["gateway.store"] = Store(settings)
     app.config["ONEROSTER_MAX_LIMIT"] = settings.oneroster_max_limit
     app.config["DISCLOSURE_LOG"] = settings.disclosure_log
+    init_public_url(app)
     app.register_blueprint(health)
     oneroster.init_app(app)
     edfi.init_app(app)

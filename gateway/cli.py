@@ -300,15 +300,16 @@ def demo_data(students: int, seed: int, fmt: str, oneroster_version: str, out: P
 def serve(ctx: Context, host: str, port: int, workers: int | None, dev: bool) -> None:
     """Serve the gateway over HTTP (through gunicorn unless --dev)."""
     from gateway.app import create_app
-    from gateway.serve import _QuietHandler, default_workers, serve_gunicorn
+    from gateway.serve import _QuietHandler, app_config, default_workers, serve_gunicorn
 
     settings = ctx.settings
     open_store(settings).dispose()
+    config = app_config(settings.public_url, host, port)
     if not dev:
         click.echo(f"serving on http://{host}:{port}/ (Ctrl-C to stop)")
-        serve_gunicorn(host, port, workers or default_workers())
+        serve_gunicorn(host, port, workers or default_workers(), config)
         return
-    app = create_app()
+    app = create_app(config)
     click.echo(f"serving on http://{host}:{port}/ (development server; Ctrl-C to stop)")
     app.run(host=host, port=port, threaded=True, use_reloader=False,
             request_handler=_QuietHandler)

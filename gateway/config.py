@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 DEFAULT_MAX_DELETE_SHARE = 0.10
 DEFAULT_MAX_UPDATE_SHARE = 0.75
@@ -60,6 +61,12 @@ class Settings:
     secret_checks_per_second: int = DEFAULT_SECRET_CHECKS_PER_SECOND
     # Encrypts OAuth 1.0a consumer secrets; copy it to every node (default var_dir/oauth1.key).
     oauth1_key_file: Path | None = None
+    # The base of every absolute URL the gateway writes (links, discovery, OpenAPI tokenUrl);
+    # None: the address `gateway serve` was started on, else http://localhost. Never the
+    # request's Host header (see gateway/public_url.py).
+    public_url: str | None = None
+    # How many reverse proxies in front of the gateway set X-Forwarded-*; 0: trust none.
+    trusted_proxies: int = 0
 
     def source(self, name: str) -> SourceConfig:
         try:
@@ -125,11 +132,13 @@ def load_settings(
     auth = _auth_settings(overrides, env, gateway_table, base)
     disclosure_log = _boolean(
         "disclosure_log", _setting("disclosure_log", overrides, env, gateway_table), True)
+    http = _http_settings(overrides, env, gateway_table)
     if overrides:
         raise ConfigError(f"unknown setting(s): {', '.join(sorted(overrides))}")
     return Settings(
         database_url=database_url, var_dir=var_dir, sources=sources,
         config_path=path if path.is_file() else None, disclosure_log=disclosure_log, **auth,
+        **http,
     )
 
 
@@ -164,6 +173,26 @@ def _boolean(name: str, value: Any, default: bool) -> bool:
     if text in ("0", "false", "no", "off"):
         return False
     raise ConfigError(f"{name} must be true or false, not {value!r}")
+
+
+def _http_settings(overrides: dict[str, Any], env: Mapping[str, str],
+                   table: dict[str, Any]) -> dict[str, Any]:
+    raw_url = _setting("public_url", overrides, env, table)
+    raw_hops = _setting("trusted_proxies", overrides, env, table)
+    return {"public_url": None if raw_url in (None, "") else _public_url(raw_url),
+            "trusted_proxies": 0 if raw_hops in (None, "", 0, "0")
+            else _positive_int("trusted_proxies", raw_hops, 0)}
+
+
+def _public_url(value: Any) -> str:
+    """An absolute http(s) URL with a host and no query or fragment; kept without a trailing
+    slash so that paths append to it."""
+    parts = urlsplit(str(value).strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query \
+            or parts.fragment or "@" in parts.netloc:
+        raise ConfigError(f"public_url must be an absolute http(s) URL such as "
+                          f"https://gateway.district.example.org, not {value!r}")
+    return parts.geturl().rstrip("/")
 
 
 def _auth_settings(overrides: dict[str, Any], env: Mapping[str, str],
@@ -207,6 +236,10 @@ var_dir = "var"
 # database_url = "postgresql+psycopg://gateway@db.example.org/gateway"
 # The OAuth2 issuer: the gateway's public base URL, the same on every node.
 # issuer = "https://gateway.district.example.org"
+# The base of every absolute URL the gateway writes (paging links, discovery, OpenAPI tokenUrl);
+# default: the address `gateway serve` listens on. Never taken from the request's Host header.
+# public_url = "https://gateway.district.example.org"
+# trusted_proxies = 1                  # reverse proxies in front whose X-Forwarded-* to trust
 # token_lifetime = 3600                # seconds an access token lives
 # token_rate_limit = 60                # token requests per app per minute
 # api_rate_limit = 6000                # OneRoster requests per app per minute (429 beyond)

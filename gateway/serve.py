@@ -7,6 +7,7 @@ or the Python version tells an attacker which exploits to try and tells a client
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import gunicorn.http.wsgi
 from gunicorn.app.base import BaseApplication
@@ -23,9 +24,22 @@ def default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def started_url(host: str, port: int) -> str:
+    """The URL a server bound to host:port answers on: the public URL when none is configured
+    (an IPv6 address goes in brackets)."""
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def app_config(public_url: str | None, host: str, port: int) -> dict[str, Any]:
+    """create_app's overrides for a served gateway: the configured public URL wins; without
+    one, the address it was started on (never the Host header clients send)."""
+    return {} if public_url else {"public_url": started_url(host, port)}
+
+
 class _Gunicorn(BaseApplication):
-    def __init__(self, options: dict) -> None:
+    def __init__(self, options: dict, config: dict[str, Any] | None = None) -> None:
         self.options = options
+        self.app_config = config or {}
         super().__init__()
 
     def load_config(self) -> None:
@@ -35,14 +49,16 @@ class _Gunicorn(BaseApplication):
     def load(self):  # noqa: ANN201
         from gateway.app import create_app
 
-        return create_app()
+        return create_app(self.app_config)
 
 
-def serve_gunicorn(host: str, port: int, workers: int) -> None:
-    """Serve through gunicorn; its `Server` header and SERVER_SOFTWARE name the gateway."""
+def serve_gunicorn(host: str, port: int, workers: int,
+                   config: dict[str, Any] | None = None) -> None:
+    """Serve through gunicorn; its `Server` header and SERVER_SOFTWARE name the gateway.
+    `config` is passed to create_app in every worker."""
     gunicorn.http.wsgi.SERVER = SERVER_NAME
     gunicorn.http.wsgi.SERVER_SOFTWARE = SERVER_NAME
-    _Gunicorn({"bind": f"{host}:{port}", "workers": workers, "accesslog": "-"}).run()
+    _Gunicorn({"bind": f"{host}:{port}", "workers": workers, "accesslog": "-"}, config).run()
 
 
 class _QuietHandler(WSGIRequestHandler):

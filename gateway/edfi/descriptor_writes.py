@@ -34,6 +34,7 @@ from gateway.edfi.problems import EdFiProblem, invalid
 from gateway.edfi.reads import Request
 from gateway.edfi.writes import apply_write, etag_of, require_if_match, require_own
 from gateway.extensions import store_engine
+from gateway.public_url import public_root
 from gateway.sync.validate import MAX_ID_LENGTH
 
 # The body of every descriptor resource (Ed-Fi descriptor API 5.x); lengths as the standard's.
@@ -105,7 +106,7 @@ def _identity(conn: Connection, name: str, uri: str) -> tuple[str, bool]:
 
 
 def _location(segment: str, sourced_id: str) -> str:
-    base = request.host_url.rstrip("/")
+    base = public_root()
     return f"{base}{discovery.DATA_PATH}/ed-fi/{segment}/{descriptor_id(sourced_id)}"
 
 

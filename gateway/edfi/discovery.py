@@ -9,6 +9,7 @@ from flask import Response, request
 
 from adapters.edfi_mapping.resources import dependency_order
 from gateway.edfi.reads import json_response
+from gateway.public_url import public_root
 from gateway.specs import load_json
 
 DATA_STANDARD = "5.2.0"
@@ -21,7 +22,7 @@ DEPENDENCIES_PATH = "/metadata/data/v3/dependencies"
 
 
 def _root() -> str:
-    return request.host_url.rstrip("/")
+    return public_root()
 
 
 def wants_discovery() -> bool:

@@ -64,6 +64,7 @@ from gateway.extensions import store_engine
 from gateway.model import EDFI_KEY_CHANGES, ROSTER_TABLES
 from gateway.oneroster.writes import app_source
 from gateway.policy.scoping import Scope
+from gateway.public_url import public_root
 from gateway.store.json_fields import json_text
 from gateway.sync.runner import OnApply, run_sync
 
@@ -295,7 +296,7 @@ def _table(resource: str) -> Table:
 
 
 def _location(resource: str, sourced_id: str) -> str:
-    base = request.host_url.rstrip("/")
+    base = public_root()
     return f"{base}/data/v3/ed-fi/{resource}/{edfi_id(resource, sourced_id)}"
 
 

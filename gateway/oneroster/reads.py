@@ -35,6 +35,7 @@ from gateway.oneroster.query import (
 from gateway.oneroster.serialize import Serializer
 from gateway.policy.disclosures import DisclosureEntry, record
 from gateway.policy.scoping import Scope
+from gateway.public_url import public_request_url
 
 DEFAULT_LIMIT = 100
 STUDENT_BEARING = frozenset({"users", "enrollments", "demographics", "results"})
@@ -117,7 +118,7 @@ def _collection(ctx, conn, spec, rules, serializer, where, selected) -> Response
     params = {k: v for k, v in request.args.items(multi=False)}
     if request.args.getlist("fields"):
         params["fields"] = ",".join(request.args.getlist("fields"))
-    response.headers["Link"] = link_header(request.base_url, params, page, total)
+    response.headers["Link"] = link_header(public_request_url(), params, page, total)
     return response
 
 

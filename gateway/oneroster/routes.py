@@ -82,16 +82,18 @@ def operations(service: Service) -> list[Operation]:
 
 def match(
     ops: list[Operation], method: str, raw_path: str
-) -> tuple[Operation | None, dict[str, str], bool]:
-    """(operation, decoded params, path known for another method)."""
+) -> tuple[Operation | None, dict[str, str], tuple[str, ...]]:
+    """(operation, decoded params, the methods the path has when `method` is not one of them:
+    a 405 must name them in `Allow`)."""
     path = "/" + raw_path.strip("/")
-    other_method = False
+    allowed: list[str] = []
     for op in ops:
         m = op.pattern.match(path)
         if not m:
             continue
         if op.method != method:
-            other_method = True
+            if op.method not in allowed:
+                allowed.append(op.method)
             continue
-        return op, {k: unquote(v) for k, v in zip(op.params, m.groups(), strict=True)}, False
-    return None, {}, other_method
+        return op, {k: unquote(v) for k, v in zip(op.params, m.groups(), strict=True)}, ()
+    return None, {}, tuple(allowed)

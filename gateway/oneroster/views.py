@@ -15,6 +15,7 @@ from gateway.oneroster.errors import OneRosterError, error_response
 from gateway.oneroster.query import QueryError
 from gateway.oneroster.reads import ReadContext, handle_read
 from gateway.oneroster.routes import SERVICES, Service, match, operations
+from gateway.public_url import public_root
 from gateway.specs import load_json
 
 blueprint = Blueprint("oneroster", __name__)
@@ -22,7 +23,7 @@ _OPERATIONS = {service.prefix: operations(service) for service in SERVICES}
 
 
 def _bases(service: Service) -> dict[str, str]:
-    root = request.host_url.rstrip("/")
+    root = public_root()
     if service.version == "1.1":
         base = root + service.prefix
         return {"rostering": base, "gradebook": base, "resources": base}
@@ -41,12 +42,13 @@ def _raw_rest(service: Service) -> str:
 def _dispatch(service: Service) -> Response:
     request_id = uuid.uuid4().hex
     ops = _OPERATIONS[service.prefix]
-    op, params, other_method = match(ops, request.method, _raw_rest(service))
+    op, params, allowed = match(ops, request.method, _raw_rest(service))
     try:
         if op is None:
-            if other_method:
+            if allowed:
                 return error_response(service.version, "invalid_data",
-                                      f"{request.method} is not allowed here"), 405
+                                      f"{request.method} is not allowed here",
+                                      {"Allow": ", ".join(allowed)}), 405
             raise OneRosterError("unknown_object", f"no OneRoster endpoint {request.path}")
         try:
             caller = authenticate(request, allow_oauth1=service.version == "1.1")
@@ -78,7 +80,7 @@ def _dispatch(service: Service) -> Response:
 def _openapi(service: Service) -> Response:
     """The service's OpenAPI document, with this deployment's server and token URLs."""
     doc = copy.deepcopy(load_json(service.spec))
-    root = request.host_url.rstrip("/")
+    root = public_root()
     doc["servers"] = [{"url": root + service.prefix}]
     for scheme in doc.get("components", {}).get("securitySchemes", {}).values():
         flow = scheme.get("flows", {}).get("clientCredentials")

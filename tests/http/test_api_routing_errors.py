@@ -32,3 +32,12 @@ def test_an_edfi_405_is_problem_details_with_allow(client) -> None:  # noqa: ANN
     assert response.status_code == 405
     assert response.get_json()["type"] == "urn:ed-fi:api:method-not-allowed"
     assert "GET" in response.headers["Allow"]
+
+
+def test_a_oneroster_405_from_the_dispatcher_carries_allow(client) -> None:  # noqa: ANN001
+    """The route accepts PUT, so the OneRoster dispatcher (not the router) answers the 405 for
+    a path whose operations are read-only; it must still say which methods are allowed."""
+    response = client.put("/ims/oneroster/rostering/v1p2/orgs")
+    assert response.status_code == 405
+    assert response.get_json()["imsx_codeMajor"] == "failure"
+    assert response.headers["Allow"] == "GET"
