@@ -21,6 +21,8 @@ DEFAULT_ISSUER = "http://localhost:8000"
 DEFAULT_TOKEN_LIFETIME = 3600
 DEFAULT_TOKEN_RATE_LIMIT = 60
 DEFAULT_API_RATE_LIMIT = 6000
+DEFAULT_SYNC_LOCK_TIMEOUT = 30.0  # seconds a sync waits for the store's write lock
+DEFAULT_WRITE_LOCK_TIMEOUT = 5.0  # seconds an API write waits for it
 
 
 class ConfigError(ValueError):
@@ -54,6 +56,10 @@ class Settings:
     api_rate_limit: int = DEFAULT_API_RATE_LIMIT  # data API requests per app per minute
     # Encrypts OAuth 1.0a consumer secrets; copy it to every node (default var_dir/oauth1.key).
     oauth1_key_file: Path | None = None
+    # Seconds a writer waits for the store's write lock before giving up: an API write then
+    # answers 503 with Retry-After, a sync ends failed with a message naming the lock.
+    write_lock_timeout: float = DEFAULT_WRITE_LOCK_TIMEOUT
+    sync_lock_timeout: float = DEFAULT_SYNC_LOCK_TIMEOUT
 
     def source(self, name: str) -> SourceConfig:
         try:
@@ -119,11 +125,17 @@ def load_settings(
     auth = _auth_settings(overrides, env, gateway_table, base)
     disclosure_log = _boolean(
         "disclosure_log", _setting("disclosure_log", overrides, env, gateway_table), True)
+    lock_timeouts = {
+        name: _positive_seconds(name, _setting(name, overrides, env, gateway_table), default)
+        for name, default in (("write_lock_timeout", DEFAULT_WRITE_LOCK_TIMEOUT),
+                              ("sync_lock_timeout", DEFAULT_SYNC_LOCK_TIMEOUT))
+    }
     if overrides:
         raise ConfigError(f"unknown setting(s): {', '.join(sorted(overrides))}")
     return Settings(
         database_url=database_url, var_dir=var_dir, sources=sources,
         config_path=path if path.is_file() else None, disclosure_log=disclosure_log, **auth,
+        **lock_timeouts,
     )
 
 
@@ -143,6 +155,18 @@ def _positive_int(name: str, value: Any, default: int) -> int:
         raise ConfigError(f"{name} must be a whole number, not {value!r}") from None
     if number <= 0:
         raise ConfigError(f"{name} must be greater than 0, not {value!r}")
+    return number
+
+
+def _positive_seconds(name: str, value: Any, default: float) -> float:
+    if value is None:
+        return default
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{name} must be a number of seconds, not {value!r}") from None
+    if not number > 0 or number == float("inf"):
+        raise ConfigError(f"{name} must be a number of seconds greater than 0, not {value!r}")
     return number
 
 
