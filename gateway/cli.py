@@ -173,6 +173,7 @@ class _Progress:
     def done(self) -> None:
         if self.shown:
             click.echo("", err=True)
+            self.shown = False
 
 
 def print_report(report: RunReport) -> None:
