@@ -7,6 +7,9 @@ only ones: a sync's apply is then exactly one transaction, and a killed process 
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
@@ -89,6 +92,31 @@ def _busy_timeout(conn, seconds: float) -> None:  # noqa: ANN001
     if info.get(LOCK_TIMEOUT) != millis:
         conn.exec_driver_sql(f"PRAGMA busy_timeout={millis}")
         info[LOCK_TIMEOUT] = millis
+
+
+_TURNS: dict[str, threading.RLock] = {}
+_TURNS_GUARD = threading.Lock()
+
+
+@contextmanager
+def writer_turn(engine: Engine, timeout: float) -> Iterator[bool]:
+    """One writer at a time per SQLite file in this process, queued on a lock that wakes the
+    next waiter when released. SQLite's busy handler polls with growing sleeps, so among many
+    threads one writer can starve past its wait while others keep winning; queueing them here
+    first leaves the busy timeout for other processes (a CLI sync). Yields False when the turn
+    did not come within `timeout`. PostgreSQL needs no turn (its lock queue is fair)."""
+    if not is_sqlite(engine) or engine.url.database in (None, "", ":memory:"):
+        yield True
+        return
+    with _TURNS_GUARD:
+        turn = _TURNS.setdefault(str(Path(engine.url.database).resolve()), threading.RLock())
+    if not turn.acquire(timeout=timeout):
+        yield False
+        return
+    try:
+        yield True
+    finally:
+        turn.release()
 
 
 def is_sqlite(engine_or_conn) -> bool:  # noqa: ANN001

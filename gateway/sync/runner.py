@@ -24,7 +24,7 @@ from gateway.config import SourceConfig
 from gateway.model import ROSTER_TABLES
 from gateway.model.columns import indexed_column
 from gateway.store.busy import StoreBusy, is_lock_timeout
-from gateway.store.engine import for_writes, lock_timeout_of
+from gateway.store.engine import for_writes, lock_timeout_of, writer_turn
 from gateway.sync import checks, diff, history
 from gateway.sync.apply import apply_changes, next_change_version
 from gateway.sync.report import RunReport
@@ -137,6 +137,16 @@ def run_sync(
     write lock; past it the run raises `StoreBusy`, after recording itself as failed when the
     store lets it (a SQLite store still locked by the other writer cannot record anything)."""
     engine = for_writes(engine, lock_timeout)
+    with writer_turn(engine, lock_timeout_of(engine)) as turn:
+        if not turn:
+            raise StoreBusy(lock_timeout_of(engine))
+        return _run_sync(engine, source, events, adapter_name, var_dir, dry_run, force, full,
+                         progress, on_apply)
+
+
+def _run_sync(engine: Engine, source: SourceConfig, events: Iterable[Event],  # noqa: PLR0913
+              adapter_name: str, var_dir: Path | None, dry_run: bool, force: bool, full: bool,
+              progress: Progress | None, on_apply: OnApply | None) -> RunReport:
     report = RunReport(source=source.name, adapter=adapter_name)
     try:
         report.run_id = history.start_run(engine, source.name, adapter_name)
