@@ -127,6 +127,7 @@ def sources_check(ctx: Context) -> None:
 @pass_ctx
 def sync(ctx: Context, source: str, dry_run: bool, force: bool, full: bool) -> None:
     """Import SOURCE into the store: validate, diff and apply in one transaction."""
+    from gateway.store.busy import StoreBusy
     from gateway.sync.runner import run_sync
 
     settings = ctx.settings
@@ -142,7 +143,13 @@ def sync(ctx: Context, source: str, dry_run: bool, force: bool, full: bool) -> N
     try:
         report = run_sync(engine, config, adapter.read(), adapter_name=config.adapter,
                           var_dir=settings.var_dir, dry_run=dry_run, force=force,
-                          full=full, progress=progress)
+                          full=full, progress=progress, lock_timeout=settings.sync_lock_timeout)
+    except StoreBusy as busy:
+        progress.done()
+        click.secho(f"sync {source}: failed: {busy} (sync_lock_timeout = "
+                    f"{settings.sync_lock_timeout:g} s; run again when the other writer "
+                    "has finished)", fg="red", err=True)
+        sys.exit(2)
     finally:
         progress.done()
         engine.dispose()
@@ -166,6 +173,7 @@ class _Progress:
     def done(self) -> None:
         if self.shown:
             click.echo("", err=True)
+            self.shown = False
 
 
 def print_report(report: RunReport) -> None:

@@ -24,6 +24,8 @@ DEFAULT_TOKEN_RATE_LIMIT = 60
 DEFAULT_API_RATE_LIMIT = 6000
 DEFAULT_SECRET_FAILURE_LIMIT = 10
 DEFAULT_SECRET_CHECKS_PER_SECOND = 20
+DEFAULT_SYNC_LOCK_TIMEOUT = 30.0  # seconds a sync waits for the store's write lock
+DEFAULT_WRITE_LOCK_TIMEOUT = 5.0  # seconds an API write waits for it
 
 
 class ConfigError(ValueError):
@@ -67,6 +69,10 @@ class Settings:
     public_url: str | None = None
     # How many reverse proxies in front of the gateway set X-Forwarded-*; 0: trust none.
     trusted_proxies: int = 0
+    # Seconds a writer waits for the store's write lock before giving up: an API write then
+    # answers 503 with Retry-After, a sync ends failed with a message naming the lock.
+    write_lock_timeout: float = DEFAULT_WRITE_LOCK_TIMEOUT
+    sync_lock_timeout: float = DEFAULT_SYNC_LOCK_TIMEOUT
 
     def source(self, name: str) -> SourceConfig:
         try:
@@ -133,12 +139,18 @@ def load_settings(
     disclosure_log = _boolean(
         "disclosure_log", _setting("disclosure_log", overrides, env, gateway_table), True)
     http = _http_settings(overrides, env, gateway_table)
+    lock_timeouts = {
+        name: _positive_seconds(name, _setting(name, overrides, env, gateway_table), default)
+        for name, default in (("write_lock_timeout", DEFAULT_WRITE_LOCK_TIMEOUT),
+                              ("sync_lock_timeout", DEFAULT_SYNC_LOCK_TIMEOUT))
+    }
     if overrides:
         raise ConfigError(f"unknown setting(s): {', '.join(sorted(overrides))}")
     return Settings(
         database_url=database_url, var_dir=var_dir, sources=sources,
         config_path=path if path.is_file() else None, disclosure_log=disclosure_log, **auth,
         **http,
+        **lock_timeouts,
     )
 
 
@@ -158,6 +170,18 @@ def _positive_int(name: str, value: Any, default: int) -> int:
         raise ConfigError(f"{name} must be a whole number, not {value!r}") from None
     if number <= 0:
         raise ConfigError(f"{name} must be greater than 0, not {value!r}")
+    return number
+
+
+def _positive_seconds(name: str, value: Any, default: float) -> float:
+    if value is None:
+        return default
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{name} must be a number of seconds, not {value!r}") from None
+    if not number > 0 or number == float("inf"):
+        raise ConfigError(f"{name} must be a number of seconds greater than 0, not {value!r}")
     return number
 
 

@@ -7,7 +7,7 @@ from flask import current_app
 from sqlalchemy import Engine
 
 from gateway.config import Settings
-from gateway.store.engine import for_reads, make_engine
+from gateway.store.engine import for_reads, for_writes, make_engine
 
 
 class Store:
@@ -15,6 +15,7 @@ class Store:
         self.settings = settings
         self._engine: Engine | None = None
         self._reads: Engine | None = None
+        self._writes: Engine | None = None
 
     @property
     def engine(self) -> Engine:
@@ -29,6 +30,13 @@ class Store:
         return self._reads
 
 
+    @property
+    def writes(self) -> Engine:
+        if self._writes is None:
+            self._writes = for_writes(self.engine, self.settings.write_lock_timeout)
+        return self._writes
+
+
 def store_engine() -> Engine:
     return current_app.extensions["gateway.store"].engine
 
@@ -36,3 +44,9 @@ def store_engine() -> Engine:
 def read_engine() -> Engine:
     """The store as API reads see it: one snapshot per connection (see `for_reads`)."""
     return current_app.extensions["gateway.store"].reads
+
+
+def write_engine() -> Engine:
+    """The store as API writes use it: the write lock taken up front, waited for no longer
+    than `write_lock_timeout` (then `StoreBusy`, answered 503)."""
+    return current_app.extensions["gateway.store"].writes

@@ -21,6 +21,7 @@ TITLES = {
     "bad-request:data-validation-failed:key-change-not-supported": "Key Change Not Supported",
     "method-not-allowed": "Method Not Allowed",
     "not-acceptable": "Not Acceptable",
+    "service-unavailable": "Service Unavailable",
 }
 STATUS = {
     "bad-request": 400, "bad-request:data-validation-failed": 400, "not-found": 404,
@@ -29,7 +30,7 @@ STATUS = {
     "data-conflict:unresolved-reference": 409, "conflict:write-conflict": 409,
     "data-conflict:non-unique-identity": 409,
     "bad-request:data-validation-failed:key-change-not-supported": 400,
-    "method-not-allowed": 405, "not-acceptable": 406,
+    "method-not-allowed": 405, "not-acceptable": 406, "service-unavailable": 503,
 }
 
 
@@ -54,6 +55,12 @@ def invalid(path: str, message: str) -> EdFiProblem:
     return EdFiProblem("bad-request:data-validation-failed",
                        "Data validation failed. See 'validationErrors' for details.",
                        errors={path: [message]})
+
+
+def busy(retry_after: int, detail: str) -> EdFiProblem:
+    """The store's write lock stayed held past this write's wait: retry after Retry-After."""
+    return EdFiProblem("service-unavailable", f"{detail}; retry after {retry_after} s",
+                       headers={"Retry-After": str(retry_after)})
 
 
 def problem_response(problem: EdFiProblem, correlation_id: str) -> Response:

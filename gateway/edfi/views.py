@@ -8,14 +8,16 @@ import uuid
 from collections.abc import Callable
 
 from flask import Blueprint, Flask, Response, request
+from sqlalchemy.exc import OperationalError
 
 from adapters.edfi_mapping.identity import is_edfi_id
 from adapters.edfi_mapping.resources import RESOURCES
 from gateway.auth.guard import AuthError, authenticate
 from gateway.auth.scopes import EDFI, EDFI_READ, EDFI_WRITE
 from gateway.edfi import changes, descriptor_reads, descriptor_writes, discovery, reads
-from gateway.edfi.problems import EdFiProblem, problem_response
+from gateway.edfi.problems import EdFiProblem, busy, problem_response
 from gateway.edfi.reads import Request
+from gateway.store.busy import StoreBusy, as_busy
 
 blueprint = Blueprint("edfi", __name__)
 DATA = discovery.DATA_PATH + "/ed-fi"
@@ -45,6 +47,10 @@ def _guarded(handler: Callable[[], Response]) -> Response:
         return handler()
     except EdFiProblem as problem:
         return problem_response(problem, correlation_id)
+    except (StoreBusy, OperationalError) as exc:
+        if (store_busy := as_busy(exc)) is None:
+            raise
+        return problem_response(busy(store_busy.retry_after, str(store_busy)), correlation_id)
 
 
 def _resource(name: str) -> str:

@@ -60,7 +60,7 @@ from gateway.edfi.problems import EdFiProblem, invalid
 from gateway.edfi.query import example_predicates
 from gateway.edfi.reads import Request, find_visible
 from gateway.edfi.serialize import RACES, EdFiSerializer, flatten_key, row_columns
-from gateway.extensions import store_engine
+from gateway.extensions import store_engine, write_engine
 from gateway.model import EDFI_KEY_CHANGES, ROSTER_TABLES
 from gateway.oneroster.writes import app_source
 from gateway.policy.scoping import Scope
@@ -272,7 +272,7 @@ def apply_write(req: Request, records: list[Record], on_apply: OnApply | None = 
     source = app_source(req.caller.client_id)
     families = list(dict.fromkeys(r.family for r in records))
     events = [*(FamilyMode(f, "delta", "request body") for f in families), *records]
-    report = run_sync(store_engine(), source, iter(events), adapter_name=source.adapter,
+    report = run_sync(write_engine(), source, iter(events), adapter_name=source.adapter,
                       on_apply=on_apply)
     if report.state in ("applied", "unchanged"):
         return

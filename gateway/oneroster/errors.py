@@ -18,6 +18,7 @@ CODES = {
     "unknown_object": (404, "unknownobject", "unknown object"),
     "unprocessable": (422, "invaliddata", "invalid data"),
     "server_busy": (429, "server_busy", "server_busy"),
+    "store_busy": (503, "server_busy", "server_busy"),
     "internal": (500, "internal_server_error", "invalid data"),
 }
 

@@ -7,6 +7,7 @@ import copy
 import uuid
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
+from sqlalchemy.exc import OperationalError
 
 from gateway.auth.api_limits import ApiRateLimiter
 from gateway.auth.guard import AuthError, authenticate
@@ -17,6 +18,7 @@ from gateway.oneroster.reads import ReadContext, handle_read
 from gateway.oneroster.routes import SERVICES, Service, match, operations
 from gateway.public_url import public_root
 from gateway.specs import load_json
+from gateway.store.busy import StoreBusy, as_busy
 
 blueprint = Blueprint("oneroster", __name__)
 _OPERATIONS = {service.prefix: operations(service) for service in SERVICES}
@@ -75,6 +77,12 @@ def _dispatch(service: Service) -> Response:
         return error_response(service.version, exc.code_minor, exc.message)
     except OneRosterError as exc:
         return error_response(service.version, exc.reason, exc.description, exc.headers)
+    except (StoreBusy, OperationalError) as exc:
+        if (busy := as_busy(exc)) is None:
+            raise
+        return error_response(service.version, "store_busy",
+                              f"{busy}; retry after {busy.retry_after} s",
+                              {"Retry-After": str(busy.retry_after)})
 
 
 def _openapi(service: Service) -> Response:

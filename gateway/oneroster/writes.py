@@ -18,7 +18,7 @@ from sqlalchemy import select
 from adapters.canonical import FAMILIES
 from adapters.records import FamilyMode, Record
 from gateway.config import SourceConfig
-from gateway.extensions import store_engine
+from gateway.extensions import store_engine, write_engine
 from gateway.model import ROSTER_TABLES
 from gateway.oneroster.catalogue import ENVELOPES, V1P1_RENAMES
 from gateway.oneroster.errors import OneRosterError
@@ -174,7 +174,7 @@ def _apply(ctx: ReadContext, family: str, records: list[Record]) -> bool:
     source = app_source(ctx.caller.client_id)
     existing = _existing(family, records[0].sourced_id) if len(records) == 1 else None
     events = [FamilyMode(family, "delta", "request body"), *records]
-    report = run_sync(store_engine(), source, iter(events), adapter_name=source.adapter)
+    report = run_sync(write_engine(), source, iter(events), adapter_name=source.adapter)
     if report.state in ("applied", "unchanged"):
         return existing is None or existing[1] != "active"
     problems = "; ".join(

@@ -7,19 +7,36 @@ only ones: a sync's apply is then exactly one transaction, and a killed process 
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+from gateway.config import DEFAULT_SYNC_LOCK_TIMEOUT
+
 IMMEDIATE = "gateway_sqlite_begin_immediate"
+LOCK_TIMEOUT = "gateway_lock_timeout"
 
 
-def for_writes(engine: Engine) -> Engine:
+def for_writes(engine: Engine, lock_timeout: float | None = None) -> Engine:
     """The same engine (and pool) whose transactions take SQLite's write lock when they begin,
     waiting up to the busy timeout; readers stay deferred so WAL lets them run during a write.
-    A no-op option on PostgreSQL."""
-    return engine.execution_options(**{IMMEDIATE: True})
+    `lock_timeout` (seconds) is how long this writer waits for the lock before giving up
+    (`gateway.store.busy.StoreBusy`); without it an engine keeps the wait it already carries,
+    else the sync default. On PostgreSQL the runner applies it to its advisory lock."""
+    options: dict[str, object] = {IMMEDIATE: True}
+    if lock_timeout is not None:
+        options[LOCK_TIMEOUT] = float(lock_timeout)
+    return engine.execution_options(**options)
+
+
+def lock_timeout_of(engine_or_conn) -> float:  # noqa: ANN001
+    """The seconds a writer on this engine or connection waits for the write lock."""
+    return float(engine_or_conn.get_execution_options().get(LOCK_TIMEOUT,
+                                                            DEFAULT_SYNC_LOCK_TIMEOUT))
 
 
 def for_reads(engine: Engine) -> Engine:
@@ -54,17 +71,52 @@ def _sqlite_engine(url: str, database: str | None, **kwargs) -> Engine:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA cache_size=-65536")
-        cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):  # noqa: ANN001
         # A deferred BEGIN later upgraded to a write fails at once with "database is locked"
         # (the busy timeout cannot apply to an upgrade); writers take the lock up front instead.
-        immediate = conn.get_execution_options().get(IMMEDIATE)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        options = conn.get_execution_options()
+        _busy_timeout(conn, lock_timeout_of(conn))
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get(IMMEDIATE) else "BEGIN")
 
     return engine
+
+
+def _busy_timeout(conn, seconds: float) -> None:  # noqa: ANN001
+    """SQLite's wait for the lock is per connection; pooled connections serve API writes
+    (short wait) and syncs (long wait), so each transaction sets its own when it differs."""
+    millis = int(seconds * 1000)
+    info = conn.connection.info
+    if info.get(LOCK_TIMEOUT) != millis:
+        conn.exec_driver_sql(f"PRAGMA busy_timeout={millis}")
+        info[LOCK_TIMEOUT] = millis
+
+
+_TURNS: dict[str, threading.RLock] = {}
+_TURNS_GUARD = threading.Lock()
+
+
+@contextmanager
+def writer_turn(engine: Engine, timeout: float) -> Iterator[bool]:
+    """One writer at a time per SQLite file in this process, queued on a lock that wakes the
+    next waiter when released. SQLite's busy handler polls with growing sleeps, so among many
+    threads one writer can starve past its wait while others keep winning; queueing them here
+    first leaves the busy timeout for other processes (a CLI sync). Yields False when the turn
+    did not come within `timeout`. PostgreSQL needs no turn (its lock queue is fair)."""
+    if not is_sqlite(engine) or engine.url.database in (None, "", ":memory:"):
+        yield True
+        return
+    with _TURNS_GUARD:
+        turn = _TURNS.setdefault(str(Path(engine.url.database).resolve()), threading.RLock())
+    if not turn.acquire(timeout=timeout):
+        yield False
+        return
+    try:
+        yield True
+    finally:
+        turn.release()
 
 
 def is_sqlite(engine_or_conn) -> bool:  # noqa: ANN001

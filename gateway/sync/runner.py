@@ -16,13 +16,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, func, select, text
+from sqlalchemy.exc import OperationalError
 
 from adapters.canonical import FAMILIES
 from adapters.records import SKIP, DroppedColumn, Event, FamilyMode, Issue, Record
 from gateway.config import SourceConfig
 from gateway.model import ROSTER_TABLES
 from gateway.model.columns import indexed_column
-from gateway.store.engine import for_writes
+from gateway.store.busy import StoreBusy, is_lock_timeout
+from gateway.store.engine import for_writes, lock_timeout_of, writer_turn
 from gateway.sync import checks, diff, history
 from gateway.sync.apply import apply_changes, next_change_version
 from gateway.sync.report import RunReport
@@ -105,53 +107,99 @@ class _Stager:
 
 
 # One key for all runs: sources share the family tables, so two runs must not diff at once.
-_RUN_LOCK = 0x5D6A7E11
+RUN_LOCK = 0x5D6A7E11
 
 
 def _serialise_runs(conn: Connection) -> None:
     """On PostgreSQL two concurrent runs both diffed against the same store and the second died
     on a duplicate key; a transaction-scoped advisory lock makes the second wait for the first
-    (SQLite gets the same from BEGIN IMMEDIATE)."""
+    (SQLite gets the same from BEGIN IMMEDIATE). The wait is bounded by the writer's lock
+    timeout, as SQLite's busy timeout bounds it there."""
     if conn.dialect.name == "postgresql":
-        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _RUN_LOCK})
+        millis = str(int(lock_timeout_of(conn) * 1000))
+        conn.execute(text("SELECT set_config('lock_timeout', :ms, true)"), {"ms": millis})
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": RUN_LOCK})
+        conn.execute(text("SELECT set_config('lock_timeout', '0', true)"))
 
 
 def run_sync(
     engine: Engine, source: SourceConfig, events: Iterable[Event], *, adapter_name: str,
     var_dir: Path | None = None, dry_run: bool = False, force: bool = False,
     full: bool = False, progress: Progress | None = None, on_apply: OnApply | None = None,
+    lock_timeout: float | None = None,
 ) -> RunReport:
     """Import one source. `full` disables skipping families whose source content the store
     already holds (see `_Skipper`). `on_apply` runs inside the run's transaction right after
     the changes are applied (with their change_version), for bookkeeping that must commit or
-    roll back with them (an Ed-Fi key change)."""
-    engine = for_writes(engine)
+    roll back with them (an Ed-Fi key change).
+
+    `lock_timeout` (seconds; default: what the engine carries, else 30) bounds the wait for the
+    write lock; past it the run raises `StoreBusy`, after recording itself as failed when the
+    store lets it (a SQLite store still locked by the other writer cannot record anything)."""
+    engine = for_writes(engine, lock_timeout)
+    with writer_turn(engine, lock_timeout_of(engine)) as turn:
+        if not turn:
+            raise StoreBusy(lock_timeout_of(engine))
+        return _run_sync(engine, source, events, adapter_name, var_dir, dry_run, force, full,
+                         progress, on_apply)
+
+
+def _run_sync(engine: Engine, source: SourceConfig, events: Iterable[Event],  # noqa: PLR0913
+              adapter_name: str, var_dir: Path | None, dry_run: bool, force: bool, full: bool,
+              progress: Progress | None, on_apply: OnApply | None) -> RunReport:
     report = RunReport(source=source.name, adapter=adapter_name)
-    report.run_id = history.start_run(engine, source.name, adapter_name)
+    try:
+        report.run_id = history.start_run(engine, source.name, adapter_name)
+    except OperationalError as exc:
+        if is_lock_timeout(exc):
+            raise StoreBusy(lock_timeout_of(engine)) from None
+        raise
     started = time.perf_counter()
     try:
         with engine.connect() as conn:
             try:
-                with conn.begin() as transaction:
-                    _serialise_runs(conn)
-                    _run(conn, transaction, source, events, report, dry_run, force, full,
-                         progress, on_apply)
+                try:
+                    with conn.begin() as transaction:
+                        _serialise_runs(conn)
+                        _run(conn, transaction, source, events, report, dry_run, force, full,
+                             progress, on_apply)
+                except OperationalError as exc:
+                    if is_lock_timeout(exc):
+                        raise StoreBusy(lock_timeout_of(engine)) from None
+                    raise
                 if report.state in ("applied", "unchanged"):
                     _remember_versions(conn, source.name, report)
                 if report.state == "applied":
-                    _refresh_statistics(conn, report)
+                    _refresh_statistics_unless_busy(conn, report)
             finally:
                 conn.invalidate()  # temporary tables go with the connection
+    except StoreBusy as busy:
+        report.state, report.message = "failed", str(busy)
+        report.seconds = time.perf_counter() - started
+        _record_busy(engine, report)
+        busy.report = report
+        raise
     except Exception as exc:  # the run record must say what happened, then re-raise
         report.state, report.message = "failed", f"internal error: {exc.__class__.__name__}: {exc}"
         report.seconds = time.perf_counter() - started
         history.finish_run(engine, report)
         raise
     report.seconds = time.perf_counter() - started
-    history.finish_run(engine, report)
+    _record_busy(engine, report)  # what the run did stands even if recording it must wait
     if var_dir is not None:
         report.write_files(var_dir / "reports")
     return report
+
+
+def _record_busy(engine: Engine, report: RunReport) -> None:
+    """Record how a run ended. When the store is locked (SQLite, another writer at work past
+    this writer's wait) the record is skipped rather than the outcome misreported: the caller's
+    message, answer and report files still say what happened."""
+    try:
+        history.finish_run(engine, report)
+    except OperationalError as exc:
+        if not is_lock_timeout(exc):
+            raise
 
 
 class _Skipper:
@@ -233,6 +281,19 @@ def _refresh_statistics(conn, report: RunReport) -> None:  # noqa: ANN001
             conn.exec_driver_sql("PRAGMA analysis_limit=2000")
         for table in tables:
             conn.exec_driver_sql(f"ANALYZE {table}")
+
+
+def _refresh_statistics_unless_busy(conn, report: RunReport) -> None:  # noqa: ANN001
+    """Statistics are an optimisation after the commit: a writer holding the lock by then
+    must not turn an applied run into a failed one."""
+    try:
+        _refresh_statistics(conn, report)
+    except OperationalError as exc:
+        if not is_lock_timeout(exc):
+            raise
+        conn.rollback()
+        report.add_issue(Issue("warning", "planner statistics not refreshed: the store was "
+                               "busy; the next large run refreshes them"))
 
 
 def _remember_versions(conn, source: str, report: RunReport) -> None:  # noqa: ANN001
