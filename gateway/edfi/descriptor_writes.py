@@ -130,11 +130,21 @@ def _refuse_official(body: dict[str, Any]) -> None:
                           "namespace: it is read-only to apps")
 
 
+def _refuse_foreign_namespace(req: Request, namespace: str) -> None:
+    """A writing app writes only in the namespaces its agreement names
+    (`descriptor_namespaces`; none by default)."""
+    if not req.caller.agreement.may_write_namespace(namespace):
+        raise EdFiProblem("security:authorization",
+                          f"the namespace {namespace!r} is not one the app's agreement lets it "
+                          "write descriptors in (descriptor_namespaces)")
+
+
 def post(req: Request, segment: str) -> Response:
     """Upsert by (namespace, codeValue): 201 when new, 200 when the item existed."""
     name = resource_names()[segment]
     body = _checked(name)
     _refuse_official(body)
+    _refuse_foreign_namespace(req, str(body["namespace"]))
     with store_engine().connect() as conn:
         sourced_id, existed = _identity(conn, name, _uri(body))
     apply_write(req, [_record(name, sourced_id, body)])
@@ -170,6 +180,7 @@ def put(req: Request, segment: str, the_id: str) -> Response:
         raise EdFiProblem("bad-request:data-validation-failed:key-change-not-supported",
                           "the natural key (namespace, codeValue) of a descriptor cannot be "
                           "changed by PUT: delete the value and POST the new one")
+    _refuse_foreign_namespace(req, str(body["namespace"]))
     apply_write(req, [_record(name, row.sourced_id, body)])
     return Response(status=204, headers={"ETag": etag_of(TABLE, row.sourced_id)})
 

@@ -64,6 +64,7 @@ from gateway.extensions import store_engine, write_engine
 from gateway.model import EDFI_KEY_CHANGES, ROSTER_TABLES
 from gateway.oneroster.writes import app_source
 from gateway.policy.scoping import Scope
+from gateway.policy.write_access import WriteAccess
 from gateway.public_url import public_root
 from gateway.store.json_fields import json_text
 from gateway.sync.runner import OnApply, run_sync
@@ -159,34 +160,53 @@ def _offered_course(conn: Connection, look: Lookups, key: dict[str, Any]) -> str
     return json.loads(row.data).get("course") if row else None
 
 
-def _student_school(conn: Connection, look: Lookups, key: dict[str, Any]) -> str | None:
-    """STUDENT_SCHOOL: the school of the student's active studentSchoolAssociation role."""
+def _student_school(conn: Connection, look: Lookups, key: dict[str, Any],
+                    access: WriteAccess) -> str | None:
+    """STUDENT_SCHOOL: the school of the student's active studentSchoolAssociation role; of
+    several, one the app may name."""
     student = _find_by_key(conn, look, "students", key)
     roles = ROSTER_TABLES["roles"]
-    return conn.execute(select(roles.c.org_id).where(
+    schools = conn.execute(select(roles.c.org_id).where(
         roles.c.user_id == student, roles.c.role == "student", roles.c.status == "active",
-    ).order_by(roles.c.sourced_id)).scalar() if student else None
+    ).order_by(roles.c.sourced_id)).scalars().all() if student else []
+    return next((s for s in schools if access.may_name("orgs", s)),
+                schools[0] if schools else None)
 
 
-def _resolver(conn: Connection, look: Lookups):  # noqa: ANN202
+def _resolver(conn: Connection, look: Lookups, access: WriteAccess):  # noqa: ANN202
+    """Finds what a body references, among the rows the app may name (write_access): a row it
+    may not see resolves to nothing, exactly as a row that does not exist."""
+    def reachable(family: str, sourced_id: str | None) -> str | None:
+        return sourced_id if access.may_name(family, sourced_id) else None
+
     def resolve(target: str, key: dict[str, Any]) -> str | None:
         if target == DESCRIPTOR_VALUES:  # a value a client posted (descriptor_writes)
             from gateway.edfi.descriptor_writes import stored_uri
             return stored_uri(conn, key)
         if target == OFFERED_COURSE:
-            return _offered_course(conn, look, key)
+            offering = reachable("classes", _find_by_key(conn, look, "courseOfferings", key))
+            return _offered_course(conn, look, key) if offering else None
         if target == STUDENT_SCHOOL:
-            return _student_school(conn, look, key)
+            student = reachable("users", _find_by_key(conn, look, "students", key))
+            return _student_school(conn, look, key, access) if student else None
         if target in ("schools", "localEducationAgencies") or list(key) == [
                 "educationOrganizationId"]:
             (number,) = key.values()
             try:
-                found = look.orgs_with_id(int(number))
+                found = [o for o in look.orgs_with_id(int(number))
+                         if access.may_name("orgs", o)]
             except (TypeError, ValueError):
                 return None
             return found[0] if found else None
-        return _find_by_key(conn, look, target, key) if target in RESOURCES else None
+        if target not in RESOURCES:
+            return None
+        return reachable(RESOURCES[target].family, _find_by_key(conn, look, target, key))
     return resolve
+
+
+def write_access(conn: Connection, req: Request) -> WriteAccess:
+    return WriteAccess(conn, req.caller.app_id, req.caller.agreement.schools,
+                       app_source(req.caller.client_id).name)
 
 
 def _authorise(conn: Connection, req: Request, records: list[Record],
@@ -216,14 +236,17 @@ def _records(conn: Connection, req: Request, resource: str, body: dict[str, Any]
     """The canonical records of a body, authorised, merged with the stored fields other
     resources own (OWNS)."""
     look = Lookups(conn)
+    access = write_access(conn, req)
     try:
-        records = to_records(resource, body, _resolver(conn, look), sourced_id=sourced_id)
+        records = to_records(resource, body, _resolver(conn, look, access),
+                             sourced_id=sourced_id)
     except MappingError as exc:
         if exc.message.startswith("no "):
             raise EdFiProblem("data-conflict:unresolved-reference",
                               f"{exc.path}: {exc.message}") from None
         raise invalid(exc.path, exc.message) from None
     _authorise(conn, req, records, also)
+    _refuse_unreachable(access, records)
     for rec in records:
         rec.file, rec.line, rec.status = "request body", 1, "active"
         owned = OWNS.get((resource, rec.family))
@@ -232,6 +255,14 @@ def _records(conn: Connection, req: Request, resource: str, body: dict[str, Any]
             kept = {k: v for k, v in json.loads(stored.data).items() if k not in owned}
             rec.fields = {**kept, **rec.fields}
     return records
+
+
+def _refuse_unreachable(access: WriteAccess, records: list[Record]) -> None:
+    """The last word of write_access on every reference the records hold, also those the
+    mapping derived without the resolver: none may name a row the app may not see."""
+    for rec, field, _value in access.unreachable(records):
+        raise EdFiProblem("data-conflict:unresolved-reference",
+                          f"$: {rec.family}.{field} names an item that does not exist")
 
 
 def _seoa_role(conn: Connection, look: Lookups, key: dict[str, Any]) -> Any:

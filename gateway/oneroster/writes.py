@@ -13,7 +13,7 @@ import uuid
 from typing import Any
 
 from flask import Response, jsonify, request
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 
 from adapters.canonical import FAMILIES
 from adapters.records import FamilyMode, Record
@@ -23,7 +23,7 @@ from gateway.model import ROSTER_TABLES
 from gateway.oneroster.catalogue import ENVELOPES, V1P1_RENAMES
 from gateway.oneroster.errors import OneRosterError
 from gateway.oneroster.reads import ReadContext, handle_read
-from gateway.policy.scoping import Scope
+from gateway.policy.write_access import WriteAccess
 from gateway.sync.runner import run_sync
 
 # operationId -> (family, kind)
@@ -144,21 +144,19 @@ def _canonical_value(kind: str, value: Any, key: str) -> Any:
 
 
 def _authorise(ctx: ReadContext, family: str, fields: dict[str, Any]) -> None:
-    """The app may only write into classes and about students its agreement lets it see."""
-    targets = {"class": "classes", "lineItem": "lineItems", "student": "users",
-               "school": "orgs"}
+    """Every reference the write names (class, lineItem, student, category, school, ...) must
+    be a row the app may see or wrote itself (policy/write_access): an app cannot grade a
+    student it cannot see, and what it may not see answers as unknown."""
+    record = Record(family, "", fields, file="request body", line=1)
     with store_engine().connect() as conn:
-        scope = Scope(conn, ctx.caller.app_id, ctx.caller.agreement.schools)
-        for name, target in targets.items():
-            value = fields.get(name)
-            if not isinstance(value, str) or name not in FAMILIES[family].by_name:
-                continue
-            table = ROSTER_TABLES[target]
-            seen = conn.execute(select(table.c.sourced_id).where(
-                table.c.sourced_id == value, scope.visible(target))).first()
-            if seen is None:
-                raise OneRosterError("unprocessable", f"{name} {value!r} is unknown or "
-                                                      "outside the app's agreement")
+        for _rec, name, value in _access(conn, ctx).unreachable([record]):
+            raise OneRosterError("unprocessable", f"{name} {value!r} is unknown or "
+                                                  "outside the app's agreement")
+
+
+def _access(conn: Connection, ctx: ReadContext) -> WriteAccess:
+    return WriteAccess(conn, ctx.caller.app_id, ctx.caller.agreement.schools,
+                       app_source(ctx.caller.client_id).name)
 
 
 def _existing(family: str, sourced_id: str) -> tuple[str, str] | None:
@@ -187,25 +185,20 @@ def _apply(ctx: ReadContext, family: str, records: list[Record]) -> bool:
 
 
 def _delete(ctx: ReadContext, family: str, sourced_id: str) -> Response:
+    """Invisible rows answer exactly as unknown ones; only a row the app sees but did not
+    write gets the ownership answer."""
     existing = _existing(family, sourced_id)
-    if existing is None or existing[1] != "active":
+    with store_engine().connect() as conn:
+        access = _access(conn, ctx)
+        reachable = existing is not None and existing[1] == "active" and (
+            access.may_see(family, sourced_id) or access.owns(family, sourced_id))
+    if not reachable:
         raise OneRosterError("unknown_object", f"no {ENVELOPES[family][1]} with sourcedId "
                                                f"{sourced_id!r}")
     if existing[0] != app_source(ctx.caller.client_id).name:
         raise OneRosterError("forbidden", f"{ENVELOPES[family][1]} {sourced_id!r} belongs to "
                                           f"source {existing[0]!r}; an app deletes only what it "
                                           "wrote")
-    _visible_or_404(ctx, family, sourced_id)
     record = Record(family, sourced_id, {}, file="request", line=1, status="tobedeleted")
     _apply(ctx, family, [record])
     return Response(status=204)
-
-
-def _visible_or_404(ctx: ReadContext, family: str, sourced_id: str) -> None:
-    table = ROSTER_TABLES[family]
-    with store_engine().connect() as conn:
-        scope = Scope(conn, ctx.caller.app_id, ctx.caller.agreement.schools)
-        if conn.execute(select(table.c.sourced_id).where(
-                table.c.sourced_id == sourced_id, scope.visible(family))).first() is None:
-            raise OneRosterError("unknown_object", f"no {ENVELOPES[family][1]} with sourcedId "
-                                                   f"{sourced_id!r}")

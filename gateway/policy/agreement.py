@@ -61,6 +61,14 @@ class Agreement:
     sensitive: frozenset[str] = frozenset()
     fields: dict[str, frozenset[str]] = field(default_factory=dict)
     pseudonymous_ids: bool = False
+    # Ed-Fi descriptor namespaces the app may write values in (each covers its own paths);
+    # empty: it writes no descriptors. The official uri://ed-fi.org is never one of them.
+    descriptor_namespaces: frozenset[str] = frozenset()
+
+    def may_write_namespace(self, namespace: str) -> bool:
+        folded = namespace.casefold()
+        return any(folded == ns.casefold() or folded.startswith(ns.casefold().rstrip("/") + "/")
+                   for ns in self.descriptor_namespaces)
 
     def expired(self, today: date) -> bool:
         return today > self.expires
@@ -87,6 +95,7 @@ class Agreement:
             "sensitive": sorted(self.sensitive),
             "fields": {k: sorted(v) for k, v in self.fields.items()},
             "pseudonymous_ids": self.pseudonymous_ids,
+            "descriptor_namespaces": sorted(self.descriptor_namespaces),
         }
 
 
@@ -98,11 +107,31 @@ def from_document(doc: dict[str, Any]) -> Agreement:
         sensitive=frozenset(doc["sensitive"]),
         fields={k: frozenset(v) for k, v in doc["fields"].items()},
         pseudonymous_ids=doc["pseudonymous_ids"],
+        descriptor_namespaces=frozenset(doc.get("descriptor_namespaces", [])),
     )
 
 
 _KEYS = {"name", "purpose", "expires", "scopes", "schools", "sensitive", "fields",
-         "pseudonymous_ids"}
+         "pseudonymous_ids", "descriptor_namespaces"}
+OFFICIAL_EDFI_NAMESPACE = "uri://ed-fi.org"
+
+
+def _descriptor_namespaces(raw: Any, where: str) -> frozenset[str]:
+    """Namespaces an app may write descriptor values in: `uri://` URIs, never the official
+    Ed-Fi namespace (shared by every app, read-only)."""
+    if not isinstance(raw, list) or not all(isinstance(n, str) for n in raw):
+        raise AgreementError(f"{where}: descriptor_namespaces must be a list of namespace URIs "
+                             "(\"uri://district.example.org\")")
+    for namespace in raw:
+        folded = namespace.strip().casefold()
+        if not folded.startswith("uri://") or "#" in folded or folded == "uri://":
+            raise AgreementError(f"{where}: descriptor_namespaces: {namespace!r} is not a "
+                                 "namespace URI of the form uri://authority[/path], without '#'")
+        if folded.rstrip("/") == OFFICIAL_EDFI_NAMESPACE or folded.startswith(
+                OFFICIAL_EDFI_NAMESPACE + "/"):
+            raise AgreementError(f"{where}: descriptor_namespaces: {namespace!r} is the "
+                                 "official Ed-Fi namespace, which is read-only to apps")
+    return frozenset(n.strip() for n in raw)
 
 
 def parse_agreement(raw: dict[str, Any], where: str = "agreement") -> Agreement:
@@ -163,6 +192,8 @@ def parse_agreement(raw: dict[str, Any], where: str = "agreement") -> Agreement:
         schools=None if schools == "all" else frozenset(schools),
         sensitive=frozenset(sensitive), fields=allow,
         pseudonymous_ids=bool(raw.get("pseudonymous_ids", False)),
+        descriptor_namespaces=_descriptor_namespaces(raw.get("descriptor_namespaces", []),
+                                                     where),
     )
 
 

@@ -26,7 +26,9 @@ def test_the_served_district_passes_the_edfi_cases(tmp_path: Path, database_url:
                     adapter_name="test").state == "applied"
     creds = register_app(engine, "edfi", parse_agreement({
         "name": "edfi", "purpose": "instruction", "expires": "2099-12-31",
-        "scopes": ["edfi.readonly", "edfi.write"]}))
+        "scopes": ["edfi.readonly", "edfi.write"],
+        # the conformance cases write descriptor values in their own namespace
+        "descriptor_namespaces": ["uri://conformance.example"]}))
     engine.dispose()
     with served_gateway(database_url, tmp_path) as url:
         result = conformance(

@@ -12,11 +12,13 @@ from sqlalchemy import func, select
 
 from adapters.edfi_mapping.descriptors import crosswalk
 from gateway.model import ROSTER_TABLES
+from gateway.policy.agreement import AgreementError, parse_agreement
 from tests.edfi.conftest import DATA, SPEC, conforms
 
 WRITER = ("edfi.readonly", "edfi.write")
 GRADES = "/ed-fi/gradeLevelDescriptors"
 NAMESPACE = "uri://district.example/GradeLevelDescriptor"
+DISTRICT_NS = ["uri://district.example"]  # the agreement key descriptor_namespaces
 THIRTEENTH = {"namespace": NAMESPACE, "codeValue": "Thirteen", "shortDescription": "13th",
               "description": "A thirteenth year of secondary school",
               "effectiveBeginDate": "2026-07-01"}
@@ -63,7 +65,7 @@ def _post(call, body: dict[str, Any], path: str = GRADES):  # noqa: ANN001, ANN2
 
 
 def test_a_district_value_round_trips_post_read_upsert_put_delete_and_deletes(edfi):
-    call = edfi.as_app(scopes=WRITER)
+    call = edfi.as_app(scopes=WRITER, descriptor_namespaces=DISTRICT_NS)
     before = _newest(call)
     created = _post(call, THIRTEENTH)
     assert created.status_code == 201
@@ -105,7 +107,7 @@ def test_a_district_value_round_trips_post_read_upsert_put_delete_and_deletes(ed
 
 
 def test_a_crosswalk_value_is_the_same_item_and_cannot_be_replaced_or_deleted(edfi):
-    call = edfi.as_app(scopes=WRITER)
+    call = edfi.as_app(scopes=WRITER, descriptor_namespaces=DISTRICT_NS)
     path = f"{GRADES}?codeValue=First grade"
     (first,) = documented("GET", GRADES, call.get(path))
     item = f"{GRADES}/{first['id']}"
@@ -124,7 +126,7 @@ def test_a_crosswalk_value_is_the_same_item_and_cannot_be_replaced_or_deleted(ed
 
 
 def test_an_app_cannot_add_or_rewrite_values_in_the_official_ed_fi_namespace(edfi):
-    call = edfi.as_app(scopes=WRITER)
+    call = edfi.as_app(scopes=WRITER, descriptor_namespaces=DISTRICT_NS)
     path = "/ed-fi/sexDescriptors"
     before = documented("GET", path, call.get(path))
     for code in ("Female", "Brand new"):
@@ -137,7 +139,7 @@ def test_an_app_cannot_add_or_rewrite_values_in_the_official_ed_fi_namespace(edf
 
 
 def test_the_collection_merges_both_kinds_with_honest_paging_and_change_windows(edfi):
-    call = edfi.as_app(scopes=WRITER)
+    call = edfi.as_app(scopes=WRITER, descriptor_namespaces=DISTRICT_NS)
     before = _newest(call)
     for code in ("Alpha", "Beta", "Gamma"):
         assert _post(call, {"namespace": NAMESPACE, "codeValue": code,
@@ -174,7 +176,7 @@ def _enrolment(grade: str) -> dict[str, Any]:
 
 
 def test_a_posted_district_value_is_usable_in_a_later_association(edfi):
-    call = edfi.as_app(scopes=WRITER)
+    call = edfi.as_app(scopes=WRITER, descriptor_namespaces=DISTRICT_NS)
     for resource, body in (("schools", SCHOOL), ("students", STUDENT)):
         assert call("POST", f"/ed-fi/{resource}", json=body).status_code == 201
     associations = "/ed-fi/studentSchoolAssociations"
@@ -211,7 +213,7 @@ def test_a_posted_district_value_is_usable_in_a_later_association(edfi):
 ])
 def test_a_bad_body_is_refused_at_its_json_path_and_nothing_is_stored(edfi, body, path):
     stored = _stored(edfi)
-    reply = _post(edfi.as_app(scopes=WRITER), body)
+    reply = _post(edfi.as_app(scopes=WRITER, descriptor_namespaces=DISTRICT_NS), body)
     problem = reply.get_json()
     assert reply.status_code == 400
     assert problem["type"] == "urn:ed-fi:api:bad-request:data-validation-failed"
@@ -225,11 +227,11 @@ def test_writing_descriptors_needs_a_write_scope_and_deleting_needs_ownership(ed
     assert refused.status_code == 403
     assert documented("GET", GRADES, reader.get(GRADES))
     narrow = edfi.as_app(scopes=("edfi.readonly", "edfi.write.descriptors"),
-                         name="descriptors only")
+                         name="descriptors only", descriptor_namespaces=DISTRICT_NS)
     created = _post(narrow, THIRTEENTH)
     assert created.status_code == 201
     assert narrow("POST", "/ed-fi/schools", json=SCHOOL).status_code == 403
-    other = edfi.as_app(scopes=WRITER, name="another writer")
+    other = edfi.as_app(scopes=WRITER, descriptor_namespaces=DISTRICT_NS, name="another writer")
     item = _path(created.headers["Location"])
     foreign = other("DELETE", item)
     documented("DELETE", item, foreign)
@@ -239,3 +241,31 @@ def test_writing_descriptors_needs_a_write_scope_and_deleting_needs_ownership(ed
     absent = narrow("PUT", missing, json=THIRTEENTH)
     documented("PUT", missing, absent)
     assert absent.status_code == 404
+
+
+def test_a_writer_writes_descriptors_only_in_the_namespaces_its_agreement_names(edfi):
+    body = {**THIRTEENTH}
+    unnamed = edfi.as_app(scopes=WRITER, name="no namespaces")
+    refused = unnamed("POST", "/ed-fi/gradeLevelDescriptors", json=body)
+    problem = conforms("POST", "/ed-fi/gradeLevelDescriptors", refused)
+    assert refused.status_code == 403, problem
+    assert problem["type"] == "urn:ed-fi:api:security:authorization"
+    assert "descriptor_namespaces" in problem["detail"]
+    other = edfi.as_app(scopes=WRITER, name="elsewhere",
+                        descriptor_namespaces=["uri://other.example"])
+    assert other("POST", "/ed-fi/gradeLevelDescriptors", json=body).status_code == 403
+    named = edfi.as_app(scopes=WRITER, name="named", descriptor_namespaces=DISTRICT_NS)
+    assert named("POST", "/ed-fi/gradeLevelDescriptors", json=body).status_code == 201
+
+
+@pytest.mark.parametrize(("value", "reason"), [
+    ("uri://ed-fi.org", "official Ed-Fi namespace"),
+    ("uri://ed-fi.org/SexDescriptor", "official Ed-Fi namespace"),
+    ("http://district.example", "not a namespace URI"),
+    ("district", "not a namespace URI"),
+])
+def test_an_agreement_naming_a_bad_descriptor_namespace_is_refused_precisely(value, reason):
+    doc = {"name": "x", "purpose": "instruction", "expires": "2099-12-31",
+           "scopes": list(WRITER), "descriptor_namespaces": [value]}
+    with pytest.raises(AgreementError, match=reason):
+        parse_agreement(doc)

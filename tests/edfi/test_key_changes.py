@@ -139,7 +139,7 @@ def test_reading_key_changes_and_deletes_is_a_logged_disclosure_of_the_student(e
 
 def test_descriptor_values_never_change_key_so_their_key_changes_are_empty(edfi):
     """A descriptor's key is its URI (namespace and code value): a PUT cannot change it."""
-    call = edfi.as_app(scopes=WRITER)
+    call = edfi.as_app(scopes=WRITER, descriptor_namespaces=["uri://district.example"])
     path = "/ed-fi/gradeLevelDescriptors/keyChanges"
 
     posted = call("POST", "/ed-fi/gradeLevelDescriptors", json={

@@ -224,8 +224,9 @@ def _snapshot(edfi) -> dict[str, list[tuple[str, int]]]:  # noqa: ANN001
         "educationOrganizationReference": {"educationOrganizationId": 0},
         "sexDescriptor": ED + "SexDescriptor#Male"}),
 ])
-def test_a_write_about_a_student_outside_the_agreements_schools_is_refused(edfi, resource,
-                                                                           body):
+def test_a_write_about_a_student_outside_the_agreements_schools_answers_as_unknown(edfi,
+                                                                                 resource,
+                                                                                 body):
     birch = edfi.as_app().get("/ed-fi/schools?nameOfInstitution=Birch High").get_json()[0]
     if "educationOrganizationReference" in body:
         body = {**body, "educationOrganizationReference": {
@@ -234,9 +235,11 @@ def test_a_write_about_a_student_outside_the_agreements_schools_is_refused(edfi,
     before = _snapshot(edfi)
     reply = limited("POST", f"/ed-fi/{resource}", json=body)
     problem = conforms("POST", f"/ed-fi/{resource}", reply)
-    assert reply.status_code == 403, problem
-    assert problem["type"] == "urn:ed-fi:api:security:authorization"
-    assert "agreement" in problem["detail"]
+    assert reply.status_code == 409, problem
+    assert problem["type"] == "urn:ed-fi:api:data-conflict:unresolved-reference"
+    unknown = limited("POST", f"/ed-fi/{resource}", json={
+        **body, "studentReference": {"studentUniqueId": "stu-zz9"}}).get_json()
+    assert problem["detail"].replace("stu-b1", "?") == unknown["detail"].replace("stu-zz9", "?")
     assert _snapshot(edfi) == before
 
 
