@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -130,3 +131,16 @@ def test_terminal_leaves_ordinary_text_and_existing_escapes_alone() -> None:
     text = "Zoë O’Brien – 東京 'a\\nb' C:\\data"
     assert terminal(text) == text
     assert terminal(terminal("x\ny")) == terminal("x\ny")
+
+
+def test_apps_list_shows_a_hostile_app_or_agreement_name_on_one_line(workspace: Workspace,
+                                                                     ) -> None:
+    agreement = workspace.folder / "agreement.toml"
+    agreement.write_text(
+        'name = "Reading \\u001b[8mBuddy"\npurpose = "instruction"\n'
+        f'expires = "{date.today() + timedelta(days=30)}"\n'
+        'scopes = ["roster-core.readonly"]\n', encoding="utf-8")
+    workspace.gateway("apps", "add", f"Buddy\n{FORGED}", "--agreement", str(agreement))
+    listing = workspace.gateway("apps", "list").stdout
+    assert len(listing.splitlines()) == 1 and "\x1b" not in listing
+    assert f"Buddy\\n{FORGED}" in listing and "Reading \\x1b[8mBuddy" in listing
