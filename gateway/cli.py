@@ -1,7 +1,9 @@
 """The `gateway` command: what district IT runs.
 
 Thin: each command parses its arguments, calls one function of the package, and prints. The same
-functions serve the web console later.
+functions serve the web console later. Whatever is printed that comes from data or files (names,
+sourcedIds, values, messages that quote them) goes through `shown` (gateway.safe_text.terminal),
+so that a hostile export can neither forge a line of output nor drive the terminal.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from adapters import registry
 from adapters.base import OptionError, resolve_options
 from gateway.config import STARTER, ConfigError, Settings, load_settings
 from gateway.model import RunIssue, SyncRun
+from gateway.safe_text import csv_rows
+from gateway.safe_text import terminal as shown
 from gateway.store.session import open_store
 from gateway.sync.history import mark_interrupted
 from gateway.sync.report import ISSUE_COLUMNS, RunReport
@@ -36,7 +40,7 @@ class Context:
             try:
                 self._settings = load_settings()
             except ConfigError as exc:
-                raise click.ClickException(str(exc)) from None
+                raise click.ClickException(shown(exc)) from None
         return self._settings
 
 
@@ -109,11 +113,11 @@ def sources_check(ctx: Context) -> None:
             problems = [str(exc)]
         if problems:
             failed = True
-            click.secho(f"{name}: {len(problems)} problem(s)", fg="red")
+            click.secho(f"{shown(name)}: {len(problems)} problem(s)", fg="red")
             for problem in problems:
-                click.echo(f"  - {problem}")
+                click.echo(f"  - {shown(problem)}")
         else:
-            click.secho(f"{name}: ok", fg="green")
+            click.secho(f"{shown(name)}: ok", fg="green")
     if failed:
         sys.exit(1)
 
@@ -134,10 +138,10 @@ def sync(ctx: Context, source: str, dry_run: bool, force: bool, full: bool) -> N
     try:
         config, adapter = _build_adapter(settings, source)
     except (OptionError, registry.UnknownAdapter, ConfigError) as exc:
-        raise click.ClickException(str(exc)) from None
+        raise click.ClickException(shown(exc)) from None
     problems = adapter.check()
     if problems:
-        raise click.ClickException(f"source {source!r}: " + "; ".join(problems))
+        raise click.ClickException(shown(f"source {source!r}: " + "; ".join(problems)))
     engine = open_store(settings)
     progress = _Progress()
     try:
@@ -179,10 +183,11 @@ class _Progress:
 def print_report(report: RunReport) -> None:
     colour = {"applied": "green", "unchanged": "green", "dry-run": "yellow"}.get(report.state,
                                                                                 "red")
-    click.secho(f"run {report.run_id} ({report.source}): {report.state}", fg=colour, bold=True)
+    click.secho(f"run {report.run_id} ({shown(report.source)}): {report.state}", fg=colour,
+                bold=True)
     header = ("family", "mode", "read", "inserted", "updated", "deleted", "unchanged", "errors")
     rows = [header] + [
-        (name, report.modes.get(name, "-"), c.read, c.inserted, c.updated, c.deleted,
+        (shown(name), shown(report.modes.get(name, "-")), c.read, c.inserted, c.updated, c.deleted,
          c.unchanged, c.errors)
         for name, c in report.counts.items()
     ]
@@ -194,25 +199,24 @@ def print_report(report: RunReport) -> None:
                f"({report.rows_per_second:,.0f} rows/s); change_version "
                f"{report.change_version if report.change_version is not None else '-'}")
     if report.message:
-        click.echo(report.message)
+        click.echo(shown(report.message))
     verbs = {"inserted": "insert", "updated": "update", "deleted": "delete"}
     for family, ops in report.samples.items():
         if report.state == "dry-run":
             for op, ids in ops.items():
-                click.echo(f"  would {verbs[op]} {family}: {', '.join(ids)}")
+                click.echo(f"  would {verbs[op]} {shown(family)}: {shown(', '.join(ids))}")
     if report.skipped:
-        click.echo("unchanged since the last clean run, not read: " + ", ".join(report.skipped)
-                   + " (--full reads them anyway)")
+        click.echo("unchanged since the last clean run, not read: "
+                   + shown(", ".join(report.skipped)) + " (--full reads them anyway)")
     if report.dropped:
-        click.echo("dropped columns (not canonical fields): " + ", ".join(
-            f"{d.file}:{d.column}" for d in report.dropped))
+        click.echo("dropped columns (not canonical fields): " + shown(", ".join(
+            f"{d.file}:{d.column}" for d in report.dropped)))
     totals = report.issue_totals
     if totals:
         click.echo("issues: " + ", ".join(f"{n} {level}" for level, n in sorted(totals.items())))
         for issue in report.issues[:20]:
-            where = ":".join(str(p) for p in (issue.file, issue.line) if p is not None)
-            what = f" {issue.field}={issue.value!r}" if issue.field else ""
-            click.echo(f"  {issue.level:7} {where}{what}: {issue.reason}")
+            click.echo(_issue_line(issue.level, issue.file, issue.line, issue.field,
+                                   issue.value, issue.reason))
         if len(report.issues) > 20:
             click.echo(f"  ... see `gateway runs show {report.run_id}` for all")
 
@@ -234,8 +238,8 @@ def runs(click_ctx: click.Context, limit: int) -> None:
     for run in found:
         counts = run.stats.get("counts", {}) if run.stats else {}
         changed = sum(c["inserted"] + c["updated"] + c["deleted"] for c in counts.values())
-        click.echo(f"{run.id:>5}  {run.started_at:%Y-%m-%d %H:%M:%S}  {run.source:<16} "
-                   f"{run.state:<11} {changed:>8} changed  {run.message or ''}")
+        click.echo(f"{run.id:>5}  {run.started_at:%Y-%m-%d %H:%M:%S}  {shown(run.source):<16} "
+                   f"{shown(run.state):<11} {changed:>8} changed  {shown(run.message or '')}")
 
 
 @runs.command("show")
@@ -263,19 +267,28 @@ def runs_show(ctx: Context, run_id: int, fmt: str) -> None:
     if fmt == "csv":
         writer = csv.DictWriter(sys.stdout, fieldnames=ISSUE_COLUMNS)
         writer.writeheader()
-        writer.writerows(issues)
+        writer.writerows(csv_rows(issues, for_terminal=True))
         return
-    click.echo(f"run {run.id}: source {run.source}, adapter {run.adapter}, {run.state}")
+    click.echo(f"run {run.id}: source {shown(run.source)}, adapter {shown(run.adapter)}, "
+               f"{shown(run.state)}")
     click.echo(f"started {run.started_at}, finished {run.finished_at}, "
                f"change_version {run.change_version}")
     if run.message:
-        click.echo(run.message)
+        click.echo(shown(run.message))
     for family, c in (run.stats or {}).get("counts", {}).items():
-        click.echo(f"  {family:<28} " + "  ".join(f"{k} {v}" for k, v in c.items()))
+        click.echo(f"  {shown(family):<28} " + "  ".join(f"{k} {v}" for k, v in c.items()))
     for issue in issues:
-        where = ":".join(str(issue[k]) for k in ("file", "line") if issue[k] is not None)
-        what = f" {issue['field']}={issue['value']!r}" if issue["field"] else ""
-        click.echo(f"  {issue['level']:7} {where}{what}: {issue['reason']}")
+        click.echo(_issue_line(issue["level"], issue["file"], issue["line"], issue["field"],
+                               issue["value"], issue["reason"]))
+
+
+def _issue_line(level: str, file: str | None, line: int | None, field: str | None,
+                value: object, reason: str) -> str:
+    """One issue as `gateway sync` and `runs show` print it: every part of it can come from the
+    source (a file or column name, a value, a reason quoting them), so all of it is escaped."""
+    where = ":".join(str(p) for p in (file, line) if p is not None)
+    what = f" {field}={value!r}" if field else ""
+    return shown(f"  {level:7} {where}{what}: {reason}")
 
 
 @main.command("demo-data")
@@ -346,11 +359,11 @@ def optouts_add(ctx: Context, student: str, client_id: str | None, note: str | N
     try:
         added = add_optout(engine, student, client_id, note)
     except OptOutError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise click.ClickException(shown(exc)) from None
     finally:
         engine.dispose()
     target = f"app {client_id}" if client_id else "every app"
-    click.echo(f"{student} opted out of {target}" + ("" if added else " (already)"))
+    click.echo(shown(f"{student} opted out of {target}" + ("" if added else " (already)")))
 
 
 @optouts.command("remove")
@@ -364,12 +377,12 @@ def optouts_remove(ctx: Context, student: str, client_id: str | None) -> None:
     try:
         removed = remove_optout(engine, student, client_id)
     except OptOutError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise click.ClickException(shown(exc)) from None
     finally:
         engine.dispose()
     if not removed:
-        raise click.ClickException(f"no such opt-out for {student}")
-    click.echo(f"opt-out of {student} removed")
+        raise click.ClickException(shown(f"no such opt-out for {student}"))
+    click.echo(shown(f"opt-out of {student} removed"))
 
 
 @optouts.command("list")
@@ -382,8 +395,8 @@ def optouts_list(ctx: Context) -> None:
     engine.dispose()
     for row in rows:
         target = f"{row['name']} ({row['client_id']})" if row["client_id"] else "every app"
-        click.echo(f"{row['student_id']:<40} {target:<40} {row['created_at']:%Y-%m-%d} "
-                   f"{row['note'] or ''}")
+        click.echo(f"{shown(row['student_id']):<40} {shown(target):<40} "
+                   f"{row['created_at']:%Y-%m-%d} {shown(row['note'] or '')}")
 
 
 @main.command()
@@ -404,7 +417,8 @@ def disclosures(ctx: Context, student: str, fmt: str) -> None:
                                "disclosures": rows}, indent=2, default=str))
         return
     for row in rows:
-        click.echo(f"{row['at']:%Y-%m-%d %H:%M:%S}  {row['name'] or '?'} ({row['client_id']})  "
-                   f"{row['endpoint']}\n    fields: {row['fields']}")
-    click.echo(f"{len(rows)} disclosure(s) of {student}; log chain "
+        click.echo(f"{row['at']:%Y-%m-%d %H:%M:%S}  "
+                   + shown(f"{row['name'] or '?'} ({row['client_id']})  {row['endpoint']}")
+                   + f"\n    fields: {shown(row['fields'])}")
+    click.echo(f"{len(rows)} disclosure(s) of {shown(student)}; log chain "
                + ("intact" if broken is None else f"BROKEN at disclosure {broken}"))

@@ -34,6 +34,7 @@ from adapters.edfi_xml.layouts import INTERCHANGES, LAYOUTS, Layout, Ref, Scalar
 from adapters.edfi_xml.people_index import PeopleIndex
 from adapters.edfi_xml.xml_stream import Top, XmlRefused, root_of, top_elements
 from adapters.records import Event, FamilyMode, Issue, Record
+from adapters.safe_folder import OPTION_HELP, FolderRefused
 from adapters.safe_zip import UnsafeZip, ZipLimits
 
 MiB = 1024**2
@@ -107,6 +108,7 @@ class EdfiXmlAdapter:
         Option("max_total_bytes", "most bytes a zip may inflate to", default=8 * 1024 * MiB),
         Option("max_ratio", "highest compression ratio accepted for a zip member",
                default=100.0),
+        Option("follow_symlinks", OPTION_HELP, default=False),
     )
 
     def __init__(self, **options: Any) -> None:
@@ -122,6 +124,11 @@ class EdfiXmlAdapter:
         self.limits = ZipLimits(max_members=int(given["max_members"]),
                                 max_total_bytes=int(given["max_total_bytes"]),
                                 max_ratio=float(given["max_ratio"]))
+        follow = given["follow_symlinks"]
+        if not isinstance(follow, bool):
+            raise OptionError(f"{self.name}: option 'follow_symlinks' must be true or false, "
+                              f"not {follow!r}")
+        self.follow_symlinks = follow
         self._schemas: dict[str, etree.XMLSchema] = {}
         self._file_kinds: dict[str, str] = {}  # file name -> interchange name
 
@@ -137,7 +144,7 @@ class EdfiXmlAdapter:
 
     def read(self) -> Iterator[Event]:
         try:
-            files = FileSet(self.path, self.limits)
+            files = FileSet(self.path, self.limits, follow_symlinks=self.follow_symlinks)
         except (UnsafeZip, OSError) as exc:
             yield Issue("fatal", f"cannot open the interchange set: {exc}", file=str(self.path))
             return
@@ -145,6 +152,8 @@ class EdfiXmlAdapter:
             yield from self._read(files)
         except _Stop:
             return
+        except FolderRefused as exc:
+            yield Issue("fatal", exc.reason, file=exc.name)
         finally:
             files.close()
 
@@ -171,6 +180,9 @@ class EdfiXmlAdapter:
                 root, _namespace = root_of(stream)
         except XmlRefused as exc:
             yield Issue("fatal", exc.reason, file=name, line=exc.line, field="/")
+            raise _Stop from None
+        except FolderRefused as exc:
+            yield Issue("fatal", exc.reason, file=exc.name)
             raise _Stop from None
         except (UnsafeZip, OSError) as exc:
             yield Issue("fatal", str(exc), file=name)

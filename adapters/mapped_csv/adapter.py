@@ -20,6 +20,7 @@ from adapters.mapped_csv.loader import load_mapping
 from adapters.mapped_csv.mapping import CompiledMapping, Lookup
 from adapters.mapped_csv.problems import MappingError
 from adapters.records import DroppedColumn, Event, FamilyMode, Issue, Record
+from adapters.safe_folder import OPTION_HELP, FolderRefused, files
 
 
 class MappedCsvAdapter:
@@ -33,6 +34,7 @@ class MappedCsvAdapter:
                "(pack:powerschool, pack:infinite_campus)", required=True),
         Option("vars", "constants the mapping refers to, e.g. {district_name = '...'}",
                default=None),
+        Option("follow_symlinks", OPTION_HELP, default=False),
     )
 
     def __init__(self, **options: Any) -> None:
@@ -48,6 +50,11 @@ class MappedCsvAdapter:
         self.path = Path(options["path"])
         self.mapping_name = str(options["mapping"])
         self.variables: dict[str, Any] = dict(variables)
+        follow = options.get("follow_symlinks", False)
+        if not isinstance(follow, bool):
+            raise OptionError(f"{self.name}: option 'follow_symlinks' must be true or false, "
+                              f"not {follow!r}")
+        self.follow_symlinks = follow
 
     def check(self) -> list[str]:
         problems = self._path_problems()
@@ -56,8 +63,11 @@ class MappedCsvAdapter:
         except MappingError as exc:
             return problems + [str(p) for p in exc.problems]
         if not problems:
-            problems += [f"{f.name}: file not found in {self.path}"
-                         for f in mapping.files.values() if self._find(f.name) is None]
+            try:
+                problems += [f"{f.name}: file not found in {self.path}"
+                             for f in mapping.files.values() if self._find(f.name) is None]
+            except FolderRefused as exc:
+                problems.append(str(exc))
         return problems
 
     def _path_problems(self) -> list[str]:
@@ -68,12 +78,13 @@ class MappedCsvAdapter:
         return []
 
     def _find(self, name: str) -> Path | None:
-        exact = self.path / name
-        if exact.is_file():
-            return exact
+        """The export's file `name`, the exact name first, else ignoring case; raises
+        FolderRefused when the folder holds a link (unless follow_symlinks)."""
+        present = files(self.path, follow_symlinks=self.follow_symlinks)
+        if name in present:
+            return self.path / name
         wanted = name.lower()
-        return next((p for p in self.path.iterdir() if p.name.lower() == wanted and p.is_file()),
-                    None)
+        return next((self.path / p for p in present if p.lower() == wanted), None)
 
     def read(self) -> Iterator[Event]:
         try:
@@ -119,12 +130,19 @@ class MappedCsvAdapter:
     def _open_files(self, mapping: CompiledMapping, files: dict[str, CsvFile]) -> Iterator[Event]:
         """Open every declared file and report its encoding, missing columns, dropped ones."""
         for alias, spec in mapping.files.items():
-            path = self._find(spec.name)
+            try:
+                path = self._find(spec.name)
+            except FolderRefused as exc:
+                yield Issue("fatal", exc.reason, exc.name)
+                return
             if path is None:
                 yield Issue("fatal", f"{spec.name}: file not found in {self.path}", spec.name)
                 continue
             try:
-                csv_file = open_csv(path)
+                csv_file = open_csv(path, follow_symlinks=self.follow_symlinks)
+            except FolderRefused as exc:
+                yield Issue("fatal", exc.reason, exc.name)
+                continue
             except (UnreadableFile, OSError) as exc:
                 yield Issue("fatal", f"{path.name}: {exc}", path.name, getattr(exc, "line", None))
                 continue

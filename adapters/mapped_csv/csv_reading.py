@@ -7,6 +7,8 @@ the code page of US SIS exports. A file that mixes the two (some lines re-saved 
 is refused at the first line that breaks the rule, rather than read into mojibake. The
 delimiter is the most frequent of comma, tab, semicolon and pipe in the header line. Rows are
 streamed with the physical line number on which each starts, so big files never sit in memory.
+Every open goes through `adapters.safe_folder.open_file`, so a file swapped for a link after the
+adapter listed the folder is refused, not followed.
 """
 
 from __future__ import annotations
@@ -17,6 +19,9 @@ import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
+
+from adapters.safe_folder import open_file
 
 CHUNK = 1 << 18
 # The largest cell a vendor export may have. Checked here, not left to the csv module's limit,
@@ -46,6 +51,7 @@ class CsvFile:
     encoding_label: str
     delimiter: str
     header: tuple[str, ...]
+    follow_symlinks: bool = False
 
     @property
     def name(self) -> str:
@@ -55,27 +61,31 @@ class CsvFile:
         return f"read as {self.encoding_label}, {DELIMITER_NAMES[self.delimiter]}-separated"
 
 
-def detect_encoding(path: Path) -> tuple[str, str]:
+def _open(path: Path, follow_symlinks: bool) -> BinaryIO:
+    return open_file(path.parent, path.name, follow_symlinks=follow_symlinks)
+
+
+def detect_encoding(path: Path, *, follow_symlinks: bool = False) -> tuple[str, str]:
     """(Python codec, label for the report) by the rule in the module docstring."""
-    with path.open("rb") as handle:
+    with _open(path, follow_symlinks) as handle:
         start = handle.read(4)
     for bom, codec, label in _BOMS:
         if start.startswith(bom):
             if codec == "utf-8-sig":
-                _check_lines(path, bom=True)
+                _check_lines(path, follow_symlinks, bom=True)
             return codec, label
-    if _check_lines(path, bom=False):
+    if _check_lines(path, follow_symlinks, bom=False):
         return "utf-8", "UTF-8"
     return "cp1252", "cp1252 (Windows-1252)"
 
 
-def _check_lines(path: Path, *, bom: bool) -> bool:
+def _check_lines(path: Path, follow_symlinks: bool, *, bom: bool) -> bool:
     """True when every line is UTF-8. False when the file is Windows-1252 throughout (no
     line is UTF-8 beyond ASCII). UnreadableFile, naming the line, when it mixes the two or
     promises UTF-8 with a BOM and breaks it."""
     first_bad: int | None = None
     utf8_seen = False
-    with path.open("rb") as handle:
+    with _open(path, follow_symlinks) as handle:
         for number, raw in enumerate(handle, start=1):
             if raw.isascii():
                 continue
@@ -99,15 +109,15 @@ def _check_lines(path: Path, *, bom: bool) -> bool:
         raise UnreadableFile(
             f"line {first_bad} is not UTF-8 while other lines are: the file mixes encodings "
             "(e.g. some rows re-saved as Windows-1252); re-save it as UTF-8", first_bad)
-    if not _decodes_fully(path, "cp1252"):
+    if not _decodes_fully(path, "cp1252", follow_symlinks):
         raise UnreadableFile("not UTF-8, UTF-16 with a byte-order mark, or Windows-1252 text",
                              first_bad)
     return False
 
 
-def _decodes_fully(path: Path, codec: str) -> bool:
+def _decodes_fully(path: Path, codec: str, follow_symlinks: bool) -> bool:
     decoder = codecs.getincrementaldecoder(codec)("strict")
-    with path.open("rb") as handle:
+    with _open(path, follow_symlinks) as handle:
         try:
             while chunk := handle.read(CHUNK):
                 decoder.decode(chunk)
@@ -130,14 +140,14 @@ def detect_delimiter(header_line: str) -> str:
     return best if counts[best] else ","
 
 
-def _open_text(path: Path, codec: str) -> io.TextIOWrapper:
-    return io.TextIOWrapper(path.open("rb"), encoding=codec, newline="")
+def _open_text(path: Path, codec: str, follow_symlinks: bool) -> io.TextIOWrapper:
+    return io.TextIOWrapper(_open(path, follow_symlinks), encoding=codec, newline="")
 
 
-def open_csv(path: Path) -> CsvFile:
+def open_csv(path: Path, *, follow_symlinks: bool = False) -> CsvFile:
     """Detect encoding and delimiter and read the header (names stripped of blanks)."""
-    codec, label = detect_encoding(path)
-    with _open_text(path, codec) as text:
+    codec, label = detect_encoding(path, follow_symlinks=follow_symlinks)
+    with _open_text(path, codec, follow_symlinks) as text:
         first_line = text.readline()
     if not first_line.strip():
         raise UnreadableFile("the file is empty or its first line (the header) is blank")
@@ -151,7 +161,7 @@ def open_csv(path: Path) -> CsvFile:
         if name in seen:
             raise UnreadableFile(f"the header names column {name!r} twice")
         seen.add(name)
-    return CsvFile(path, codec, label, delimiter, tuple(header))
+    return CsvFile(path, codec, label, delimiter, tuple(header), follow_symlinks)
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,7 +174,7 @@ class Row:
 def iter_rows(csv_file: CsvFile) -> Iterator[Row]:
     """Data rows after the header; blank lines are skipped, short rows padded with blanks."""
     width = len(csv_file.header)
-    with _open_text(csv_file.path, csv_file.codec) as text:
+    with _open_text(csv_file.path, csv_file.codec, csv_file.follow_symlinks) as text:
         reader = csv.reader(text, delimiter=csv_file.delimiter, strict=False)
         next(reader, None)
         line = reader.line_num + 1

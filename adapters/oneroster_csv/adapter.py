@@ -21,6 +21,7 @@ from adapters.oneroster_csv.layouts import V11, V12, layouts
 from adapters.oneroster_csv.manifest import Manifest, read_manifest
 from adapters.oneroster_csv.package import MANIFEST, Package, PackageError, opened
 from adapters.records import SKIP, Event, FamilyMode, Issue
+from adapters.safe_folder import OPTION_HELP, FolderRefused, files
 from adapters.safe_zip import SafeZip, UnsafeZip, ZipLimits
 
 # Bump when a change to this adapter alters the records it makes from the same file.
@@ -47,6 +48,7 @@ class OneRosterCsvAdapter:
                "whole zip", default=_DEFAULT_LIMITS.max_ratio),
         Option("max_cell_bytes", "largest CSV cell, in bytes; a larger one rejects its row",
                default=MiB),
+        Option("follow_symlinks", OPTION_HELP, default=False),
     )
 
     def __init__(self, **options: Any) -> None:
@@ -59,6 +61,7 @@ class OneRosterCsvAdapter:
         given = {name: options.get(name, option.default) for name, option in known.items()}
         self.path = Path(str(given["path"]))
         self.strict = _flag(self.name, "strict", given["strict"])
+        self.follow_symlinks = _flag(self.name, "follow_symlinks", given["follow_symlinks"])
         self.limits = ZipLimits(
             max_members=int(_positive(self.name, "max_members", given["max_members"])),
             max_total_bytes=int(
@@ -71,7 +74,10 @@ class OneRosterCsvAdapter:
     def check(self) -> list[str]:
         """Problems visible without reading any CSV data."""
         if self.path.is_dir():
-            names = {p.name for p in self.path.iterdir() if p.is_file()}
+            try:
+                names = set(files(self.path, follow_symlinks=self.follow_symlinks))
+            except FolderRefused as exc:
+                return [str(exc)]
         elif self.path.is_file():
             try:
                 with SafeZip(self.path, self.limits) as archive:
@@ -88,8 +94,11 @@ class OneRosterCsvAdapter:
 
     def read(self) -> Generator[Event, str | None, None]:
         try:
-            with opened(self.path, self.limits, strict=self.strict) as package:
+            with opened(self.path, self.limits, strict=self.strict,
+                        follow_symlinks=self.follow_symlinks) as package:
                 yield from self._read(package)
+        except FolderRefused as exc:
+            yield Issue("fatal", exc.reason, file=exc.name)
         except (UnsafeZip, PackageError) as exc:
             yield Issue("fatal", str(exc), file=self.path.name)
 

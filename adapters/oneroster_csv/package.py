@@ -1,8 +1,10 @@
 """A OneRoster data set as a set of named files, whether it arrived as a zip or a folder.
 
 The rest of the adapter only asks for names and line streams, so zip hardening and folder
-reading stay here. Name quirks are resolved here too: the binding wants exact names at the root,
-while real exports come with upper-case names, an enclosing folder or macOS `__MACOSX` debris.
+reading stay here (`adapters.safe_folder`: a link in a folder is refused like a link in a zip,
+unless the source allows them). Name quirks are resolved here too: the binding wants exact names
+at the root, while real exports come with upper-case names, an enclosing folder or macOS
+`__MACOSX` debris.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import BinaryIO
 from adapters.csv_text import TextLines
 from adapters.oneroster_csv.layouts import all_file_names
 from adapters.records import Issue
+from adapters.safe_folder import files, open_file, refuse_links
 from adapters.safe_zip import SafeZip, UnsafeZip, ZipLimits, root_folder
 
 MANIFEST = "manifest.csv"
@@ -35,18 +38,20 @@ class Package:
     _zip: SafeZip | None = None
     _folder: Path | None = None
     _prefix: str = ""
+    _follow_symlinks: bool = False
 
     def open_lines(self, name: str, *, max_line_bytes: int) -> TextLines:
         if self._zip is not None:
             return self._zip.open_text(self._prefix + name, max_line_bytes=max_line_bytes)
         assert self._folder is not None
-        return TextLines((self._folder / name).open("rb"), max_line_bytes=max_line_bytes)
+        return TextLines(open_file(self._folder, name, follow_symlinks=self._follow_symlinks),
+                         max_line_bytes=max_line_bytes)
 
     def open_bytes(self, name: str) -> BinaryIO:
         if self._zip is not None:
             return self._zip.open(self._prefix + name)
         assert self._folder is not None
-        return (self._folder / name).open("rb")
+        return open_file(self._folder, name, follow_symlinks=self._follow_symlinks)
 
     def close(self) -> None:
         if self._zip is not None:
@@ -54,20 +59,24 @@ class Package:
 
 
 @contextmanager
-def opened(path: Path, limits: ZipLimits, *, strict: bool) -> Iterator[Package]:
-    """The package at `path`, its files recognised; raises PackageError or UnsafeZip."""
-    package = _open(path, limits, strict)
+def opened(path: Path, limits: ZipLimits, *, strict: bool,
+           follow_symlinks: bool = False) -> Iterator[Package]:
+    """The package at `path`, its files recognised; raises PackageError, UnsafeZip or (a link
+    in a folder) FolderRefused."""
+    package = _open(path, limits, strict, follow_symlinks)
     try:
         yield package
     finally:
         package.close()
 
 
-def _open(path: Path, limits: ZipLimits, strict: bool) -> Package:
+def _open(path: Path, limits: ZipLimits, strict: bool, follow_symlinks: bool) -> Package:
     if path.is_dir():
-        package = Package(path.name)
+        package = Package(path.name, _follow_symlinks=follow_symlinks)
+        if not follow_symlinks:
+            refuse_links(path)
         package._folder = _folder_root(package, path, strict)
-        names = sorted(p.name for p in package._folder.iterdir() if p.is_file())
+        names = files(package._folder, follow_symlinks=follow_symlinks)
     elif path.is_file():
         archive = SafeZip(path, limits)
         package = Package(path.name, _zip=archive)

@@ -1,5 +1,8 @@
 """`gateway apps ...` and `gateway keys ...`: district IT registers apps, hands over their
-credentials, rotates secrets and signing keys, and switches apps off."""
+credentials, rotates secrets and signing keys, and switches apps off.
+
+Names, agreement titles and purposes are text someone typed into a file; they are printed
+through `shown` (gateway.safe_text.terminal) so that none can forge a line or drive the terminal."""
 
 from __future__ import annotations
 
@@ -22,6 +25,7 @@ from gateway.auth.registry import (
 )
 from gateway.config import ConfigError, Settings, load_settings
 from gateway.policy.agreement import AgreementError, load_agreement
+from gateway.safe_text import terminal as shown
 from gateway.store.session import open_store
 
 
@@ -29,7 +33,7 @@ def _settings() -> Settings:
     try:
         return load_settings()
     except ConfigError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise click.ClickException(shown(exc)) from None
 
 
 @contextmanager
@@ -38,7 +42,7 @@ def _store(settings: Settings) -> Any:
     try:
         yield engine
     except (RegistryError, AgreementError, VaultError) as exc:
-        raise click.ClickException(str(exc)) from None
+        raise click.ClickException(shown(exc)) from None
     finally:
         engine.dispose()
 
@@ -66,7 +70,7 @@ def apps_add(name: str, agreement_file: Path, oauth1: bool) -> None:
     try:
         agreement = load_agreement(agreement_file)
     except AgreementError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise click.ClickException(shown(exc)) from None
 
     def add(settings: Settings, engine: Engine) -> None:
         vault = OAuth1Vault(vault_path(settings)) if oauth1 else None
@@ -86,8 +90,9 @@ def apps_list() -> None:
         for app in list_apps(engine):
             state = "disabled" if app.disabled else "active"
             extra = ", oauth1" if app.oauth1 else ""
-            click.echo(f"{app.client_id}  {app.name}  [{state}{extra}]  agreement "
-                       f"{app.agreement!r} ({app.purpose}) expires {app.expires.isoformat()}")
+            click.echo(shown(f"{app.client_id}  {app.name}  [{state}{extra}]  agreement "
+                             f"{app.agreement!r} ({app.purpose}) expires "
+                             f"{app.expires.isoformat()}"))
 
     _with_store(show)
 
@@ -111,7 +116,7 @@ def apps_disable(client_id: str) -> None:
 
     def disable(settings: Settings, engine: Engine) -> None:
         disable_app(engine, client_id)
-        click.echo(f"disabled {client_id}")
+        click.echo(f"disabled {shown(client_id)}")
 
     _with_store(disable)
 

@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from adapters.records import DroppedColumn, Issue
+from gateway.safe_text import csv_rows
 
 MAX_KEPT_ISSUES = 10_000
 ISSUE_COLUMNS = ("level", "family", "file", "line", "sourced_id", "field", "value", "reason")
@@ -115,8 +116,9 @@ def issue_row(issue: Issue) -> dict:
 
 
 def write_issues_csv(path: Path, rows) -> None:  # noqa: ANN001
+    """The rejected rows as CSV for a spreadsheet: values are source data, so a cell that
+    would start a formula is neutralised (`gateway.safe_text.csv_cell`)."""
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=ISSUE_COLUMNS)
         writer.writeheader()
-        for row in rows:
-            writer.writerow(row)
+        writer.writerows(csv_rows(rows))

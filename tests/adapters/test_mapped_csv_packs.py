@@ -40,7 +40,8 @@ def test_the_adapter_is_registered_under_its_name_and_follows_the_protocol() -> 
     adapter = MappedCsvAdapter(path=str(PACKS_DIR / "powerschool" / "samples"),
                                mapping="pack:powerschool")
     assert isinstance(adapter, Adapter)
-    assert [o.name for o in MappedCsvAdapter.options] == ["path", "mapping", "vars"]
+    assert [o.name for o in MappedCsvAdapter.options] == ["path", "mapping", "vars",
+                                                              "follow_symlinks"]
 
 
 # --- PowerSchool --------------------------------------------------------------------------------

@@ -67,7 +67,7 @@ def test_adapters_lists_both_adapters_with_their_options() -> None:
     options = {name: {entry.split()[0].rstrip(":") for entry in lines[1:]}
                for name, lines in sections.items()}
     assert options["oneroster-csv"] == {"path", "strict", "max_members", "max_total_bytes",
-                                        "max_ratio", "max_cell_bytes"}
-    assert options["mapped-csv"] == {"path", "mapping", "vars"}
+                                        "max_ratio", "max_cell_bytes", "follow_symlinks"}
+    assert options["mapped-csv"] == {"path", "mapping", "vars", "follow_symlinks"}
     assert "path [required]:" in result.output
     assert "max_cell_bytes (default 1048576):" in result.output
