@@ -42,7 +42,8 @@ SPOOFED = {"Host": EVIL, "X-Forwarded-Host": EVIL, "Accept": "application/json"}
 
 
 def _token(client: FlaskClient, engine: Any, scopes: list[str]) -> str:
-    doc = {"name": "app", "purpose": "instruction", "expires": "2099-12-31", "scopes": scopes}
+    doc = {"name": "app", "purpose": "instruction", "expires": "2099-12-31", "scopes": scopes,
+           "descriptor_namespaces": ["uri://district.example"]}
     creds = register_app(engine, doc["name"], parse_agreement(doc))
     basic = base64.b64encode(f"{creds.client_id}:{creds.client_secret}".encode()).decode()
     reply = client.post("/oauth/token", data={"grant_type": "client_credentials"},
