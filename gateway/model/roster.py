@@ -6,6 +6,12 @@ change_version, source, content_hash) and the canonical fields as one JSON docum
 Fields that scoping, nested endpoints and filters need to find quickly (references, type and role
 enums) are repeated in indexed columns; list references that are looked up backwards (a class's
 terms, a user's agents) get a link table.
+
+Each row also carries its wire documents, rendered by the sync engine in the transaction that
+changed the row (or a row they embed): `doc_v1p1` and `doc_v1p2`, the OneRoster objects as JSON
+with root-relative hrefs, and `doc_refs`, what a document embeds about other rows that the
+policy layer may have to prune for one app (a user's roles and agents, an org's children). A
+read then costs one range scan and a concatenation, not a render per row per request.
 """
 
 from sqlalchemy import BigInteger, Column, DateTime, Index, Integer, String, Table, Text
@@ -24,6 +30,9 @@ def _bookkeeping_columns() -> list[Column]:
         Column("source", String(64), nullable=False),
         Column("content_hash", String(32), nullable=False),
         Column("data", Text, nullable=False),
+        Column("doc_v1p1", Text),
+        Column("doc_v1p2", Text),
+        Column("doc_refs", Text),
     ]
 
 

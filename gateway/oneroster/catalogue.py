@@ -70,6 +70,8 @@ V1P1_RENAMES: dict[str, dict[str, str]] = {"lineItems": {"gradingPeriod": "acade
 # 1.1 user fields derived from 1.2 roles.
 V1P1_USER_DERIVED = ("role", "orgs")
 USER_DERIVED_V1P2 = ("roles", "userProfiles")
+# Fields both versions derive from other rows of the family: an org's or a session's children.
+CHILDREN = {"orgs": ("children",), "academicSessions": ("children",)}
 
 # 1.2 user roles -> the 1.1 user role vocabulary.
 V1P1_ROLE = {
@@ -84,6 +86,7 @@ V1P1_ROLE = {
 def wire_fields(family: str, version: str) -> tuple[str, ...]:
     """Every field a full object of `family` may carry in `version`, in output order."""
     names = [f.name for f in FAMILIES[family].fields if f.oneroster]
+    names += list(CHILDREN.get(family, ()))
     if family == "users":
         names += list(USER_DERIVED_V1P2)
     if version == V1P1:

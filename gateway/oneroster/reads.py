@@ -1,23 +1,23 @@
-"""Every OneRoster GET: one generic path through the policy layer.
+"""Every OneRoster GET: OneRoster's query language and envelopes, translated onto the policy
+layer's read engine.
 
-scope (agreement schools, opt-outs) -> typed subset -> parent relation -> the client's filter,
-parenthesised and ANDed last -> count -> one page in a stable order -> serialize -> project the
-allowed fields -> log the disclosure. No OneRoster read touches the store any other way.
+path parameters -> parents that must exist and be visible; `filter`, `sort`, `fields`, `limit`,
+`offset` -> the engine's listing (the filter parenthesised and ANDed after the policy); the
+engine's documents -> the version's envelope, hrefs rooted at the public URL, X-Total-Count and
+Link. No OneRoster read touches the store any other way.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from typing import Any
 
-from flask import Response, current_app, jsonify, request
-from sqlalchemy import Connection, func, select
+from flask import Response, current_app, request
 
 from gateway.auth.guard import Caller
 from gateway.extensions import read_engine, store_engine
 from gateway.model import ROSTER_TABLES
-from gateway.oneroster.catalogue import ENVELOPES, V1P1
+from gateway.oneroster.catalogue import ENVELOPES, V1P1, wire_fields
+from gateway.oneroster.documents import HREF_PREFIX, STORED
 from gateway.oneroster.errors import OneRosterError
 from gateway.oneroster.fields import FieldRules
 from gateway.oneroster.operations import READS, Parent, Read, subset_predicate
@@ -32,13 +32,10 @@ from gateway.oneroster.query import (
     parse_page,
     parse_sort,
 )
-from gateway.oneroster.serialize import Serializer
-from gateway.policy.disclosures import DisclosureEntry, record
-from gateway.policy.scoping import Scope
-from gateway.public_url import public_request_url
+from gateway.policy.reads import Listing, Page, Reader, ReadSession, read_session
+from gateway.public_url import public_request_url, public_root
 
 DEFAULT_LIMIT = 100
-STUDENT_BEARING = frozenset({"users", "enrollments", "demographics", "results"})
 
 
 @dataclass(frozen=True)
@@ -55,51 +52,49 @@ def handle_read(ctx: ReadContext, operation_id: str, params: dict[str, str]) -> 
     if not agreement.may_read_family(spec.family):
         raise OneRosterError("forbidden", f"the app's data-sharing agreement does not grant "
                                           f"{spec.family}")
-    with read_engine().connect() as conn:
-        scope = Scope(conn, ctx.caller.app_id, agreement.schools)
-        rules = FieldRules(spec.family, ctx.version, agreement, scope)
+    reader = Reader(ctx.caller.app_id, agreement, ctx.request_id,
+                    endpoint=request.full_path.rstrip("?"),
+                    log_disclosures=current_app.config["DISCLOSURE_LOG"])
+    with read_session(read_engine(), store_engine(), reader) as session:
+        rules = FieldRules(spec.family, ctx.version, agreement, session.scope)
         selected = parse_fields(request.args.getlist("fields"), rules.known)
         for parent in spec.parents:
-            _require_parent(conn, scope, parent, params[parent.param])
-        _require_class_in_school(conn, spec, params)
-        where = [scope.visible(spec.family)]
+            _require_parent(session, parent, params[parent.param])
+        _require_class_in_school(session, params)
+        where = []
         subset = subset_predicate(spec.family, spec.subset)
         if subset is not None:
             where.append(subset)
         if spec.relation is not None:
             where.append(spec.relation(params))
-        serializer = Serializer(conn, ctx.version, ctx.bases, scope)
+        keep = rules.visible if selected is None else tuple(f for f in selected
+                                                             if rules.known(f))
+        listing = Listing(spec.family, STORED[ctx.version], tuple(where),
+                          keep=tuple(keep), full=wire_fields(spec.family, ctx.version),
+                          shape=(operation_id, tuple(sorted(params.items()))))
         if spec.single:
-            return _single(ctx, conn, spec, rules, serializer, where, params, selected)
-        return _collection(ctx, conn, spec, rules, serializer, where, selected)
+            return _single(ctx, session, spec, listing, params)
+        return _collection(ctx, session, spec, rules, listing)
 
 
-def _columns(table):  # noqa: ANN001, ANN202
-    return (table.c.sourced_id, table.c.status, table.c.date_last_modified, table.c.data)
-
-
-def _single(ctx, conn, spec, rules, serializer, where, params, selected) -> Response:  # noqa: ANN001
-    table = ROSTER_TABLES[spec.family]
-    row = conn.execute(
-        select(*_columns(table)).where(table.c.sourced_id == params["sourcedId"],
-                                       table.c.status == "active", *where)
-    ).first()
-    if row is None:
+def _single(ctx: ReadContext, session: ReadSession, spec: Read, listing: Listing,
+            params: dict[str, str]) -> Response:
+    page = session.single(listing, params["sourcedId"])
+    if page is None:
         raise OneRosterError("unknown_object",
                              f"no {ENVELOPES[spec.family][1]} with sourcedId "
                              f"{params['sourcedId']!r}")
-    objects = serializer.render(spec.family, [row])
-    shown = _project(objects, rules, selected)
-    _disclose(ctx, serializer, spec.family, [row], shown)
-    return _json({ENVELOPES[spec.family][1]: objects[0]}, ctx)
+    key = ENVELOPES[spec.family][1].encode()
+    return _json(b'{"' + key + b'":' + page.documents[0] + b"}", ctx)
 
 
-def _collection(ctx, conn, spec, rules, serializer, where, selected) -> Response:  # noqa: ANN001
+def _collection(ctx: ReadContext, session: ReadSession, spec: Read, rules: FieldRules,
+                listing: Listing) -> Response:
     table = ROSTER_TABLES[spec.family]
     text = request.args.get("filter")
     node = parse_filter(text) if text not in (None, "") else None
-    if node is None or not _mentions(node, {"status", "dateLastModified"}):
-        where.append(table.c.status == "active")  # tombstones only for delta readers
+    tombstones = node is not None and _mentions(node, {"status", "dateLastModified"})
+    where = list(listing.where)
     if node is not None:
         where.append(compile_filter(node, rules.resolve))
     maximum = current_app.config["ONEROSTER_MAX_LIMIT"]
@@ -108,32 +103,23 @@ def _collection(ctx, conn, spec, rules, serializer, where, selected) -> Response
     keys = parse_sort(request.args.get("sort"), request.args.get("orderBy"), rules.sortable)
     order = [rules.sort_expr(k.field).desc() if k.descending else rules.sort_expr(k.field)
              for k in keys] + [table.c.sourced_id]
-    total = conn.execute(select(func.count()).select_from(table).where(*where)).scalar_one()
-    rows = conn.execute(_page_query(table, where, keys, order, page)).all()
-    objects = serializer.render(spec.family, rows)
-    shown = _project(objects, rules, selected)
-    _disclose(ctx, serializer, spec.family, rows, shown)
-    response = _json({ENVELOPES[spec.family][0]: objects}, ctx)
+    listing = Listing(
+        listing.family, listing.documents, tuple(where), tuple(order), default_order=not keys,
+        limit=page.limit, offset=page.offset, keep=listing.keep, full=listing.full,
+        tombstones=tombstones, shape=(*listing.shape, text, tombstones))
+    result = session.list(listing)
+    response = _json(_envelope(ENVELOPES[spec.family][0], result), ctx)
+    total = result.total or 0
     response.headers["X-Total-Count"] = str(total)
-    params = {k: v for k, v in request.args.items(multi=False)}
+    args = {k: v for k, v in request.args.items(multi=False)}
     if request.args.getlist("fields"):
-        params["fields"] = ",".join(request.args.getlist("fields"))
-    response.headers["Link"] = link_header(public_request_url(), params, page, total)
+        args["fields"] = ",".join(request.args.getlist("fields"))
+    response.headers["Link"] = link_header(public_request_url(), args, page, total)
     return response
 
 
-def _page_query(table, where, keys, order, page):  # noqa: ANN001, ANN202
-    """One page. In the default sourcedId order a deep offset is first turned into a key: the
-    skipped rows are walked in the (status, sourced_id) index alone, never read with their JSON,
-    so page 900 costs about what page 1 does."""
-    columns = _columns(table)
-    if keys or page.offset == 0:
-        return select(*columns).where(*where).order_by(*order).limit(page.limit) \
-            .offset(page.offset)
-    first = (select(table.c.sourced_id).where(*where).order_by(table.c.sourced_id)
-             .offset(page.offset).limit(1).scalar_subquery())
-    return select(*columns).where(*where, table.c.sourced_id >= first) \
-        .order_by(table.c.sourced_id).limit(page.limit)
+def _envelope(key: str, page: Page) -> bytes:
+    return b'{"' + key.encode() + b'":[' + b",".join(page.documents) + b"]}"
 
 
 def _mentions(node: Node, names: set[str]) -> bool:
@@ -143,71 +129,29 @@ def _mentions(node: Node, names: set[str]) -> bool:
     return node.field in names
 
 
-def _require_parent(conn: Connection, scope: Scope, parent: Parent, sourced_id: str) -> None:
-    table = ROSTER_TABLES[parent.family]
-    where = [table.c.sourced_id == sourced_id, table.c.status == "active",
-             scope.visible(parent.family)]
+def _require_parent(session: ReadSession, parent: Parent, sourced_id: str) -> None:
     subset = subset_predicate(parent.family, parent.subset)
-    if subset is not None:
-        where.append(subset)
-    if conn.execute(select(table.c.sourced_id).where(*where)).first() is None:
+    if not session.exists(parent.family, sourced_id, *([] if subset is None else [subset])):
         kind = parent.subset or ENVELOPES.get(parent.family, (parent.family,) * 2)[1]
         raise OneRosterError("unknown_object", f"no {kind} with sourcedId {sourced_id!r}")
 
 
-def _require_class_in_school(conn: Connection, spec: Read, params: dict[str, str]) -> None:
+def _require_class_in_school(session: ReadSession, params: dict[str, str]) -> None:
     if "schoolSourcedId" in params and "classSourcedId" in params:
         classes = ROSTER_TABLES["classes"]
-        found = conn.execute(select(classes.c.sourced_id).where(
-            classes.c.sourced_id == params["classSourcedId"],
-            classes.c.school_id == params["schoolSourcedId"])).first()
-        if found is None:
+        if not session.exists("classes", params["classSourcedId"],
+                              classes.c.school_id == params["schoolSourcedId"]):
             raise OneRosterError("unknown_object", f"class {params['classSourcedId']!r} is not "
                                                    f"a class of school "
                                                    f"{params['schoolSourcedId']!r}")
 
 
-def _project(objects: list[dict[str, Any]], rules: FieldRules,
-             selected: list[str] | None) -> tuple[str, ...]:
-    """Keep only fields the agreement allows (and, if asked, the selected ones)."""
-    keep = rules.visible if selected is None else tuple(f for f in selected if rules.known(f))
-    keep_set = frozenset(keep)
-    for obj in objects:
-        for key in [k for k in obj if k not in keep_set]:
-            del obj[key]
-    return keep
-
-
-def _students(serializer: Serializer, family: str, rows) -> list[str]:  # noqa: ANN001
-    """Which students a response carries, from what was already read to build it."""
-    if family == "demographics":
-        return [r.sourced_id for r in rows]
-    if family == "users":
-        return sorted(serializer.students)
-    docs = [json.loads(r.data) for r in rows]
-    if family == "enrollments":
-        return [d["user"] for d in docs if d.get("role") == "student"]
-    if family == "results":
-        return [d["student"] for d in docs if "student" in d]
-    return []
-
-
-def _disclose(ctx: ReadContext, serializer: Serializer, family: str, rows,  # noqa: ANN001
-              shown: tuple[str, ...]) -> None:
-    if family not in STUDENT_BEARING or not rows or not current_app.config["DISCLOSURE_LOG"]:
-        return
-    students = _students(serializer, family, rows)
-    if not students:
-        return
-    record(store_engine(), DisclosureEntry(
-        app_id=ctx.caller.app_id, request_id=ctx.request_id,
-        endpoint=request.full_path.rstrip("?"), fields=tuple(f"{family}.{f}" for f in shown),
-        students=tuple(students),
-    ))
-
-
-def _json(body: dict[str, Any], ctx: ReadContext) -> Response:
-    response = jsonify(body)
+def _json(body: bytes, ctx: ReadContext) -> Response:
+    """Documents keep root-relative hrefs; the response roots them at the public URL."""
+    root = public_root().encode()
+    if root:
+        body = body.replace(HREF_PREFIX, b'"href":"' + root + b"/ims/oneroster/")
+    response = current_app.response_class(body, mimetype="application/json")
     response.headers["X-Request-Id"] = ctx.request_id
     return response
 

@@ -38,9 +38,12 @@ SENSITIVE: dict[str, frozenset[tuple[str, str]]] = {
     ),
 }
 IDENTITY = frozenset({"sourcedId", "status", "dateLastModified"})
-# Wire fields assembled from other families: a user's roles (and 1.1 `role`/`orgs`, which are
-# projections of them) and userProfiles. They are allowlisted like the user's own fields.
-DERIVED: dict[str, frozenset[str]] = {"users": frozenset({"roles", "userProfiles"})}
+# Wire fields assembled from other rows: a user's roles (and 1.1 `role`/`orgs`, which are
+# projections of them) and userProfiles; an org's or a session's children. They are allowlisted
+# like the family's own fields.
+DERIVED: dict[str, frozenset[str]] = {"users": frozenset({"roles", "userProfiles"}),
+                                      "orgs": frozenset({"children"}),
+                                      "academicSessions": frozenset({"children"})}
 
 
 def family_fields(family: str) -> frozenset[str]:

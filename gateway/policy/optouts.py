@@ -4,12 +4,22 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine, and_, delete, insert, select
+from sqlalchemy import Connection, Engine, and_, delete, insert, select, update
 
-from gateway.model import App, OptOut
+from gateway.model import App, ChangeCounter, OptOut
 
 OPTOUTS = OptOut.__table__
 APPS = App.__table__
+COUNTER = ChangeCounter.__table__
+POLICY_VERSION = 2  # the counter row readers key what they cache about visibility by
+
+
+def bump_policy_version(conn: Connection) -> None:
+    """Every reader's cached view (opted-out sets, totals) is stale from this commit on."""
+    bumped = conn.execute(update(COUNTER).where(COUNTER.c.id == POLICY_VERSION)
+                          .values(value=COUNTER.c.value + 1))
+    if not bumped.rowcount:
+        conn.execute(insert(COUNTER).values(id=POLICY_VERSION, value=1))
 
 
 class OptOutError(ValueError):
@@ -38,6 +48,7 @@ def add_optout(engine: Engine, student_id: str, client_id: str | None = None,
             return False
         conn.execute(insert(OPTOUTS).values(student_id=student_id, app_id=app_id,
                                             created_at=datetime.now(UTC), note=note))
+        bump_policy_version(conn)
         return True
 
 
@@ -48,6 +59,8 @@ def remove_optout(engine: Engine, student_id: str, client_id: str | None = None)
             OPTOUTS.c.student_id == student_id,
             OPTOUTS.c.app_id.is_(None) if app_id is None else OPTOUTS.c.app_id == app_id,
         )))
+        if result.rowcount:
+            bump_policy_version(conn)
         return result.rowcount > 0
 
 

@@ -7,6 +7,8 @@ with whatever the request asks for.
 
 from __future__ import annotations
 
+import copy
+
 from sqlalchemy import ColumnElement, Connection, exists, or_, select, true
 
 from adapters.canonical import FAMILIES
@@ -47,6 +49,13 @@ class Scope:
         self.app_id = app_id
         self.schools = None if schools is None else sorted(schools)
         self.orgs = None if schools is None else self._with_ancestors(conn, schools)
+
+    def for_app(self, app_id: int) -> Scope:
+        """The same schools (and the orgs above them, already read) for another app: the
+        read engine caches the org walk per set of schools and store version."""
+        scope = copy.copy(self)
+        scope.app_id = app_id
+        return scope
 
     @staticmethod
     def _with_ancestors(conn: Connection, schools: frozenset[str]) -> list[str]:

@@ -27,6 +27,7 @@ from gateway.store.busy import StoreBusy, is_lock_timeout
 from gateway.store.engine import for_writes, lock_timeout_of, writer_turn
 from gateway.sync import checks, diff, history
 from gateway.sync.apply import apply_changes, next_change_version
+from gateway.sync.documents import DocumentMarks, render_marked
 from gateway.sync.report import RunReport
 from gateway.sync.staging import Staging, staged_fields
 from gateway.sync.validate import FamilyValidator, check_sourced_id
@@ -417,7 +418,12 @@ def _run(conn, transaction, source, events, report, dry_run, force, full,  # noq
     report.change_version = next_change_version(conn)
     now = datetime.now(UTC)
     now = now.replace(microsecond=now.microsecond // 1000 * 1000)  # the wire's precision
+    marks = DocumentMarks(conn)
+    marks.embedding(chg)  # rows that embed a changed row as the store names them before...
     apply_changes(conn, staging, chg, source.name, report.change_version, now, list(modes))
+    marks.changed(chg)
+    marks.embedding(chg)  # ...and after the apply
+    render_marked(conn, marks)
     if on_apply is not None:
         on_apply(conn, report.change_version)
     transaction.commit()

@@ -1,0 +1,306 @@
+"""Canonical rows -> OneRoster 1.1 and 1.2 documents, rendered once, when a row changes.
+
+The sync engine calls `render` for every row a run changed (and for rows whose documents embed
+a changed row: a user's roles and profiles, an org's or session's children) and stores the JSON
+beside the row; the policy layer serves it as it is. So a document is a pure function of stored
+rows: no request, no app, no base URL. References carry root-relative hrefs
+(`/ims/oneroster/...`); the wire layer prefixes the deployment's public root when it sends them.
+
+What a document embeds about other rows that an app may not see (a user's roles at other
+schools, agents who are opted out or out of scope, an org's children) is repeated in `refs`, so
+the policy layer can prune it per app without reading those rows again (see `prune`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import quote
+
+import orjson
+
+from adapters.canonical import FAMILIES
+from gateway.oneroster.catalogue import (
+    ONLY_V1P2,
+    REF_TARGETS,
+    V1P1,
+    V1P1_RENAMES,
+    V1P1_ROLE,
+    V1P2,
+)
+from gateway.policy.reads import View
+
+VERSIONS = (V1P1, V1P2)
+# Where each version's services live, relative to the public root.
+SERVICE_ROOTS = {
+    V1P1: {"rostering": "/ims/oneroster/v1p1", "gradebook": "/ims/oneroster/v1p1",
+           "resources": "/ims/oneroster/v1p1"},
+    V1P2: {name: f"/ims/oneroster/{name}/v1p2" for name in ("rostering", "gradebook",
+                                                           "resources")},
+}
+HREF_PREFIX = b'"href":"/ims/oneroster/'
+# Families whose documents embed rows the policy layer may have to prune for one app.
+PRUNABLE = frozenset({"users", "orgs"})
+
+
+def timestamp(value: datetime) -> str:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def dumps(value: Any) -> str:
+    """Compact JSON with sorted keys, as every OneRoster response is sent."""
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
+
+
+@dataclass(frozen=True)
+class Row:
+    sourced_id: str
+    status: str
+    date_last_modified: datetime
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class RoleRow:
+    """One active role of a user, as the roles family stores it."""
+
+    sourced_id: str
+    data: dict[str, Any]
+
+    @property
+    def org(self) -> str:
+        return self.data["org"]
+
+    @property
+    def student(self) -> str | None:
+        return self.data.get("student")
+
+
+@dataclass
+class Related:
+    """What the documents of a batch of rows embed from other rows (all active)."""
+
+    roles: dict[str, list[RoleRow]] = field(default_factory=dict)  # user -> own roles
+    # user -> roles of others that name the user as their student (a contact's role)
+    contact_roles: dict[str, list[tuple[str, RoleRow]]] = field(default_factory=dict)
+    profiles: dict[str, list[tuple[str, dict[str, Any]]]] = field(default_factory=dict)
+    children: dict[str, list[str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Rendered:
+    sourced_id: str
+    v1p1: str
+    v1p2: str
+    refs: str | None
+
+
+def ref(version: str, target_family: str, sourced_id: str) -> dict[str, str]:
+    target = REF_TARGETS[target_family]
+    href = f"{SERVICE_ROOTS[version][target.service]}/{target.collection}/" \
+           f"{quote(sourced_id, safe='')}"
+    return {"href": href, "sourcedId": sourced_id, "type": target.type}
+
+
+def render(family: str, rows: Iterable[Row], related: Related) -> list[Rendered]:
+    out = []
+    for row in rows:
+        docs = {v: _base(family, v, row) for v in VERSIONS}
+        refs = None
+        if family == "users":
+            refs = _users(row, docs, related)
+        elif family in ("orgs", "academicSessions"):
+            refs = _children(family, row, docs, related)
+        if family == "demographics" and docs[V1P1].get("sex") not in (None, "male", "female"):
+            del docs[V1P1]["sex"]  # 1.1 knows only male and female
+        out.append(Rendered(row.sourced_id, dumps(docs[V1P1]), dumps(docs[V1P2]),
+                            None if refs is None else dumps(refs)))
+    return out
+
+
+def _base(family: str, version: str, row: Row) -> dict[str, Any]:
+    fam = FAMILIES[family]
+    kinds = {f.name: (f.kind, f.target) for f in fam.fields}
+    drop = {f.name for f in fam.fields if not f.oneroster}
+    renames: dict[str, str] = {}
+    if version == V1P1:
+        drop |= ONLY_V1P2.get(family, frozenset())
+        renames = {v: k for k, v in V1P1_RENAMES.get(family, {}).items()}
+    obj: dict[str, Any] = {"sourcedId": row.sourced_id, "status": row.status,
+                           "dateLastModified": timestamp(row.date_last_modified)}
+    for name, value in row.data.items():
+        if name in drop:
+            continue
+        kind, target = kinds[name]
+        obj[renames.get(name, name)] = _value(version, kind, target, value)
+    return obj
+
+
+def _value(version: str, kind: str, target: str | None, value: Any) -> Any:
+    if kind == "bool":
+        return "true" if value else "false"
+    if kind == "ref":
+        return ref(version, target, value)  # type: ignore[arg-type]
+    if kind == "refs":
+        return [ref(version, target, v) for v in value]  # type: ignore[arg-type]
+    return value
+
+
+# -- users ---------------------------------------------------------------------------------
+def _users(row: Row, docs: dict[str, dict[str, Any]], related: Related) -> dict[str, Any]:
+    """Roles (1.2 `roles[]`, 1.1 `role` + `orgs`), profiles and agents. `refs` keeps, per
+    role, the org and (for a contact's role towards one child) the child, and per agent the
+    orgs of the roles that link them, so `prune` can redo this for one app's view."""
+    uid = row.sourced_id
+    mine = related.roles.get(uid, [])
+    rendered = [_role(r.data) for r in mine]
+    unique: list[dict[str, Any]] = []
+    roles_refs = []
+    for role, rendered_role in zip(mine, rendered, strict=True):
+        if rendered_role not in unique:
+            unique.append(rendered_role)
+        roles_refs.append([unique.index(rendered_role), role.org, role.student,
+                           role.data["role"], role.data["roleType"]])
+    docs[V1P2]["roles"] = unique
+    profiles = related.profiles.get(uid, [])
+    if profiles:
+        docs[V1P2]["userProfiles"] = [_profile(sid, p) for sid, p in profiles]
+    _v1p1_roles(docs[V1P1], [(r[3], r[4], r[1]) for r in roles_refs])
+    agents = _agents(row, mine, related)
+    for version in VERSIONS:
+        if agents:
+            docs[version]["agents"] = [ref(version, "users", a) for a, _orgs in agents]
+        else:
+            docs[version].pop("agents", None)
+    student = any(r[3] == "student" and r[2] is None for r in roles_refs)
+    return {"roles": roles_refs, "agents": [[a, orgs] for a, orgs in agents],
+            "student": student}
+
+
+def _agents(row: Row, mine: list[RoleRow], related: Related) -> list[tuple[str, list[str]]]:
+    """Agents in document order: the source's own `agents` field (shown whenever the agent
+    may be seen), then the links a contact's role makes, both ways (shown only where the app
+    may see that role's org as well)."""
+    found: dict[str, list[str] | None] = {}
+    for agent in row.data.get("agents", ()):
+        found.setdefault(agent, None)
+    links = [(r.student, r.org) for r in mine if r.student]
+    links += [(user, r.org) for user, r in related.contact_roles.get(row.sourced_id, [])]
+    for agent, org in links:
+        if agent not in found:
+            found[agent] = [org]
+        elif found[agent] is not None and org not in found[agent]:  # type: ignore[operator]
+            found[agent].append(org)  # type: ignore[union-attr]
+    return [(agent, [] if orgs is None else orgs) for agent, orgs in found.items()]
+
+
+def _role(role: dict[str, Any]) -> dict[str, Any]:
+    out = {"roleType": role["roleType"], "role": role["role"],
+           "org": ref(V1P2, "orgs", role["org"])}
+    for key in ("userProfile", "beginDate", "endDate"):
+        if key in role:
+            out[key] = role[key]
+    return out
+
+
+def _profile(sourced_id: str, p: dict[str, Any]) -> dict[str, Any]:
+    out = {"profileId": sourced_id, "profileType": p["profileType"], "vendorId": p["vendorId"],
+           "credentials": [{"type": p["credentialType"], "username": p["username"]}]}
+    for key in ("applicationId", "description"):
+        if key in p:
+            out[key] = p[key]
+    return out
+
+
+def _v1p1_roles(user: dict[str, Any], roles: list[tuple[str, str, str]]) -> None:
+    """1.1's single `role` (the primary one, in 1.1's vocabulary) and `orgs`, from the
+    (role, roleType, org) of the roles the app may see."""
+    user.pop("role", None)
+    user.pop("orgs", None)
+    if not roles:
+        return
+    primary = next((r for r in roles if r[1] == "primary"), roles[0])
+    user["role"] = V1P1_ROLE.get(primary[0], primary[0])
+    user["orgs"] = [ref(V1P1, "orgs", o) for o in dict.fromkeys(r[2] for r in roles)]
+
+
+# -- orgs and sessions -------------------------------------------------------------------
+def _children(family: str, row: Row, docs: dict[str, dict[str, Any]],
+              related: Related) -> dict[str, Any] | None:
+    children = related.children.get(row.sourced_id, [])
+    for version in VERSIONS:
+        if children:
+            docs[version]["children"] = [ref(version, family, c) for c in children]
+    return {"children": children} if family == "orgs" and children else None
+
+
+# -- one app's view ------------------------------------------------------------------------
+def _agent_visible(view: View, agent: str, orgs: list[str]) -> bool:
+    return view.sees_user(agent) and (not orgs or any(view.sees_org(o) for o in orgs))
+
+
+def _role_visible(view: View, role: list[Any]) -> bool:
+    _index, org, student, _role_name, _type = role
+    return view.sees_org(org) and (not student or view.sees_user(student))
+
+
+@dataclass(frozen=True)
+class StoredDocuments:
+    """One version's documents as the policy layer's read engine uses them."""
+
+    version: str
+
+    @property
+    def column(self) -> str:
+        return "doc_v1p1" if self.version == V1P1 else "doc_v1p2"
+
+    def named_users(self, family: str, refs: dict[str, Any]) -> set[str]:
+        """The users a user document names through roles and agents."""
+        if family != "users":
+            return set()
+        return {r[2] for r in refs["roles"] if r[2]} | {a for a, _ in refs["agents"]}
+
+    def needs_pruning(self, family: str, refs: dict[str, Any], view: View) -> bool:
+        if family == "orgs":
+            return view.orgs is not None and any(c not in view.orgs for c in refs["children"])
+        if family != "users":
+            return False
+        return any(not _role_visible(view, r) for r in refs["roles"]) or \
+            any(not _agent_visible(view, a, orgs) for a, orgs in refs["agents"])
+
+    def prune(self, family: str, doc: dict[str, Any], refs: dict[str, Any],
+              view: View) -> dict[str, Any]:
+        """The document as one app may see it: embedded rows it may not see removed, and what
+        is derived from them (1.1 `role` and `orgs`) derived again from what remains."""
+        version = self.version
+        if family == "orgs":
+            children = [c for c in refs["children"] if view.sees_org(c)]
+            if children:
+                doc["children"] = [ref(version, "orgs", c) for c in children]
+            else:
+                doc.pop("children", None)
+            return doc
+        roles = [r for r in refs["roles"] if _role_visible(view, r)]
+        if version == V1P1:
+            _v1p1_roles(doc, [(r[3], r[4], r[1]) for r in roles])
+        else:
+            doc["roles"] = [doc["roles"][i] for i in sorted({r[0] for r in roles})]
+        agents = [a for a, orgs in refs["agents"] if _agent_visible(view, a, orgs)]
+        if agents:
+            doc["agents"] = [ref(version, "users", a) for a in agents]
+        else:
+            doc.pop("agents", None)
+        return doc
+
+    def is_student(self, family: str, refs: dict[str, Any], view: View) -> bool:
+        """Whether a user holds a student role the app may see (the disclosure log's
+        question)."""
+        return family == "users" and any(
+            r[3] == "student" and not r[2] and view.sees_org(r[1]) for r in refs["roles"])
+
+
+STORED = {version: StoredDocuments(version) for version in VERSIONS}

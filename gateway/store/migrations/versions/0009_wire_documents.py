@@ -1,0 +1,39 @@
+"""wire documents on roster rows, and the policy version
+
+Revision ID: 0009
+Revises: 0008
+Create Date: 2026-12-07 13:10:00
+"""
+from alembic import op
+import sqlalchemy as sa
+
+revision = '0009'
+down_revision = '0008'
+branch_labels = None
+depends_on = None
+
+DOCUMENT_COLUMNS = ("doc_v1p1", "doc_v1p2", "doc_refs")
+ROSTER_TABLES = (
+    'orgs', 'academic_sessions', 'courses', 'classes', 'users', 'user_profiles', 'user_roles',
+    'enrollments', 'demographics', 'resources', 'class_resources', 'course_resources',
+    'user_resources', 'categories', 'score_scales', 'line_items',
+    'line_item_learning_objective_ids', 'line_item_score_scales', 'results',
+    'result_learning_objective_ids', 'result_score_scales', 'edfi_descriptors',
+)
+
+
+def upgrade() -> None:
+    for table in ROSTER_TABLES:
+        for name in DOCUMENT_COLUMNS:
+            op.add_column(table, sa.Column(name, sa.Text(), nullable=True))
+    # Row 2 of the counter is the policy version: bumped when opt-outs change, so what a
+    # reader caches about visibility (counts, opted-out sets) is keyed by it.
+    op.execute("INSERT INTO change_counter (id, value) VALUES (2, 0)")
+
+
+def downgrade() -> None:
+    op.execute("DELETE FROM change_counter WHERE id = 2")
+    for table in ROSTER_TABLES:
+        with op.batch_alter_table(table) as batch:
+            for name in DOCUMENT_COLUMNS:
+                batch.drop_column(name)

@@ -1,0 +1,185 @@
+"""Wire documents kept in step with the rows they render, in the transaction that changes them.
+
+A run marks what its apply touches: the changed rows themselves, and the rows whose documents
+embed them (a user embeds its roles and profiles, and contacts through roles naming it; an org
+or session lists its children). References are marked from the store's values both before the
+apply (a role moved away from a user) and after it (the user it moved to). Then every marked row
+is rendered again (`gateway.oneroster.documents`) in batches and written back, so a reader
+never sees a document out of step with its row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import (
+    Column,
+    Connection,
+    MetaData,
+    String,
+    Table,
+    bindparam,
+    func,
+    insert,
+    literal,
+    select,
+    update,
+)
+
+from gateway.model import ROSTER_TABLES
+from gateway.oneroster.catalogue import ENVELOPES
+from gateway.oneroster.documents import Related, RoleRow, Row, render
+
+DOCUMENTED = tuple(ENVELOPES)
+BATCH = 1000
+# changed family -> (family whose documents embed it, the column of the changed row naming it)
+EMBEDDED_IN: dict[str, tuple[tuple[str, str], ...]] = {
+    "roles": (("users", "user_id"), ("users", "student_id")),
+    "userProfiles": (("users", "user_id"),),
+    "orgs": (("orgs", "parent_id"),),
+    "academicSessions": (("academicSessions", "parent_id"),),
+}
+
+
+class DocumentMarks:
+    """The rows of one run whose documents must be rendered again (a temporary table)."""
+
+    def __init__(self, conn: Connection) -> None:
+        meta = MetaData()
+        self.table = Table(
+            "doc_marks", meta,
+            Column("family", String(64), primary_key=True),
+            Column("sourced_id", String(255), primary_key=True),
+            prefixes=["TEMPORARY"],
+        )
+        meta.create_all(conn)
+        self.conn = conn
+
+    def _add(self, family: str, ids) -> None:  # noqa: ANN001
+        """Mark `ids` (a SELECT of sourced_ids) of `family`, once each."""
+        query = select(literal(family), ids.c.sourced_id).distinct().where(
+            ids.c.sourced_id.is_not(None),
+            ~select(self.table.c.sourced_id).where(
+                self.table.c.family == family,
+                self.table.c.sourced_id == ids.c.sourced_id).exists())
+        self.conn.execute(insert(self.table).from_select(["family", "sourced_id"], query))
+
+    def embedding(self, chg: Table) -> None:
+        """Mark the rows whose documents embed a changed row, as the store names them now."""
+        for family, embedded_in in EMBEDDED_IN.items():
+            changed = ROSTER_TABLES[family]
+            for target, column in embedded_in:
+                ids = select(changed.c[column].label("sourced_id")).join(
+                    chg, (chg.c.family == family) & (chg.c.sourced_id == changed.c.sourced_id)
+                ).subquery()
+                self._add(target, ids)
+
+    def changed(self, chg: Table) -> None:
+        for family in DOCUMENTED:
+            ids = select(chg.c.sourced_id).where(chg.c.family == family).subquery()
+            self._add(family, ids)
+
+    def everything(self) -> None:
+        for family in DOCUMENTED:
+            table = ROSTER_TABLES[family]
+            self._add(family, select(table.c.sourced_id).subquery())
+
+    def batches(self, family: str) -> Iterator[list[str]]:
+        after = ""
+        while True:
+            ids = list(self.conn.execute(
+                select(self.table.c.sourced_id)
+                .where(self.table.c.family == family, self.table.c.sourced_id > after)
+                .order_by(self.table.c.sourced_id).limit(BATCH)).scalars())
+            if not ids:
+                return
+            yield ids
+            after = ids[-1]
+
+
+def render_marked(conn: Connection, marks: DocumentMarks) -> int:
+    """Render and store the documents of every marked row; the count rendered."""
+    done = 0
+    for family in DOCUMENTED:
+        table = ROSTER_TABLES[family]
+        statement = update(table).where(table.c.sourced_id == bindparam("sid")).values(
+            doc_v1p1=bindparam("v1p1"), doc_v1p2=bindparam("v1p2"), doc_refs=bindparam("refs"))
+        for ids in marks.batches(family):
+            rows = _rows(conn, family, ids)
+            if not rows:
+                continue
+            related = _related(conn, family, [r.sourced_id for r in rows])
+            documents = render(family, rows, related)
+            conn.execute(statement, [{"sid": d.sourced_id, "v1p1": d.v1p1, "v1p2": d.v1p2,
+                                      "refs": d.refs} for d in documents])
+            done += len(documents)
+    return done
+
+
+def rebuild_documents(conn: Connection) -> int:
+    """Render every row's documents again (after an upgrade that adds or changes them)."""
+    marks = DocumentMarks(conn)
+    marks.everything()
+    return render_marked(conn, marks)
+
+
+def missing_documents(conn: Connection) -> bool:
+    """Whether some row has no documents yet (a store migrated from before they existed)."""
+    for family in DOCUMENTED:
+        table = ROSTER_TABLES[family]
+        if conn.execute(select(func.count()).select_from(
+                select(table.c.sourced_id).where(table.c.doc_v1p2.is_(None)).limit(1)
+                .subquery())).scalar_one():
+            return True
+    return False
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _rows(conn: Connection, family: str, ids: list[str]) -> list[Row]:
+    table = ROSTER_TABLES[family]
+    return [Row(r.sourced_id, r.status, _aware(r.date_last_modified), orjson.loads(r.data))
+            for r in conn.execute(
+                select(table.c.sourced_id, table.c.status, table.c.date_last_modified,
+                       table.c.data).where(table.c.sourced_id.in_(ids)))]
+
+
+def _related(conn: Connection, family: str, ids: list[str]) -> Related:
+    related = Related()
+    if family == "users":
+        roles = ROSTER_TABLES["roles"]
+        active = roles.c.status == "active"
+        for r in conn.execute(select(roles.c.user_id, roles.c.sourced_id, roles.c.data)
+                              .where(roles.c.user_id.in_(ids), active)
+                              .order_by(roles.c.user_id, roles.c.sourced_id)):
+            related.roles.setdefault(r.user_id, []).append(
+                RoleRow(r.sourced_id, orjson.loads(r.data)))
+        for r in conn.execute(select(roles.c.student_id, roles.c.user_id, roles.c.sourced_id,
+                                     roles.c.data)
+                              .where(roles.c.student_id.in_(ids), active)
+                              .order_by(roles.c.sourced_id)):
+            related.contact_roles.setdefault(r.student_id, []).append(
+                (r.user_id, RoleRow(r.sourced_id, orjson.loads(r.data))))
+        profiles = ROSTER_TABLES["userProfiles"]
+        for p in conn.execute(select(profiles.c.user_id, profiles.c.sourced_id, profiles.c.data)
+                              .where(profiles.c.user_id.in_(ids),
+                                     profiles.c.status == "active")
+                              .order_by(profiles.c.sourced_id)):
+            related.profiles.setdefault(p.user_id, []).append(
+                (p.sourced_id, orjson.loads(p.data)))
+    elif family in ("orgs", "academicSessions"):
+        table = ROSTER_TABLES[family]
+        for c in conn.execute(select(table.c.parent_id, table.c.sourced_id)
+                              .where(table.c.parent_id.in_(ids), table.c.status == "active")
+                              .order_by(table.c.sourced_id)):
+            related.children.setdefault(c.parent_id, []).append(c.sourced_id)
+    return related
+
+
+__all__: list[Any] = ["DocumentMarks", "render_marked", "rebuild_documents",
+                      "missing_documents"]
