@@ -137,16 +137,19 @@ class StreamReader:
 
     # -- reading ------------------------------------------------------------------------------
     def records(self, stream: StreamSpec, extra: dict[str, str] | None = None,
-                *, track: bool = True) -> Iterator[Located]:
-        for page, records in self.pages(stream, extra):
+                *, window: bool = True, track: bool = True) -> Iterator[Located]:
+        """The stream's records with their provenance; `window=False` reads past the
+        incremental window (a look-up by example)."""
+        for page, records in self.pages(stream, extra, window=window):
             for index, record in enumerate(records, start=1):
                 if track:
                     self._track(stream, record)
                 yield Located(record, f"{stream.name}: {page.url}", index)
 
-    def pages(self, stream: StreamSpec, extra: dict[str, str] | None = None
-              ) -> Iterator[tuple[Page, list[Any]]]:
-        params = {**stream.params, **self.cursor_params(stream), **(extra or {})}
+    def pages(self, stream: StreamSpec, extra: dict[str, str] | None = None, *,
+              window: bool = True) -> Iterator[tuple[Page, list[Any]]]:
+        cursor = self.cursor_params(stream) if window else {}
+        params = {**stream.params, **cursor, **(extra or {})}
         paging = stream.paging
         url: str | None = join(self.base_url, stream.path)
         if paging.size is not None and paging.size_param:
