@@ -98,14 +98,18 @@ def sources() -> None:
 
 
 @sources.command("check")
+@click.argument("names", nargs=-1)
+@click.option("--probe", is_flag=True,
+              help="Also fetch one page of each stream of API sources and show the mapped "
+                   "records (reads the API; imports nothing).")
 @pass_ctx
-def sources_check(ctx: Context) -> None:
+def sources_check(ctx: Context, names: tuple[str, ...], probe: bool) -> None:
     """Check every source's adapter, options and mapping without importing anything."""
     settings = ctx.settings
     if not settings.sources:
         raise click.ClickException("no sources configured; see `gateway init`")
     failed = False
-    for name in settings.sources:
+    for name in names or tuple(settings.sources):
         try:
             _source, adapter = _build_adapter(settings, name)
             problems = adapter.check()
@@ -118,8 +122,29 @@ def sources_check(ctx: Context) -> None:
                 click.echo(f"  - {shown(problem)}")
         else:
             click.secho(f"{shown(name)}: ok", fg="green")
+            if probe and hasattr(adapter, "probe"):
+                failed = _print_probe(adapter) or failed
     if failed:
         sys.exit(1)
+
+
+def _print_probe(adapter) -> bool:  # noqa: ANN001
+    """One page of each stream and its first mapped records; True when a stream failed."""
+    failed = False
+    for found in adapter.probe():
+        head = f"  {found.stream}: {found.url or ''}"
+        if found.error:
+            failed = failed or found.url is None
+            click.echo(shown(f"{head} {found.error}"))
+            continue
+        click.echo(shown(f"{head} ({len(found.records)} shown, {len(found.issues)} problems)"))
+        for record in found.records:
+            click.echo(shown(f"    {record.family} {record.sourced_id}: "
+                             + json.dumps(record.fields, ensure_ascii=False, default=str)))
+        for issue in found.issues[:5]:
+            click.echo(_issue_line(issue.level, issue.file, issue.line, issue.field,
+                                   issue.value, issue.reason))
+    return failed
 
 
 @main.command()
@@ -169,9 +194,12 @@ class _Progress:
         self.started = time.perf_counter()
         self.shown = False
 
-    def __call__(self, rows: int) -> None:
+    def __call__(self, rows: int, source: dict | None = None) -> None:
         rate = rows / max(time.perf_counter() - self.started, 1e-9)
-        click.echo(f"\rreading: {rows:>10,} rows  {rate:>10,.0f} rows/s", nl=False, err=True)
+        http = "" if not source else (f"  {source['requests']:,} requests, "
+                                      f"{source['pages']:,} pages, {source['retries']:,} retries")
+        click.echo(f"\rreading: {rows:>10,} rows  {rate:>10,.0f} rows/s{http}", nl=False,
+                   err=True)
         self.shown = True
 
     def done(self) -> None:
@@ -200,6 +228,19 @@ def print_report(report: RunReport) -> None:
                f"{report.change_version if report.change_version is not None else '-'}")
     if report.message:
         click.echo(shown(report.message))
+    if report.source_stats:
+        s = report.source_stats
+        click.echo(f"api: {s['requests']:,} requests, {s['pages']:,} pages, "
+                   f"{s['records']:,} records, {s['retries']:,} retries, "
+                   f"{s['token_refreshes']:,} tokens, {s['bytes'] / 1e6:,.1f} MB in "
+                   f"{s['seconds']:.2f} s ({s['http_seconds']:.2f} s waiting on the network)")
+    if report.bookmarks or report.bookmarks_held:
+        kept = "kept" if report.state in ("applied", "unchanged") else "not kept"
+        click.echo(f"bookmarks ({kept}): " + shown(", ".join(
+            f"{k}={v}" for k, v in sorted(report.bookmarks.items()))))
+        if report.bookmarks_held:
+            click.echo("bookmarks left as they were (rejected rows are read again): "
+                       + shown(", ".join(report.bookmarks_held)))
     verbs = {"inserted": "insert", "updated": "update", "deleted": "delete"}
     for family, ops in report.samples.items():
         if report.state == "dry-run":

@@ -7,7 +7,6 @@ upstream, the next pull is incremental and sees only the change."""
 from __future__ import annotations
 
 import csv
-import shutil
 from pathlib import Path
 
 import pytest
@@ -30,7 +29,8 @@ PACKS = {  # pack -> (upstream export format, OneRoster version it is compared t
 }
 ROSTER = ("orgs", "academicSessions", "courses", "classes", "users", "enrollments",
           "demographics")
-EDFI = ("localEducationAgencies", "schools", "sessions", "gradingPeriods", "courses", "courseOfferings", "sections", "students", "staffs",
+EDFI = ("localEducationAgencies", "schools", "sessions", "gradingPeriods", "courses",
+        "courseOfferings", "sections", "students", "staffs",
         "contacts", "studentSchoolAssociations", "studentEducationOrganizationAssociations",
         "studentSectionAssociations", "staffSectionAssociations", "studentContactAssociations")
 
