@@ -49,6 +49,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/import.py
 	$(BIN)/python bench/api.py --postgres
 	$(BIN)/python bench/edfi.py
+	$(BIN)/python bench/rest_pull.py --students 10000
 
 clean:
 	rm -rf var .pytest_cache

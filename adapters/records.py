@@ -82,5 +82,33 @@ class DroppedColumn:
     reason: str = "not a canonical field"
 
 
-Event = Record | Issue | FamilyMode | DroppedColumn
+@dataclass(slots=True)
+class BookmarkRequest:
+    """Asks for `stream`'s bookmark: the cursor the source's last applied run ended at. The
+    engine answers through generator.send with the bookmark's text, or None (no bookmark, or
+    `--full`): the stream is then read whole. Adapters never keep state themselves."""
+
+    stream: str
+
+
+@dataclass(slots=True)
+class Bookmark:
+    """Where `stream` ends in this run (the cursor to start after next time). The engine keeps
+    it only when the run applies or finds the store already matching, and only when no row of
+    `families` was rejected (so a rejected row is read again, as a file with one would be)."""
+
+    stream: str
+    value: str
+    families: tuple[str, ...] = ()
+
+
+@dataclass(slots=True)
+class SourceStats:
+    """Running totals of a source that is not files (requests, pages, retries, seconds spent
+    waiting on the network...): shown while the run streams and kept in its summary."""
+
+    counts: dict[str, float]
+
+
+Event = Record | Issue | FamilyMode | DroppedColumn | BookmarkRequest | Bookmark | SourceStats
 

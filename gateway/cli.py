@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 import click
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 
 from adapters import registry
 from adapters.base import OptionError, resolve_options
@@ -47,6 +47,18 @@ class Context:
 pass_ctx = click.make_pass_decorator(Context, ensure=True)
 
 
+def _open_store(settings: Settings) -> Engine:
+    """The store, migrated, with its wire documents in this release's format."""
+    from gateway.sync.documents import ensure_documents
+
+    engine = open_store(settings)
+    rendered = ensure_documents(engine)
+    if rendered:
+        click.echo(f"rendered the wire documents of {rendered:,} stored rows for this release",
+                   err=True)
+    return engine
+
+
 @click.group()
 @click.version_option(package_name="school-data-gateway")
 def main() -> None:
@@ -65,7 +77,7 @@ def init(ctx: Context, force: bool) -> None:
         path.write_text(STARTER, encoding="utf-8")
         click.echo(f"wrote {path}")
     settings = load_settings()
-    open_store(settings).dispose()
+    _open_store(settings).dispose()
     click.echo(f"store ready: {settings.database_url}")
 
 
@@ -98,14 +110,18 @@ def sources() -> None:
 
 
 @sources.command("check")
+@click.argument("names", nargs=-1)
+@click.option("--probe", is_flag=True,
+              help="Also fetch one page of each stream of API sources and show the mapped "
+                   "records (reads the API; imports nothing).")
 @pass_ctx
-def sources_check(ctx: Context) -> None:
+def sources_check(ctx: Context, names: tuple[str, ...], probe: bool) -> None:
     """Check every source's adapter, options and mapping without importing anything."""
     settings = ctx.settings
     if not settings.sources:
         raise click.ClickException("no sources configured; see `gateway init`")
     failed = False
-    for name in settings.sources:
+    for name in names or tuple(settings.sources):
         try:
             _source, adapter = _build_adapter(settings, name)
             problems = adapter.check()
@@ -118,8 +134,29 @@ def sources_check(ctx: Context) -> None:
                 click.echo(f"  - {shown(problem)}")
         else:
             click.secho(f"{shown(name)}: ok", fg="green")
+            if probe and hasattr(adapter, "probe"):
+                failed = _print_probe(adapter) or failed
     if failed:
         sys.exit(1)
+
+
+def _print_probe(adapter) -> bool:  # noqa: ANN001
+    """One page of each stream and its first mapped records; True when a stream failed."""
+    failed = False
+    for found in adapter.probe():
+        head = f"  {found.stream}: {found.url or ''}"
+        if found.error:
+            failed = failed or found.url is None
+            click.echo(shown(f"{head} {found.error}"))
+            continue
+        click.echo(shown(f"{head} ({len(found.records)} shown, {len(found.issues)} problems)"))
+        for record in found.records:
+            click.echo(shown(f"    {record.family} {record.sourced_id}: "
+                             + json.dumps(record.fields, ensure_ascii=False, default=str)))
+        for issue in found.issues[:5]:
+            click.echo(_issue_line(issue.level, issue.file, issue.line, issue.field,
+                                   issue.value, issue.reason))
+    return failed
 
 
 @main.command()
@@ -142,7 +179,7 @@ def sync(ctx: Context, source: str, dry_run: bool, force: bool, full: bool) -> N
     problems = adapter.check()
     if problems:
         raise click.ClickException(shown(f"source {source!r}: " + "; ".join(problems)))
-    engine = open_store(settings)
+    engine = _open_store(settings)
     progress = _Progress()
     try:
         report = run_sync(engine, config, adapter.read(), adapter_name=config.adapter,
@@ -169,9 +206,12 @@ class _Progress:
         self.started = time.perf_counter()
         self.shown = False
 
-    def __call__(self, rows: int) -> None:
+    def __call__(self, rows: int, source: dict | None = None) -> None:
         rate = rows / max(time.perf_counter() - self.started, 1e-9)
-        click.echo(f"\rreading: {rows:>10,} rows  {rate:>10,.0f} rows/s", nl=False, err=True)
+        http = "" if not source else (f"  {source['requests']:,} requests, "
+                                      f"{source['pages']:,} pages, {source['retries']:,} retries")
+        click.echo(f"\rreading: {rows:>10,} rows  {rate:>10,.0f} rows/s{http}", nl=False,
+                   err=True)
         self.shown = True
 
     def done(self) -> None:
@@ -200,6 +240,19 @@ def print_report(report: RunReport) -> None:
                f"{report.change_version if report.change_version is not None else '-'}")
     if report.message:
         click.echo(shown(report.message))
+    if report.source_stats:
+        s = report.source_stats
+        click.echo(f"api: {s['requests']:,} requests, {s['pages']:,} pages, "
+                   f"{s['records']:,} records, {s['retries']:,} retries, "
+                   f"{s['token_refreshes']:,} tokens, {s['bytes'] / 1e6:,.1f} MB in "
+                   f"{s['seconds']:.2f} s ({s['http_seconds']:.2f} s waiting on the network)")
+    if report.bookmarks or report.bookmarks_held:
+        kept = "kept" if report.state in ("applied", "unchanged") else "not kept"
+        click.echo(f"bookmarks ({kept}): " + shown(", ".join(
+            f"{k}={v}" for k, v in sorted(report.bookmarks.items()))))
+        if report.bookmarks_held:
+            click.echo("bookmarks left as they were (rejected rows are read again): "
+                       + shown(", ".join(report.bookmarks_held)))
     verbs = {"inserted": "insert", "updated": "update", "deleted": "delete"}
     for family, ops in report.samples.items():
         if report.state == "dry-run":
@@ -229,7 +282,7 @@ def runs(click_ctx: click.Context, limit: int) -> None:
     if click_ctx.invoked_subcommand:
         return
     settings = click_ctx.ensure_object(Context).settings
-    engine = open_store(settings)
+    engine = _open_store(settings)
     mark_interrupted(engine)
     table = SyncRun.__table__
     with engine.connect() as conn:
@@ -248,7 +301,7 @@ def runs(click_ctx: click.Context, limit: int) -> None:
 @pass_ctx
 def runs_show(ctx: Context, run_id: int, fmt: str) -> None:
     """Print one run's report: counts and every recorded issue."""
-    engine = open_store(ctx.settings)
+    engine = _open_store(ctx.settings)
     mark_interrupted(engine)
     runs_t, issues_t = SyncRun.__table__, RunIssue.__table__
     with engine.connect() as conn:
@@ -324,7 +377,7 @@ def serve(ctx: Context, host: str, port: int, workers: int | None, dev: bool) ->
     from gateway.serve import _QuietHandler, app_config, default_workers, serve_gunicorn
 
     settings = ctx.settings
-    open_store(settings).dispose()
+    _open_store(settings).dispose()
     config = app_config(settings.public_url, host, port)
     if not dev:
         click.echo(f"serving on http://{host}:{port}/ (Ctrl-C to stop)")
@@ -355,7 +408,7 @@ def optouts() -> None:
 def optouts_add(ctx: Context, student: str, client_id: str | None, note: str | None) -> None:
     from gateway.policy.optouts import OptOutError, add_optout
 
-    engine = open_store(ctx.settings)
+    engine = _open_store(ctx.settings)
     try:
         added = add_optout(engine, student, client_id, note)
     except OptOutError as exc:
@@ -373,7 +426,7 @@ def optouts_add(ctx: Context, student: str, client_id: str | None, note: str | N
 def optouts_remove(ctx: Context, student: str, client_id: str | None) -> None:
     from gateway.policy.optouts import OptOutError, remove_optout
 
-    engine = open_store(ctx.settings)
+    engine = _open_store(ctx.settings)
     try:
         removed = remove_optout(engine, student, client_id)
     except OptOutError as exc:
@@ -390,7 +443,7 @@ def optouts_remove(ctx: Context, student: str, client_id: str | None) -> None:
 def optouts_list(ctx: Context) -> None:
     from gateway.policy.optouts import list_optouts
 
-    engine = open_store(ctx.settings)
+    engine = _open_store(ctx.settings)
     rows = list_optouts(engine)
     engine.dispose()
     for row in rows:
@@ -407,7 +460,7 @@ def disclosures(ctx: Context, student: str, fmt: str) -> None:
     """Every disclosure of STUDENT's data: which app, when, what request, which fields."""
     from gateway.policy.disclosures import history, verify_chain
 
-    engine = open_store(ctx.settings)
+    engine = _open_store(ctx.settings)
     with engine.connect() as conn:
         rows = history(conn, student)
         broken = verify_chain(conn)

@@ -27,13 +27,13 @@ from lxml import etree
 
 from adapters.base import Option, OptionError
 from adapters.edfi_mapping.descriptors import crosswalk
+from adapters.edfi_mapping.people_index import PeopleIndex
 from adapters.edfi_mapping.to_canonical import MappingError, to_records
 from adapters.edfi_xml.bodies import ShapeError, read_body
 from adapters.edfi_xml.files import FileSet
 from adapters.edfi_xml.layouts import INTERCHANGES, LAYOUTS, Layout, Ref, Scalar, pascal
-from adapters.edfi_xml.people_index import PeopleIndex
 from adapters.edfi_xml.xml_stream import Top, XmlRefused, root_of, top_elements
-from adapters.records import Event, FamilyMode, Issue, Record
+from adapters.records import Event, FamilyMode, Issue
 from adapters.safe_folder import OPTION_HELP, FolderRefused
 from adapters.safe_zip import UnsafeZip, ZipLimits
 
@@ -318,7 +318,7 @@ def _records(name: str, top: Top, layout: Layout, body: dict[str, Any], index: P
             if record.sourced_id in categories:
                 continue
             categories.add(record.sourced_id)
-        _enrich(record, index)
+        index.complete(record)
         if record.fields or record.family != "demographics":
             record.file, record.line = name, top.line
             yield record
@@ -333,37 +333,6 @@ class _Fatal(Exception):
 def _child_text(top: Top, name: str) -> str:
     found = top.element.find(f"{{{top.namespace}}}{name}")
     return (found.text or "").strip() if found is not None else ""
-
-
-def _enrich(record: Record, index: PeopleIndex) -> None:
-    """Adds to a users or demographics row what other interchanges said about the person."""
-    if record.family == "demographics":
-        facts = index.students.get(record.sourced_id)
-        if facts:
-            record.fields = {**facts.demographics, **record.fields}
-        return
-    if record.family != "users":
-        return
-    kind = record.fields.get("personKind")
-    if kind == "student":
-        facts = index.students.get(record.sourced_id)
-        if facts is None:
-            return
-        if facts.grade:
-            record.fields["grades"] = [facts.grade]
-        if facts.school:
-            record.fields["primaryOrg"] = facts.school
-        if facts.email and not record.fields.get("email"):
-            record.fields["email"] = facts.email
-        if facts.contacts:
-            record.fields["agents"] = list(facts.contacts)
-    elif kind == "contact":
-        children = index.contacts.get(record.sourced_id)
-        if children:
-            record.fields["agents"] = list(children)
-            school = index.students.get(children[0])
-            if school and school.school:
-                record.fields["primaryOrg"] = school.school
 
 
 def _row_issue(file: str, top: Top, layout: Layout, exc: Exception, family: str) -> Issue:

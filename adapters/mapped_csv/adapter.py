@@ -15,10 +15,10 @@ from typing import Any, ClassVar
 
 from adapters.base import Option, OptionError
 from adapters.mapped_csv.csv_reading import CsvFile, UnreadableFile, iter_rows, open_csv
-from adapters.mapped_csv.evaluate import LookupIndex, RowContext, build_record
 from adapters.mapped_csv.loader import load_mapping
 from adapters.mapped_csv.mapping import CompiledMapping, Lookup
-from adapters.mapped_csv.problems import MappingError
+from adapters.mapping.evaluate import LookupIndex, RowContext, build_record
+from adapters.mapping.problems import MappingError
 from adapters.records import DroppedColumn, Event, FamilyMode, Issue, Record
 from adapters.safe_folder import OPTION_HELP, FolderRefused, files
 

@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from adapters.mapped_csv.mapping import CompiledMapping, compile_mapping
-from adapters.mapped_csv.problems import MappingError, MappingProblem
-from adapters.mapped_csv.schema_check import schema_problems
-from adapters.mapped_csv.yaml_lines import YamlProblem, load_with_lines
+from adapters.mapping.problems import MappingError, MappingProblem
+from adapters.mapping.schema_check import schema_problems
+from adapters.mapping.yaml_lines import YamlProblem, load_with_lines
 
 PACKS_DIR = Path(__file__).resolve().parent / "packs"
 PACK_PREFIX = "pack:"

@@ -48,3 +48,17 @@ class ChangeCounter(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     value: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class SourceBookmark(Base):
+    """Where each stream of an incremental source (a REST API) ended in the last run that
+    applied: the next run asks only for what changed after it. Written in the applying run's
+    transaction, so a failed or interrupted run leaves the previous bookmark in place."""
+
+    __tablename__ = "source_bookmarks"
+
+    source: Mapped[str] = mapped_column(String(64), primary_key=True)
+    stream: Mapped[str] = mapped_column(String(128), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    run_id: Mapped[int | None] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -33,6 +33,9 @@ from gateway.oneroster.catalogue import (
 from gateway.policy.reads import View
 
 VERSIONS = (V1P1, V1P2)
+# Raise when what `render` produces changes: stores rendered by an older release are rendered
+# again when a command next opens them (gateway.sync.documents.ensure_documents).
+FORMAT_VERSION = 1
 # Where each version's services live, relative to the public root.
 SERVICE_ROOTS = {
     V1P1: {"rostering": "/ims/oneroster/v1p1", "gradebook": "/ims/oneroster/v1p1",

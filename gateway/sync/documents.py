@@ -18,6 +18,7 @@ import orjson
 from sqlalchemy import (
     Column,
     Connection,
+    Engine,
     MetaData,
     String,
     Table,
@@ -29,11 +30,14 @@ from sqlalchemy import (
     update,
 )
 
-from gateway.model import ROSTER_TABLES
+from gateway.model import ROSTER_TABLES, ChangeCounter
 from gateway.oneroster.catalogue import ENVELOPES
-from gateway.oneroster.documents import Related, RoleRow, Row, render
+from gateway.oneroster.documents import FORMAT_VERSION, Related, RoleRow, Row, render
+from gateway.store.engine import for_writes
 
 DOCUMENTED = tuple(ENVELOPES)
+COUNTER = ChangeCounter.__table__
+FORMAT_ROW = 3  # the counter row holding the format version the stored documents were made in
 BATCH = 1000
 # changed family -> (family whose documents embed it, the column of the changed row naming it)
 EMBEDDED_IN: dict[str, tuple[tuple[str, str], ...]] = {
@@ -126,8 +130,29 @@ def rebuild_documents(conn: Connection) -> int:
     return render_marked(conn, marks)
 
 
-def missing_documents(conn: Connection) -> bool:
-    """Whether some row has no documents yet (a store migrated from before they existed)."""
+def ensure_documents(engine: Engine) -> int:
+    """Bring stored documents up to this release's format: a store migrated from before they
+    existed, or rendered by an older release, has every document rendered again (the count;
+    0 when they were current). Commands that open the store call this after migrating."""
+    with engine.connect() as conn:
+        current = _stored_format(conn) == FORMAT_VERSION and not _missing_documents(conn)
+    if current:
+        return 0
+    with for_writes(engine).begin() as conn:
+        done = rebuild_documents(conn)
+        updated = conn.execute(update(COUNTER).where(COUNTER.c.id == FORMAT_ROW)
+                               .values(value=FORMAT_VERSION))
+        if not updated.rowcount:
+            conn.execute(insert(COUNTER).values(id=FORMAT_ROW, value=FORMAT_VERSION))
+    return done
+
+
+def _stored_format(conn: Connection) -> int | None:
+    return conn.execute(select(COUNTER.c.value).where(COUNTER.c.id == FORMAT_ROW)).scalar()
+
+
+def _missing_documents(conn: Connection) -> bool:
+    """Whether some row has no documents yet."""
     for family in DOCUMENTED:
         table = ROSTER_TABLES[family]
         if conn.execute(select(func.count()).select_from(
@@ -182,4 +207,4 @@ def _related(conn: Connection, family: str, ids: list[str]) -> Related:
 
 
 __all__: list[Any] = ["DocumentMarks", "render_marked", "rebuild_documents",
-                      "missing_documents"]
+                      "ensure_documents"]

@@ -51,6 +51,11 @@ class RunReport:
     # Rows an adapter rejected before their sourcedId was known, by family (None: the adapter
     # could not say which family either). Their stored records must not be tombstoned.
     unidentified: Counter = field(default_factory=Counter)
+    # Sources that are not files (REST APIs): the bookmark each stream ends at, the streams
+    # whose bookmark stays (a rejected row), and the source's own totals (requests, pages...).
+    bookmarks: dict[str, str] = field(default_factory=dict)
+    bookmarks_held: list[str] = field(default_factory=list)
+    source_stats: dict[str, float] = field(default_factory=dict)
 
     # -- collecting --------------------------------------------------------------------------
     def family(self, name: str) -> FamilyCounts:
@@ -92,6 +97,8 @@ class RunReport:
             "skipped": self.skipped,
             "fingerprints": self.fingerprints,
             "family_versions": self.family_versions,
+            "bookmarks": self.bookmarks,
+            "source_stats": self.source_stats,
         }
 
     def as_json(self) -> dict:

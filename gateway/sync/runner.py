@@ -19,20 +19,30 @@ from sqlalchemy import Connection, Engine, func, select, text
 from sqlalchemy.exc import OperationalError
 
 from adapters.canonical import FAMILIES
-from adapters.records import SKIP, DroppedColumn, Event, FamilyMode, Issue, Record
+from adapters.records import (
+    SKIP,
+    Bookmark,
+    BookmarkRequest,
+    DroppedColumn,
+    Event,
+    FamilyMode,
+    Issue,
+    Record,
+    SourceStats,
+)
 from gateway.config import SourceConfig
 from gateway.model import ROSTER_TABLES
 from gateway.model.columns import indexed_column
 from gateway.store.busy import StoreBusy, is_lock_timeout
 from gateway.store.engine import for_writes, lock_timeout_of, writer_turn
-from gateway.sync import checks, diff, history
+from gateway.sync import bookmarks, checks, diff, history
 from gateway.sync.apply import apply_changes, next_change_version
 from gateway.sync.documents import DocumentMarks, render_marked
 from gateway.sync.report import RunReport
 from gateway.sync.staging import Staging, staged_fields
 from gateway.sync.validate import FamilyValidator, check_sourced_id
 
-Progress = Callable[[int], None]
+Progress = Callable[..., None]  # (rows read, source totals or None)
 OnApply = Callable[[Connection, int], None]
 PROGRESS_EVERY = 10_000
 # One encoder for the whole run: json.dumps with options builds a new one per call.
@@ -168,6 +178,9 @@ def _run_sync(engine: Engine, source: SourceConfig, events: Iterable[Event],  # 
                     if is_lock_timeout(exc):
                         raise StoreBusy(lock_timeout_of(engine)) from None
                     raise
+                if report.state == "unchanged" and report.bookmarks:
+                    with conn.begin():
+                        bookmarks.save(conn, source.name, report)
                 if report.state in ("applied", "unchanged"):
                     _remember_versions(conn, source.name, report)
                 if report.state == "applied":
@@ -317,6 +330,7 @@ def _run(conn, transaction, source, events, report, dry_run, force, full,  # noq
     staging = Staging(conn)
     stager = _Stager(staging, report)
     skipper = _Skipper(conn, source.name, enabled=not full)
+    marks = bookmarks.Bookmarks(conn, source.name, enabled=not full)
     modes = report.modes
     skipped: set[str] = set()
     fatal = False
@@ -366,6 +380,14 @@ def _run(conn, transaction, source, events, report, dry_run, force, full,  # noq
                 break
         elif isinstance(event, DroppedColumn):
             report.dropped.append(event)
+        elif isinstance(event, BookmarkRequest):
+            reply = marks.answer(event)
+        elif isinstance(event, Bookmark):
+            marks.propose(event)
+        elif isinstance(event, SourceStats):
+            report.source_stats = dict(event.counts)
+            if progress:
+                progress(seen, report.source_stats)
     if progress:
         progress(seen)
     staging.flush()
@@ -388,6 +410,7 @@ def _run(conn, transaction, source, events, report, dry_run, force, full,  # noq
             del report.fingerprints[family]  # a file with rejected rows is read again next time
     for family in report.skipped:
         report.family(family).unchanged = _active_rows(conn, source.name, family)
+    marks.keep(report)
 
     rejected, read = report.rows_rejected, report.rows_read
     if read and rejected / read > source.max_error_share:
@@ -426,6 +449,7 @@ def _run(conn, transaction, source, events, report, dry_run, force, full,  # noq
     render_marked(conn, marks)
     if on_apply is not None:
         on_apply(conn, report.change_version)
+    bookmarks.save(conn, source.name, report)
     transaction.commit()
     report.state = "applied"
     report.message = "applied" + (" (safeguard overridden by --force)" if violations else "")

@@ -12,8 +12,8 @@ from jsonschema import Draft202012Validator
 
 from adapters.mapped_csv import MappedCsvAdapter
 from adapters.mapped_csv.loader import parse_mapping
-from adapters.mapped_csv.problems import MappingError, MappingProblem
-from adapters.mapped_csv.schema_check import SCHEMA_PATH
+from adapters.mapping.problems import MappingError, MappingProblem
+from adapters.mapping.schema_check import SCHEMA_PATH
 from adapters.records import Issue, Record
 
 GOOD = """\

@@ -1,5 +1,5 @@
-"""What one interchange says about a record that another one needs, gathered before records
-are made.
+"""What one Ed-Fi resource says about a record that another one needs, gathered before records
+are made (shared by the edfi-xml adapter and the rest-api Ed-Fi assembler).
 
 Ed-Fi spreads a canonical row over several elements: a student's e-mail, sex and races sit on
 the StudentEducationOrganizationAssociation, the grade on the school association, a contact's
@@ -23,6 +23,7 @@ from adapters.edfi_mapping.to_canonical import (
     canonical_sourced_id,
     deterministic,
 )
+from adapters.records import Record
 
 
 def _offering_key(key: dict[str, Any]) -> tuple[str, ...]:
@@ -118,6 +119,36 @@ class PeopleIndex:
             facts = self.students.get(sid)
             return facts.school if facts else None
         return deterministic(target, key)
+
+    def complete(self, record: Record) -> None:
+        """Adds to a users or demographics row what other resources said about the person."""
+        if record.family == "demographics":
+            facts = self.students.get(record.sourced_id)
+            if facts:
+                record.fields = {**facts.demographics, **record.fields}
+            return
+        if record.family != "users":
+            return
+        kind = record.fields.get("personKind")
+        if kind == "student":
+            facts = self.students.get(record.sourced_id)
+            if facts is None:
+                return
+            if facts.grade:
+                record.fields["grades"] = [facts.grade]
+            if facts.school:
+                record.fields["primaryOrg"] = facts.school
+            if facts.email and not record.fields.get("email"):
+                record.fields["email"] = facts.email
+            if facts.contacts:
+                record.fields["agents"] = list(facts.contacts)
+        elif kind == "contact":
+            children = self.contacts.get(record.sourced_id)
+            if children:
+                record.fields["agents"] = list(children)
+                school = self.students.get(children[0])
+                if school and school.school:
+                    record.fields["primaryOrg"] = school.school
 
     @staticmethod
     def _person(resource: str, body: dict[str, Any], ref: str) -> str:

@@ -1,5 +1,10 @@
 """Applies one compiled entity to one row: a canonical Record, or the reasons it cannot be one.
 
+A row is a mapping of column to value: CSV cells (text), or a JSON record seen through
+`adapters.mapping.json_rows` (a column is then a path and a value may be a number, a boolean,
+a list or an object). Values are brought to the text and lists of text records carry, objects
+kept whole (`userIds` pairs).
+
 Every value goes through the same steps in the same order, so a mapping reads predictably:
 source (column, template, const, expr or lookup) -> default when blank -> split -> map ->
 date -> format -> contains -> id_type. Blank results are left out of the record. A problem in
@@ -13,8 +18,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from adapters.mapped_csv.expressions import ExpressionError
-from adapters.mapped_csv.mapping import EntitySpec, Lookup, ValueMap, ValueSpec, as_text
+from adapters.mapping.expressions import ExpressionError
+from adapters.mapping.specs import EntitySpec, Lookup, ValueMap, ValueSpec, as_text
+from adapters.mapping.templates import Template, TemplateError
 from adapters.records import Issue, Record
 
 LookupIndex = dict[tuple[str, ...], dict[str, str]]
@@ -42,16 +48,26 @@ def _normalise(result: Any) -> Any:
     if isinstance(result, list | tuple):
         items = [_normalise(item) for item in result]
         return [item for item in items if item not in (None, "")]
+    if isinstance(result, dict):
+        return {str(k): _normalise(v) for k, v in result.items() if v is not None}
     if isinstance(result, float) and result.is_integer():
         return str(int(result))
     return as_text(result)
 
 
-def _source(spec: ValueSpec, row: Mapping[str, str], ctx: RowContext) -> Any:
+def _render(template: Template, row: Mapping[str, Any], value: str | None = None) -> str | None:
+    try:
+        return template.render(row, value)
+    except TemplateError as exc:
+        raise RowProblem(f"template {template.text!r}: {exc}") from None
+
+
+def _source(spec: ValueSpec, row: Mapping[str, Any], ctx: RowContext) -> Any:
     if spec.source == "column":
-        return row.get(spec.column or "", "")
+        value = row.get(spec.column or "", "")
+        return value if isinstance(value, str) else _normalise(value)
     if spec.source == "template" and spec.template:
-        return spec.template.render(row)
+        return _render(spec.template, row)
     if spec.source == "const":
         return spec.const
     if spec.source == "expr" and spec.expr:
@@ -63,7 +79,7 @@ def _source(spec: ValueSpec, row: Mapping[str, str], ctx: RowContext) -> Any:
     return _lookup(spec.lookup, row, ctx)
 
 
-def _lookup(lookup: Lookup, row: Mapping[str, str], ctx: RowContext) -> str | None:
+def _lookup(lookup: Lookup, row: Mapping[str, Any], ctx: RowContext) -> str | None:
     key = tuple(row.get(mine, "") for _, mine in lookup.on)
     if not all(key):
         return None
@@ -74,7 +90,10 @@ def _lookup(lookup: Lookup, row: Mapping[str, str], ctx: RowContext) -> str | No
     return found.get(lookup.column, "")
 
 
-def _map_code(value_map: ValueMap, code: str) -> str:
+def _map_code(value_map: ValueMap, code: Any) -> str:
+    if not isinstance(code, str):
+        raise RowProblem(f"value map {value_map.name} translates codes, got a "
+                         f"{type(code).__name__}", str(code)[:200])
     if code in value_map.codes:
         return value_map.codes[code]
     if value_map.fallback is not None:
@@ -83,14 +102,16 @@ def _map_code(value_map: ValueMap, code: str) -> str:
     raise RowProblem(f"code {code!r} is not in value map {value_map.name} (known: {known})", code)
 
 
-def _to_date(text: str, fmt: str) -> str:
+def _to_date(text: Any, fmt: str) -> str:
+    if not isinstance(text, str):
+        raise RowProblem(f"a date is text, got a {type(text).__name__}", str(text)[:200])
     try:
         return datetime.strptime(text, fmt).date().isoformat()
     except ValueError:
         raise RowProblem(f"{text!r} is not a date in the format {fmt}", text) from None
 
 
-def evaluate_value(spec: ValueSpec, row: Mapping[str, str], ctx: RowContext) -> Any:
+def evaluate_value(spec: ValueSpec, row: Mapping[str, Any], ctx: RowContext) -> Any:
     """The value for one row (str, list or None when blank); raises RowProblem."""
     value = _source(spec, row, ctx)
     if value in (None, "", []):
@@ -106,7 +127,7 @@ def evaluate_value(spec: ValueSpec, row: Mapping[str, str], ctx: RowContext) -> 
     if spec.date:
         values = [_to_date(v, spec.date) for v in values]
     if spec.format:
-        values = [spec.format.render(row, v) for v in values]
+        values = [_render(spec.format, row, v) for v in values]
         values = [v for v in values if v]
     if spec.contains is not None:
         return "true" if spec.contains in values else "false"
@@ -125,7 +146,7 @@ def _field_label(name: str, spec: ValueSpec) -> str:
 
 
 def build_record(
-    entity: EntitySpec, row: Mapping[str, str], file: str, line: int, ctx: RowContext
+    entity: EntitySpec, row: Mapping[str, Any], file: str, line: int, ctx: RowContext
 ) -> Record | list[Issue] | None:
     """A Record, the row's problems for this entity, or None when a skip rule drops the row."""
 
@@ -145,7 +166,7 @@ def build_record(
     except RowProblem as exc:
         return [issue(exc.reason, _field_label("sourcedId", entity.id), exc.value, None)]
     if not sourced_id or not isinstance(sourced_id, str):
-        columns = ", ".join(sorted(c for c in entity.id.columns if not row.get(c)))
+        columns = ", ".join(sorted(c for c in entity.id.columns if row.get(c) in (None, "")))
         reason = f"no sourcedId: key column(s) {columns} blank" if columns else "no sourcedId"
         return [issue(reason, _field_label("sourcedId", entity.id), None, None)]
     fields: dict[str, Any] = {}
@@ -161,10 +182,12 @@ def build_record(
                 continue
             if value in (None, "", []):
                 continue
-            if isinstance(value, list) and not spec.is_list:
+            if isinstance(value, list | dict) and not spec.is_list:
                 label = _field_label(spec.name, value_spec)
-                problems.append(issue(f"{spec.name} holds one value, got a list", label,
-                                      ", ".join(map(str, value)), sourced_id))
+                shape = "a list" if isinstance(value, list) else "an object"
+                shown = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+                problems.append(issue(f"{spec.name} holds one value, got {shape}", label,
+                                      shown[:200], sourced_id))
                 continue
             collected.extend(value if isinstance(value, list) else [value])
         if collected:

@@ -40,7 +40,7 @@ class Expression:
     columns: frozenset[str]
     tree: ast.AST
 
-    def evaluate(self, row: Mapping[str, str], variables: Mapping[str, Any]) -> Any:
+    def evaluate(self, row: Mapping[str, Any], variables: Mapping[str, Any]) -> Any:
         """The value for one row; raises ExpressionError with a readable reason."""
         names: dict[str, Any] = {c: row.get(c, "") for c in self.columns if c.isidentifier()}
         names["row"] = row

@@ -1,4 +1,5 @@
-"""Validates a mapping against specs/mapping/mapping.schema.json and names the YAML line.
+"""Validates a mapping document against its JSON Schema in specs/mapping/ and names the YAML
+line.
 
 jsonschema reports a path inside the data (`entities/3/fields/sex`); the line map built while
 loading turns it into a line and column. An unknown key is reported at the key itself, and the
@@ -14,21 +15,31 @@ from typing import Any
 
 from jsonschema import Draft202012Validator, ValidationError
 from jsonschema.exceptions import best_match
+from referencing import Registry, Resource
 
-from adapters.mapped_csv.problems import MappingProblem
-from adapters.mapped_csv.yaml_lines import LineMap, render_path
+from adapters.mapping.problems import MappingProblem
+from adapters.mapping.yaml_lines import LineMap, render_path
 
-SCHEMA_PATH = Path(__file__).resolve().parents[2] / "specs" / "mapping" / "mapping.schema.json"
+SCHEMAS_DIR = Path(__file__).resolve().parents[2] / "specs" / "mapping"
+SCHEMA_PATH = SCHEMAS_DIR / "mapping.schema.json"
 
 
 @cache
-def _validator() -> Draft202012Validator:
-    return Draft202012Validator(json.loads(SCHEMA_PATH.read_text(encoding="utf-8")))
+def _validator(path: Path) -> Draft202012Validator:
+    """A validator for the schema at `path`; the schemas beside it are found by their `$id`
+    (a connector file uses the mapping file's value definitions)."""
+    resources = []
+    for sibling in sorted(SCHEMAS_DIR.glob("*.schema.json")):
+        contents = json.loads(sibling.read_text(encoding="utf-8"))
+        resources.append((contents["$id"], Resource.from_contents(contents)))
+    schema = json.loads(path.read_text(encoding="utf-8"))
+    return Draft202012Validator(schema, registry=Registry().with_resources(resources))
 
 
-def schema_problems(data: Any, lines: LineMap, file: str) -> list[MappingProblem]:
+def schema_problems(data: Any, lines: LineMap, file: str,
+                    schema: Path = SCHEMA_PATH) -> list[MappingProblem]:
     problems: list[MappingProblem] = []
-    for error in _validator().iter_errors(data):
+    for error in _validator(schema).iter_errors(data):
         problems.extend(_explain(best_match([error]), lines, file))
     return problems
 

@@ -15,6 +15,22 @@ class TemplateError(ValueError):
     pass
 
 
+def scalar_text(value: object, name: str) -> str:
+    """A placeholder's value as text: a CSV cell already is; a JSON value may be a number, a
+    boolean or null, but a list or an object cannot stand inside a key."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, int | float):
+        return str(value)
+    raise TemplateError(f"{{{name}}} is a {type(value).__name__}, not one value")
+
+
 @dataclass(frozen=True, slots=True)
 class Template:
     text: str
@@ -24,13 +40,16 @@ class Template:
     def columns(self) -> frozenset[str]:
         return frozenset(name for is_slot, name in self.parts if is_slot and name != "value")
 
-    def render(self, row: Mapping[str, str], value: str | None = None) -> str | None:
+    def render(self, row: Mapping[str, object], value: str | None = None) -> str | None:
+        """The text, or None when a placeholder is blank; TemplateError when a placeholder
+        names a list or an object (JSON records)."""
         out: list[str] = []
         for is_slot, text in self.parts:
             if not is_slot:
                 out.append(text)
                 continue
-            piece = value if (text == "value" and value is not None) else row.get(text, "")
+            piece = value if (text == "value" and value is not None) else \
+                scalar_text(row.get(text), text)
             if not piece:
                 return None
             out.append(piece)
