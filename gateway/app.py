@@ -11,7 +11,7 @@ from gateway.api_errors import init_api_errors
 from gateway.auth.wiring import init_auth
 from gateway.config import load_settings
 from gateway.edfi import views as edfi
-from gateway.extensions import Store
+from gateway.extensions import Store, init_request_reads
 from gateway.health import health
 from gateway.http_headers import init_http_headers
 from gateway.oneroster import views as oneroster
@@ -26,6 +26,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__)
     app.config["GATEWAY_SETTINGS"] = settings
     app.extensions["gateway.store"] = Store(settings)
+    init_request_reads(app)
     app.config["ONEROSTER_MAX_LIMIT"] = settings.oneroster_max_limit
     app.config["DISCLOSURE_LOG"] = settings.disclosure_log
     init_public_url(app)

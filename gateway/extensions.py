@@ -3,8 +3,8 @@ process, so gunicorn workers each open their own pool after forking)."""
 
 from __future__ import annotations
 
-from flask import current_app
-from sqlalchemy import Engine
+from flask import Flask, current_app, g
+from sqlalchemy import Connection, Engine
 
 from gateway.config import Settings
 from gateway.store.engine import for_reads, for_writes, make_engine
@@ -50,3 +50,27 @@ def write_engine() -> Engine:
     """The store as API writes use it: the write lock taken up front, waited for no longer
     than `write_lock_timeout` (then `StoreBusy`, answered 503)."""
     return current_app.extensions["gateway.store"].writes
+
+
+def request_reads() -> Connection:
+    """The one read connection (one snapshot) a request's reads share: the token's revocation
+    check and the response's reads begin one transaction, not one each. Closed when the
+    request ends (`init_request_reads`)."""
+    conn = g.get("gateway_reads")
+    if conn is None:
+        conn = g.gateway_reads = read_engine().connect()
+    return conn
+
+
+def end_request_reads() -> None:
+    """End the request's read snapshot: after a write, what the request reads next (the
+    object it returns) must see the write."""
+    conn = g.pop("gateway_reads", None)
+    if conn is not None:
+        conn.close()
+
+
+def init_request_reads(app: Flask) -> None:
+    @app.teardown_appcontext
+    def _close(_exc: BaseException | None) -> None:
+        end_request_reads()

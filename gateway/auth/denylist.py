@@ -9,10 +9,11 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine, delete, insert, select
+from sqlalchemy import Connection, Engine, delete, insert
 from sqlalchemy.exc import IntegrityError
 
 from gateway.model import RevokedToken
+from gateway.store.driver_sql import fetch
 
 
 def _now() -> datetime:
@@ -31,11 +32,14 @@ class Denylist:
             self._jtis.add(jti)
 
     def is_revoked(self, engine: Engine, jti: str) -> bool:
+        with engine.connect() as conn:
+            return self.is_revoked_on(conn, jti)
+
+    def is_revoked_on(self, conn: Connection, jti: str) -> bool:
+        """On a connection the caller already holds (a request's read snapshot)."""
         if jti in self._jtis:
             return True
-        query = select(RevokedToken.jti).where(RevokedToken.jti == jti)
-        with engine.connect() as conn:
-            revoked = conn.execute(query).first() is not None
+        revoked = bool(fetch(conn, "SELECT 1 FROM revoked_tokens WHERE jti = ?", (jti,)))
         if revoked:
             self._remember(jti)
         return revoked

@@ -12,7 +12,7 @@ from gateway.auth.clients import AppClient
 from gateway.auth.oauth1 import OAuth1Refused
 from gateway.auth.tokens import TokenInvalid
 from gateway.auth.wiring import auth_state
-from gateway.extensions import store_engine
+from gateway.extensions import request_reads, store_engine
 from gateway.policy.agreement import Agreement
 
 FORM = "application/x-www-form-urlencoded"
@@ -81,7 +81,7 @@ def _bearer(token: str, oauth1: bool) -> Caller:
         claims = state.verify(token)
     except TokenInvalid as exc:
         raise AuthError(exc.description, oauth1=oauth1) from None
-    if state.denylist.is_revoked(engine, claims["jti"]):
+    if state.denylist.is_revoked_on(request_reads(), claims["jti"]):
         raise AuthError("the token has been revoked", oauth1=oauth1)
     client = _active(state.clients.get(engine, claims["client_id"]), oauth1)
     granted = frozenset(claims.get("scope", "").split()) & client.agreement.scopes

@@ -4,6 +4,8 @@ or two stores) never share caches."""
 
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,9 +24,41 @@ from gateway.auth.server import (
     TokenRevocation,
     TokenStore,
 )
-from gateway.auth.tokens import AccessTokenGenerator, verify_token
+from gateway.auth.tokens import LEEWAY, AccessTokenGenerator, unverified_header, verify_token
 from gateway.config import Settings
 from gateway.extensions import store_engine
+
+
+class VerifiedTokens:
+    """Tokens whose signature and claims this process has verified, by their exact text: a
+    client sends the same token on every request until it expires, and an RS256 check costs
+    more than the rest of a cached read. A hit is re-checked for expiry and for its signing
+    key still being accepted (a retired key ends its tokens here too); revocation is checked
+    on every request anyway, by the caller."""
+
+    SIZE = 4096
+
+    def __init__(self) -> None:
+        self._claims: dict[str, tuple[dict[str, Any], str]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, token: str, key_for: Any) -> dict[str, Any] | None:
+        found = self._claims.get(token)
+        if found is None:
+            return None
+        claims, kid = found
+        if claims["exp"] + LEEWAY < time.time() or key_for(kid) is None:
+            with self._lock:
+                self._claims.pop(token, None)
+            return None
+        return claims
+
+    def put(self, token: str, claims: dict[str, Any]) -> None:
+        kid = unverified_header(token)["kid"]
+        with self._lock:
+            if len(self._claims) >= self.SIZE:
+                self._claims.clear()
+            self._claims[token] = (claims, kid)
 
 
 @dataclass
@@ -36,6 +70,7 @@ class AuthState:
     clients: ClientCache = field(default_factory=ClientCache)
     server: GatewayAuthorizationServer = field(default_factory=GatewayAuthorizationServer)
     _oauth1: TwoLeggedVerifier | None = None
+    verified: VerifiedTokens = field(default_factory=lambda: VerifiedTokens())
 
     def signing_keys(self) -> Any:
         keys = self.signer.current(store_engine())
@@ -45,9 +80,19 @@ class AuthState:
 
     def verify(self, token: str, *, check_expiry: bool = True) -> dict[str, Any]:
         engine = store_engine()
-        return verify_token(token, lambda kid: self.keyring.key_for(engine, kid),
-                            issuer=self.settings.issuer, audience=self.settings.audience,
-                            check_expiry=check_expiry)
+
+        def key_for(kid: str) -> Any:
+            return self.keyring.key_for(engine, kid)
+
+        if check_expiry:
+            claims = self.verified.get(token, key_for)
+            if claims is not None:
+                return claims
+        claims = verify_token(token, key_for, issuer=self.settings.issuer,
+                              audience=self.settings.audience, check_expiry=check_expiry)
+        if check_expiry:
+            self.verified.put(token, claims)
+        return claims
 
     def oauth1(self) -> TwoLeggedVerifier:
         if self._oauth1 is None:

@@ -8,13 +8,25 @@ enums) are repeated in indexed columns; list references that are looked up backw
 terms, a user's agents) get a link table.
 
 Each row also carries its wire documents, rendered by the sync engine in the transaction that
-changed the row (or a row they embed): `doc_v1p1` and `doc_v1p2`, the OneRoster objects as JSON
-with root-relative hrefs, and `doc_refs`, what a document embeds about other rows that the
-policy layer may have to prune for one app (a user's roles and agents, an org's children). A
-read then costs one range scan and a concatenation, not a render per row per request.
+changed the row (or a row they embed): `doc_v1p1` and `doc_v1p2`, the OneRoster objects as
+UTF-8 JSON bytes (sent as they are, never decoded) with root-relative hrefs, without the fields
+only a sensitive category grants, which are kept apart in `doc_extra`; and `doc_refs`, what a
+document embeds about other rows that the policy layer may have to prune for one app (a user's
+roles and agents, an org's children). A read then costs one range scan and a concatenation,
+not a render per row per request.
 """
 
-from sqlalchemy import BigInteger, Column, DateTime, Index, Integer, String, Table, Text
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Table,
+    Text,
+)
 
 from adapters.canonical import FAMILIES, Family
 from gateway.model.base import metadata
@@ -30,9 +42,10 @@ def _bookkeeping_columns() -> list[Column]:
         Column("source", String(64), nullable=False),
         Column("content_hash", String(32), nullable=False),
         Column("data", Text, nullable=False),
-        Column("doc_v1p1", Text),
-        Column("doc_v1p2", Text),
+        Column("doc_v1p1", LargeBinary),
+        Column("doc_v1p2", LargeBinary),
         Column("doc_refs", Text),
+        Column("doc_extra", Text),
     ]
 
 

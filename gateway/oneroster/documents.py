@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cache, lru_cache
 from typing import Any
 from urllib.parse import quote
 
@@ -30,12 +31,13 @@ from gateway.oneroster.catalogue import (
     V1P1_ROLE,
     V1P2,
 )
-from gateway.policy.reads import View
+from gateway.policy.agreement import optional_fields
+from gateway.policy.reads import View, pack_refs
 
 VERSIONS = (V1P1, V1P2)
 # Raise when what `render` produces changes: stores rendered by an older release are rendered
 # again when a command next opens them (gateway.sync.documents.ensure_documents).
-FORMAT_VERSION = 1
+FORMAT_VERSION = 3
 # Where each version's services live, relative to the public root.
 SERVICE_ROOTS = {
     V1P1: {"rostering": "/ims/oneroster/v1p1", "gradebook": "/ims/oneroster/v1p1",
@@ -54,9 +56,9 @@ def timestamp(value: datetime) -> str:
     return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def dumps(value: Any) -> str:
-    """Compact JSON with sorted keys, as every OneRoster response is sent."""
-    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
+def dumps(value: Any) -> bytes:
+    """Compact UTF-8 JSON with sorted keys, as every OneRoster response is sent."""
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
 
 
 @dataclass(frozen=True)
@@ -97,22 +99,35 @@ class Related:
 @dataclass(frozen=True)
 class Rendered:
     sourced_id: str
-    v1p1: str
-    v1p2: str
+    v1p1: bytes
+    v1p2: bytes
     refs: str | None
+    extra: str | None  # the optional (sensitive) fields, the same in both versions
+
+
+@lru_cache(maxsize=1 << 16)
+def _quoted(sourced_id: str) -> str:
+    return quote(sourced_id, safe="")
+
+
+@lru_cache(maxsize=64)
+def timestamp_of(value: datetime) -> str:
+    """A run stamps every row it changes with one time: render it once."""
+    return timestamp(value)
 
 
 def ref(version: str, target_family: str, sourced_id: str) -> dict[str, str]:
     target = REF_TARGETS[target_family]
-    href = f"{SERVICE_ROOTS[version][target.service]}/{target.collection}/" \
-           f"{quote(sourced_id, safe='')}"
+    href = f"{SERVICE_ROOTS[version][target.service]}/{target.collection}/{_quoted(sourced_id)}"
     return {"href": href, "sourcedId": sourced_id, "type": target.type}
 
 
 def render(family: str, rows: Iterable[Row], related: Related) -> list[Rendered]:
     out = []
+    plans = {v: _plan(family, v) for v in VERSIONS}
+    optional = optional_fields(family)
     for row in rows:
-        docs = {v: _base(family, v, row) for v in VERSIONS}
+        docs = {v: _base(plans[v], v, row) for v in VERSIONS}
         refs = None
         if family == "users":
             refs = _users(row, docs, related)
@@ -120,41 +135,49 @@ def render(family: str, rows: Iterable[Row], related: Related) -> list[Rendered]
             refs = _children(family, row, docs, related)
         if family == "demographics" and docs[V1P1].get("sex") not in (None, "male", "female"):
             del docs[V1P1]["sex"]  # 1.1 knows only male and female
+        extra = {name: docs[V1P2][name] for name in optional if name in docs[V1P2]}
+        for doc in docs.values():
+            for name in optional:
+                doc.pop(name, None)
         out.append(Rendered(row.sourced_id, dumps(docs[V1P1]), dumps(docs[V1P2]),
-                            None if refs is None else dumps(refs)))
+                            refs,
+                            dumps(extra).decode() if extra else None))
     return out
 
 
-def _base(family: str, version: str, row: Row) -> dict[str, Any]:
-    fam = FAMILIES[family]
-    kinds = {f.name: (f.kind, f.target) for f in fam.fields}
-    drop = {f.name for f in fam.fields if not f.oneroster}
+@cache
+def _plan(family: str, version: str) -> dict[str, tuple[str, str, str | None]]:
+    """canonical field -> (wire name, kind, target) for the fields `version` carries."""
+    drop = {f.name for f in FAMILIES[family].fields if not f.oneroster}
     renames: dict[str, str] = {}
     if version == V1P1:
         drop |= ONLY_V1P2.get(family, frozenset())
         renames = {v: k for k, v in V1P1_RENAMES.get(family, {}).items()}
+    return {f.name: (renames.get(f.name, f.name), f.kind, f.target)
+            for f in FAMILIES[family].fields if f.name not in drop}
+
+
+def _base(plan: dict[str, tuple[str, str, str | None]], version: str,
+          row: Row) -> dict[str, Any]:
     obj: dict[str, Any] = {"sourcedId": row.sourced_id, "status": row.status,
-                           "dateLastModified": timestamp(row.date_last_modified)}
+                           "dateLastModified": timestamp_of(row.date_last_modified)}
     for name, value in row.data.items():
-        if name in drop:
+        found = plan.get(name)
+        if found is None:
             continue
-        kind, target = kinds[name]
-        obj[renames.get(name, name)] = _value(version, kind, target, value)
+        wire, kind, target = found
+        if kind == "bool":
+            value = "true" if value else "false"
+        elif kind == "ref":
+            value = ref(version, target, value)  # type: ignore[arg-type]
+        elif kind == "refs":
+            value = [ref(version, target, v) for v in value]  # type: ignore[arg-type]
+        obj[wire] = value
     return obj
 
 
-def _value(version: str, kind: str, target: str | None, value: Any) -> Any:
-    if kind == "bool":
-        return "true" if value else "false"
-    if kind == "ref":
-        return ref(version, target, value)  # type: ignore[arg-type]
-    if kind == "refs":
-        return [ref(version, target, v) for v in value]  # type: ignore[arg-type]
-    return value
-
-
 # -- users ---------------------------------------------------------------------------------
-def _users(row: Row, docs: dict[str, dict[str, Any]], related: Related) -> dict[str, Any]:
+def _users(row: Row, docs: dict[str, dict[str, Any]], related: Related) -> str:
     """Roles (1.2 `roles[]`, 1.1 `role` + `orgs`), profiles and agents. `refs` keeps, per
     role, the org and (for a contact's role towards one child) the child, and per agent the
     orgs of the roles that link them, so `prune` can redo this for one app's view."""
@@ -179,9 +202,11 @@ def _users(row: Row, docs: dict[str, dict[str, Any]], related: Related) -> dict[
             docs[version]["agents"] = [ref(version, "users", a) for a, _orgs in agents]
         else:
             docs[version].pop("agents", None)
-    student = any(r[3] == "student" and r[2] is None for r in roles_refs)
-    return {"roles": roles_refs, "agents": [[a, orgs] for a, orgs in agents],
-            "student": student}
+    student_orgs = sorted({r[1] for r in roles_refs if r[3] == "student" and r[2] is None})
+    names = sorted({r[2] for r in roles_refs if r[2]} | {a for a, _ in agents})
+    orgs = sorted({r[1] for r in roles_refs} | {o for _, found in agents for o in found})
+    detail = {"roles": roles_refs, "agents": [[a, orgs] for a, orgs in agents]}
+    return pack_refs(student_orgs, orgs, names, dumps(detail).decode())
 
 
 def _agents(row: Row, mine: list[RoleRow], related: Related) -> list[tuple[str, list[str]]]:
@@ -233,12 +258,14 @@ def _v1p1_roles(user: dict[str, Any], roles: list[tuple[str, str, str]]) -> None
 
 # -- orgs and sessions -------------------------------------------------------------------
 def _children(family: str, row: Row, docs: dict[str, dict[str, Any]],
-              related: Related) -> dict[str, Any] | None:
+              related: Related) -> str | None:
     children = related.children.get(row.sourced_id, [])
     for version in VERSIONS:
         if children:
             docs[version]["children"] = [ref(version, family, c) for c in children]
-    return {"children": children} if family == "orgs" and children else None
+    if family != "orgs" or not children:
+        return None  # a session's children are district-wide: nothing to prune
+    return pack_refs((), children, (), dumps(children).decode())
 
 
 # -- one app's view ------------------------------------------------------------------------
@@ -261,27 +288,14 @@ class StoredDocuments:
     def column(self) -> str:
         return "doc_v1p1" if self.version == V1P1 else "doc_v1p2"
 
-    def named_users(self, family: str, refs: dict[str, Any]) -> set[str]:
-        """The users a user document names through roles and agents."""
-        if family != "users":
-            return set()
-        return {r[2] for r in refs["roles"] if r[2]} | {a for a, _ in refs["agents"]}
-
-    def needs_pruning(self, family: str, refs: dict[str, Any], view: View) -> bool:
-        if family == "orgs":
-            return view.orgs is not None and any(c not in view.orgs for c in refs["children"])
-        if family != "users":
-            return False
-        return any(not _role_visible(view, r) for r in refs["roles"]) or \
-            any(not _agent_visible(view, a, orgs) for a, orgs in refs["agents"])
-
-    def prune(self, family: str, doc: dict[str, Any], refs: dict[str, Any],
+    def prune(self, family: str, doc: dict[str, Any], refs: Any,
               view: View) -> dict[str, Any]:
         """The document as one app may see it: embedded rows it may not see removed, and what
-        is derived from them (1.1 `role` and `orgs`) derived again from what remains."""
+        is derived from them (1.1 `role` and `orgs`) derived again from what remains. `refs`
+        is the detail `render` packed: an org's children, a user's roles and agents."""
         version = self.version
         if family == "orgs":
-            children = [c for c in refs["children"] if view.sees_org(c)]
+            children = [c for c in refs if view.sees_org(c)]
             if children:
                 doc["children"] = [ref(version, "orgs", c) for c in children]
             else:
@@ -298,12 +312,6 @@ class StoredDocuments:
         else:
             doc.pop("agents", None)
         return doc
-
-    def is_student(self, family: str, refs: dict[str, Any], view: View) -> bool:
-        """Whether a user holds a student role the app may see (the disclosure log's
-        question)."""
-        return family == "users" and any(
-            r[3] == "student" and not r[2] and view.sees_org(r[1]) for r in refs["roles"])
 
 
 STORED = {version: StoredDocuments(version) for version in VERSIONS}

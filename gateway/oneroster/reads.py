@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from flask import Response, current_app, request
 
 from gateway.auth.guard import Caller
-from gateway.extensions import read_engine, store_engine
+from gateway.extensions import request_reads, store_engine
 from gateway.model import ROSTER_TABLES
 from gateway.oneroster.catalogue import ENVELOPES, V1P1, wire_fields
 from gateway.oneroster.documents import HREF_PREFIX, STORED
@@ -55,21 +55,25 @@ def handle_read(ctx: ReadContext, operation_id: str, params: dict[str, str]) -> 
     reader = Reader(ctx.caller.app_id, agreement, ctx.request_id,
                     endpoint=request.full_path.rstrip("?"),
                     log_disclosures=current_app.config["DISCLOSURE_LOG"])
-    with read_session(read_engine(), store_engine(), reader) as session:
+    with read_session(request_reads(), store_engine(), reader) as session:
         rules = FieldRules(spec.family, ctx.version, agreement, session.scope)
         selected = parse_fields(request.args.getlist("fields"), rules.known)
         for parent in spec.parents:
             _require_parent(session, parent, params[parent.param])
         _require_class_in_school(session, params)
-        where = []
-        subset = subset_predicate(spec.family, spec.subset)
-        if subset is not None:
-            where.append(subset)
-        if spec.relation is not None:
-            where.append(spec.relation(params))
+
+        def where() -> list:
+            found = []
+            subset = subset_predicate(spec.family, spec.subset)
+            if subset is not None:
+                found.append(subset)
+            if spec.relation is not None:
+                found.append(spec.relation(params))
+            return found
+
         keep = rules.visible if selected is None else tuple(f for f in selected
                                                              if rules.known(f))
-        listing = Listing(spec.family, STORED[ctx.version], tuple(where),
+        listing = Listing(spec.family, STORED[ctx.version], where,
                           keep=tuple(keep), full=wire_fields(spec.family, ctx.version),
                           shape=(operation_id, tuple(sorted(params.items()))))
         if spec.single:
@@ -94,19 +98,29 @@ def _collection(ctx: ReadContext, session: ReadSession, spec: Read, rules: Field
     text = request.args.get("filter")
     node = parse_filter(text) if text not in (None, "") else None
     tombstones = node is not None and _mentions(node, {"status", "dateLastModified"})
-    where = list(listing.where)
     if node is not None:
-        where.append(compile_filter(node, rules.resolve))
+        compile_filter(node, rules.resolve)  # a 400 for a bad filter, before any read
     maximum = current_app.config["ONEROSTER_MAX_LIMIT"]
     page = parse_page(request.args.get("limit"), request.args.get("offset"),
                       default=DEFAULT_LIMIT, maximum=maximum)
     keys = parse_sort(request.args.get("sort"), request.args.get("orderBy"), rules.sortable)
-    order = [rules.sort_expr(k.field).desc() if k.descending else rules.sort_expr(k.field)
-             for k in keys] + [table.c.sourced_id]
+    relation = listing.where
+
+    def where() -> list:
+        found = list(relation())
+        if node is not None:
+            found.append(compile_filter(node, rules.resolve))
+        return found
+
+    def order() -> list:
+        return [rules.sort_expr(k.field).desc() if k.descending else rules.sort_expr(k.field)
+                for k in keys] + [table.c.sourced_id]
+
     listing = Listing(
-        listing.family, listing.documents, tuple(where), tuple(order), default_order=not keys,
+        listing.family, listing.documents, where, order, default_order=not keys,
         limit=page.limit, offset=page.offset, keep=listing.keep, full=listing.full,
-        tombstones=tombstones, shape=(*listing.shape, text, tombstones))
+        tombstones=tombstones,
+        shape=(*listing.shape, text, tuple((k.field, k.descending) for k in keys)))
     result = session.list(listing)
     response = _json(_envelope(ENVELOPES[spec.family][0], result), ctx)
     total = result.total or 0

@@ -18,7 +18,7 @@ from sqlalchemy import Connection, select
 from adapters.canonical import FAMILIES
 from adapters.records import FamilyMode, Record
 from gateway.config import SourceConfig
-from gateway.extensions import store_engine, write_engine
+from gateway.extensions import end_request_reads, store_engine, write_engine
 from gateway.model import ROSTER_TABLES
 from gateway.oneroster.catalogue import ENVELOPES, V1P1_RENAMES
 from gateway.oneroster.errors import OneRosterError
@@ -74,6 +74,7 @@ def _put(ctx: ReadContext, family: str, sourced_id: str, body: dict[str, Any]) -
     obj = _one_key(body, ENVELOPES[family][1])
     record = _record(ctx, family, sourced_id, obj, line=1)
     created = _apply(ctx, family, [record])
+    end_request_reads()  # the answer is read after the write, not in the request's snapshot
     response = handle_read(ctx, SINGLE_READ[family], {"sourcedId": sourced_id})
     response.status_code = 201 if created else 200
     return response

@@ -37,7 +37,18 @@ SENSITIVE: dict[str, frozenset[tuple[str, str]]] = {
         ("demographics", f.name) for f in FAMILIES["demographics"].fields
     ),
 }
+# A category without which a family is not served at all.
+FAMILY_GATES = {"demographics": "demographics"}
 IDENTITY = frozenset({"sourcedId", "status", "dateLastModified"})
+
+
+def optional_fields(family: str) -> frozenset[str]:
+    """Fields a served row of `family` carries only where a sensitive category grants them
+    (beyond the category, if any, that gates the whole family). Documents keep them apart, so
+    an agreement without them is served without decoding a document."""
+    gate = FAMILY_GATES.get(family)
+    return frozenset(name for category, pairs in SENSITIVE.items() if category != gate
+                     for fam, name in pairs if fam == family)
 # Wire fields assembled from other rows: a user's roles (and 1.1 `role`/`orgs`, which are
 # projections of them) and userProfiles; an org's or a session's children. They are allowlisted
 # like the family's own fields.
@@ -87,7 +98,8 @@ class Agreement:
         return IDENTITY | (names - withheld)
 
     def may_read_family(self, family: str) -> bool:
-        return family != "demographics" or "demographics" in self.sensitive
+        gate = FAMILY_GATES.get(family)
+        return gate is None or gate in self.sensitive
 
     def document(self) -> dict[str, Any]:
         """JSON form kept in the store."""

@@ -18,18 +18,19 @@ students, and totals per (app, listing).
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import orjson
-from sqlalchemy import ColumnElement, Connection, Engine, func, or_, select
+from sqlalchemy import ColumnElement, Connection, Engine, bindparam, func, or_, select
 
 from gateway.model import ROSTER_TABLES, ChangeCounter, OptOut
-from gateway.policy.agreement import Agreement
+from gateway.policy.agreement import Agreement, optional_fields
 from gateway.policy.disclosures import DisclosureEntry, record
 from gateway.policy.scoping import Scope
+from gateway.store.driver_sql import fetch
 
 COUNTER = ChangeCounter.__table__
 OPTOUTS = OptOut.__table__
@@ -64,18 +65,53 @@ class View:
 
 class Documents(Protocol):
     """What a wire format tells the engine about the documents it rendered: which column
-    holds them, and how to prune what they embed (`doc_refs`) for one app's view."""
+    holds them, and how to prune one for an app's view, given the detail it packed into
+    `doc_refs` (see `pack_refs`)."""
 
     column: str
 
-    def named_users(self, family: str, refs: dict[str, Any]) -> set[str]: ...
-
-    def needs_pruning(self, family: str, refs: dict[str, Any], view: View) -> bool: ...
-
-    def prune(self, family: str, doc: dict[str, Any], refs: dict[str, Any],
+    def prune(self, family: str, doc: dict[str, Any], detail: Any,
               view: View) -> dict[str, Any]: ...
 
-    def is_student(self, family: str, refs: dict[str, Any], view: View) -> bool: ...
+
+SECTION, ITEM = "\x1e", "\x1f"  # control characters never occur in ids (refused at import)
+
+
+def pack_refs(student_orgs: Iterable[str], orgs: Iterable[str], users: Iterable[str],
+              detail: str) -> str:
+    """What a stored document names about other rows, for the policy layer: the orgs where
+    its row holds a student role (the disclosure log's question), every org and user it
+    names, then the wire format's own detail for pruning (JSON). The first three are read
+    for every row of a page without decoding anything; the detail only when an app may not
+    see something the document names."""
+    return SECTION.join((ITEM.join(student_orgs), ITEM.join(orgs), ITEM.join(users), detail))
+
+
+@dataclass(frozen=True)
+class Named:
+    student_orgs: list[str]
+    orgs: list[str]
+    users: list[str]
+    detail: str
+
+    @classmethod
+    def unpack(cls, text: str) -> Named:
+        student, orgs, users, detail = text.split(SECTION, 3)
+        return cls(student.split(ITEM) if student else [], orgs.split(ITEM) if orgs else [],
+                   users.split(ITEM) if users else [], detail)
+
+    def hidden_from(self, view: View) -> bool:
+        """Whether the document names something `view` may not see (then it is pruned)."""
+        if view.orgs is not None and not view.orgs.issuperset(self.orgs):
+            return True
+        if not self.users:
+            return False
+        if view.visible_users is not None and not view.visible_users.issuperset(self.users):
+            return True
+        return not view.hidden_users.isdisjoint(self.users)
+
+    def is_student(self, view: View) -> bool:
+        return any(view.sees_org(org) for org in self.student_orgs)
 
 
 @dataclass(frozen=True)
@@ -93,15 +129,16 @@ class Reader:
 class Listing:
     """What one read selects, beyond what the policy adds.
 
-    `where` holds the relation to a parent, the typed subset and the client's filter (already
-    parenthesised), all on the family's table; `order` the sort keys, sourced_id last; `shape`
-    names the listing for the totals cache (family, version, relation parameters, filter text,
-    tombstones): two requests with the same shape count the same rows."""
+    `where` builds the relation to a parent, the typed subset and the client's filter (already
+    parenthesised), all on the family's table; `order` the sort keys, sourced_id last. `shape`
+    names everything they depend on (operation, path parameters, filter and sort text,
+    tombstones): the engine builds and compiles the statement once per app and shape, and
+    counts once per shape and store version, so a paging client pays for neither again."""
 
     family: str
     documents: Documents
-    where: tuple[ColumnElement[bool], ...] = ()
-    order: tuple[Any, ...] = ()
+    where: Callable[[], Sequence[ColumnElement[bool]]] = tuple
+    order: Callable[[], Sequence[Any]] = tuple
     default_order: bool = True
     limit: int = 100
     offset: int = 0
@@ -142,11 +179,12 @@ class _Cache:
 _SCOPES = _Cache(256)
 _OPTED_OUT = _Cache(256)
 _TOTALS = _Cache()
+_STATEMENTS = _Cache(1024)
 
 
 def versions(conn: Connection) -> tuple[int, int]:
     """(change version, policy version) as this snapshot sees them."""
-    found = dict(conn.execute(select(COUNTER.c.id, COUNTER.c.value)).all())
+    found = dict(fetch(conn, "SELECT id, value FROM change_counter WHERE id IN (1, 2)"))
     return found.get(1, 0), found.get(2, 0)
 
 
@@ -199,76 +237,95 @@ class ReadSession:
             self.scope.visible(family), *where)).first() is not None
 
     def single(self, listing: Listing, sourced_id: str) -> Page | None:
-        table = ROSTER_TABLES[listing.family]
-        rows = self.conn.execute(self._select(listing).where(
-            table.c.sourced_id == sourced_id, table.c.status == "active")).all()
+        statement = self._statement(("single", listing.documents.column), listing,
+                                    self._single_statement)
+        rows = self.conn.execute(statement, {"sid": sourced_id}).all()
         if not rows:
             return None
         return self._page(listing, rows, None)
 
     def list(self, listing: Listing) -> Page:
+        keyed = listing.default_order and listing.offset > 0
+        statement = self._statement(("list", listing.documents.column, keyed), listing,
+                                    self._list_statement)
+        total = self._total(listing)
+        rows = self.conn.execute(statement, {"page_limit": listing.limit,
+                                             "page_offset": listing.offset}).all()
+        return self._page(listing, rows, total)
+
+    # -- statements, built once per app and shape ------------------------------------------
+    def _statement(self, kind: tuple[Any, ...], listing: Listing,
+                   build: Callable[[Listing], Any]) -> Any:
+        key = (kind, self.reader.app_id, self.reader.agreement.schools, listing.family,
+               listing.shape, listing.tombstones, self.versions)
+        statement = _STATEMENTS.get(key)
+        if statement is None:
+            statement = _STATEMENTS.put(key, build(listing))
+        return statement
+
+    def _single_statement(self, listing: Listing) -> Any:
         table = ROSTER_TABLES[listing.family]
-        where = self._where(listing)
-        total = self._total(listing, where)
+        return self._select(listing).where(table.c.sourced_id == bindparam("sid"),
+                                           table.c.status == "active")
+
+    def _list_statement(self, listing: Listing) -> Any:
+        table = ROSTER_TABLES[listing.family]
+        limit, offset = bindparam("page_limit"), bindparam("page_offset")
         query = self._select(listing)
-        if listing.default_order and listing.offset:
+        if listing.default_order and listing.offset > 0:
             # A deep offset becomes a key first: the skipped rows are walked in the
             # (status, sourced_id) index alone, never read with their documents.
-            first = (select(table.c.sourced_id).where(*where).order_by(table.c.sourced_id)
-                     .offset(listing.offset).limit(1).scalar_subquery())
-            query = query.where(table.c.sourced_id >= first).order_by(table.c.sourced_id) \
-                .limit(listing.limit)
-        else:
-            query = query.order_by(*listing.order).limit(listing.limit).offset(listing.offset)
-        return self._page(listing, self.conn.execute(query).all(), total)
+            first = (select(table.c.sourced_id).where(*self._where(listing))
+                     .order_by(table.c.sourced_id).offset(offset).limit(1).scalar_subquery())
+            return query.where(table.c.sourced_id >= first).order_by(table.c.sourced_id) \
+                .limit(limit)
+        return query.order_by(*listing.order()).limit(limit).offset(offset)
 
     # -- parts ---------------------------------------------------------------------------------
     def _where(self, listing: Listing) -> list[ColumnElement[bool]]:
         table = ROSTER_TABLES[listing.family]
-        where = [self.scope.visible(listing.family), *listing.where]
+        where = [self.scope.visible(listing.family), *listing.where()]
         if not listing.tombstones:
             where.append(table.c.status == "active")
         return where
 
     def _select(self, listing: Listing):  # noqa: ANN202
         table = ROSTER_TABLES[listing.family]
-        columns = [table.c.sourced_id, table.c[listing.documents.column], table.c.doc_refs]
+        columns = [table.c.sourced_id, table.c[listing.documents.column], table.c.doc_refs,
+                   table.c.doc_extra]
         student = STUDENT_OF.get(listing.family)
         if student is not None:
             columns += [table.c[c] for c in student if c is not None]
         return select(*columns).where(*self._where(listing))
 
-    def _total(self, listing: Listing, where: Sequence[ColumnElement[bool]]) -> int:
-        key = (self.reader.app_id, self.reader.agreement.schools, listing.shape, self.versions)
+    def _total(self, listing: Listing) -> int:
+        key = (self.reader.app_id, self.reader.agreement.schools, listing.family,
+               listing.shape, listing.tombstones, self.versions)
         total = _TOTALS.get(key)
         if total is None:
             table = ROSTER_TABLES[listing.family]
             total = _TOTALS.put(key, self.conn.execute(
-                select(func.count()).select_from(table).where(*where)).scalar_one())
+                select(func.count()).select_from(table).where(*self._where(listing))
+            ).scalar_one())
         return total
 
     def _page(self, listing: Listing, rows: Sequence[Any], total: int | None) -> Page:
         family, docs = listing.family, listing.documents
-        refs = [orjson.loads(r.doc_refs) if r.doc_refs else None for r in rows]
+        refs = [Named.unpack(r.doc_refs) if r.doc_refs else None for r in rows]
         named: set[str] = set()
         for ref in refs:
             if ref is not None:
-                named |= docs.named_users(family, ref)
+                named.update(ref.users)
         view = self.view(named) if any(r is not None for r in refs) else None
-        keep = None if listing.keep is None else frozenset(listing.keep)
-        narrowed = keep is not None and not frozenset(listing.full) <= keep
+        assemble = _Assembly(listing, family)
         documents: list[bytes] = []
         for row, ref in zip(rows, refs, strict=True):
-            raw = row[1]
-            if view is not None and ref is not None and docs.needs_pruning(family, ref, view):
-                doc = docs.prune(family, orjson.loads(raw), ref, view)
-                documents.append(orjson.dumps(_keep(doc, keep) if narrowed else doc,
-                                              option=orjson.OPT_SORT_KEYS))
-            elif narrowed:
-                documents.append(orjson.dumps(_keep(orjson.loads(raw), keep),
-                                              option=orjson.OPT_SORT_KEYS))
+            if view is not None and ref is not None and ref.hidden_from(view):
+                detail = orjson.loads(ref.detail)
+                documents.append(assemble.decoded(row, lambda doc, d=detail, v=view:
+                                                  docs.prune(family, doc, d, v)))
             else:
-                documents.append(raw.encode())
+                documents.append(assemble(row))
         students = self._students(listing, rows, refs, view)
         page = Page(documents, total, students)
         if students and self.reader.log_disclosures:
@@ -280,13 +337,12 @@ class ReadSession:
         return page
 
     @staticmethod
-    def _students(listing: Listing, rows: Sequence[Any], refs: list[Any],
+    def _students(listing: Listing, rows: Sequence[Any], refs: list[Named | None],
                   view: View | None) -> list[str]:
         family = listing.family
         if family == "users":
             return sorted(r.sourced_id for r, ref in zip(rows, refs, strict=True)
-                          if ref is not None and view is not None
-                          and listing.documents.is_student(family, ref, view))
+                          if ref is not None and view is not None and ref.is_student(view))
         rule = STUDENT_OF.get(family)
         if rule is None:
             return []
@@ -295,15 +351,47 @@ class ReadSession:
                 if must_be is None or getattr(r, must_be) == "student"]
 
 
-def _keep(doc: dict[str, Any], keep: frozenset[str] | None) -> dict[str, Any]:
-    if keep is None:
-        return doc
-    return {k: v for k, v in doc.items() if k in keep}
+class _Assembly:
+    """One page's documents as the app may see them. A stored document lacks the optional
+    (sensitive) fields, kept apart: when the app may see every field of the document itself,
+    it is sent as stored, with the optional fields it was granted spliced in; only a narrower
+    view (an allowlist, `fields=`) or a pruned row costs a decode."""
+
+    def __init__(self, listing: Listing, family: str) -> None:
+        full = frozenset(listing.full)
+        keep = full if listing.keep is None else frozenset(listing.keep)
+        optional = optional_fields(family)
+        self.keep = keep
+        self.wanted = keep & optional
+        self.narrowed = not keep >= (full - optional)
+
+    def __call__(self, row: Any) -> bytes:
+        if self.narrowed:
+            return self.decoded(row)
+        base: bytes = row[1]
+        if self.wanted and row.doc_extra:
+            extra = {k: v for k, v in orjson.loads(row.doc_extra).items() if k in self.wanted}
+            if extra:
+                return base[:-1] + b"," + orjson.dumps(extra)[1:]
+        return base
+
+    def decoded(self, row: Any, change: Any = None) -> bytes:
+        doc = orjson.loads(row[1])
+        if change is not None:
+            doc = change(doc)
+        if self.wanted and row.doc_extra:
+            doc.update(orjson.loads(row.doc_extra))
+        return orjson.dumps({k: v for k, v in doc.items() if k in self.keep},
+                            option=orjson.OPT_SORT_KEYS)
 
 
 @contextmanager
-def read_session(reads: Engine, log: Engine, reader: Reader) -> Iterator[ReadSession]:
-    """`reads` is the store as reads see it (one snapshot per connection); `log` the store
-    the disclosure log is appended to."""
+def read_session(reads: Connection | Engine, log: Engine,
+                 reader: Reader) -> Iterator[ReadSession]:
+    """`reads` is the store as reads see it: a connection holding the request's snapshot, or
+    an engine to take one from; `log` the store the disclosure log is appended to."""
+    if isinstance(reads, Connection):
+        yield ReadSession(reads, reader, log)
+        return
     with reads.connect() as conn:
         yield ReadSession(conn, reader, log)

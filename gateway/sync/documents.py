@@ -22,7 +22,6 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
-    bindparam,
     func,
     insert,
     literal,
@@ -107,18 +106,21 @@ class DocumentMarks:
 def render_marked(conn: Connection, marks: DocumentMarks) -> int:
     """Render and store the documents of every marked row; the count rendered."""
     done = 0
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     for family in DOCUMENTED:
-        table = ROSTER_TABLES[family]
-        statement = update(table).where(table.c.sourced_id == bindparam("sid")).values(
-            doc_v1p1=bindparam("v1p1"), doc_v1p2=bindparam("v1p2"), doc_refs=bindparam("refs"))
+        # The driver's own executemany: thousands of rows a batch, without per-row binding
+        # work in SQLAlchemy (a third of the cost of rendering otherwise).
+        statement = (f"UPDATE {ROSTER_TABLES[family].name} SET doc_v1p1 = {mark}, "
+                     f"doc_v1p2 = {mark}, doc_refs = {mark}, doc_extra = {mark} "
+                     f"WHERE sourced_id = {mark}")
         for ids in marks.batches(family):
             rows = _rows(conn, family, ids)
             if not rows:
                 continue
             related = _related(conn, family, [r.sourced_id for r in rows])
             documents = render(family, rows, related)
-            conn.execute(statement, [{"sid": d.sourced_id, "v1p1": d.v1p1, "v1p2": d.v1p2,
-                                      "refs": d.refs} for d in documents])
+            conn.exec_driver_sql(statement, [(d.v1p1, d.v1p2, d.refs, d.extra, d.sourced_id)
+                                             for d in documents])
             done += len(documents)
     return done
 

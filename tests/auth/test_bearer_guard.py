@@ -262,5 +262,30 @@ def test_verification_costs_one_denylist_key_read_once_keys_are_cached(app, engi
         event.remove(store, "before_cursor_execute", listener)
     reads = [q for q in queries if q.strip().upper() != "BEGIN"]  # SQLite's explicit BEGIN
     assert len(reads) == 1
-    assert "FROM revoked_tokens" in reads[0]
-    assert "revoked_tokens.jti =" in reads[0]
+    assert "FROM revoked_tokens WHERE jti = " in reads[0]
+
+
+def test_a_token_this_node_verified_before_is_refused_once_it_expires(app, register, get_token,
+                                                                      monkeypatch):
+    """Verified tokens are remembered by their text, never beyond their expiry."""
+    token = get_token(register())
+    assert call(app, f"Bearer {token}").client_id  # verified, and remembered
+    later = time.time() + 2 * 3600
+    monkeypatch.setattr(time, "time", lambda: later)
+    assert refusal(app, f"Bearer {token}").description == "the token has expired"
+
+
+def test_a_token_this_node_verified_before_is_refused_once_its_key_is_retired(
+        app, engine, register, get_token):
+    from gateway.auth.wiring import auth_state
+
+    token = get_token(register())
+    assert call(app, f"Bearer {token}").client_id  # verified, and remembered
+    rotate_keys(engine, token_lifetime=3600)
+    with engine.begin() as conn:
+        conn.execute(update(SigningKey).where(SigningKey.kid == segment(token, 0)["kid"])
+                     .values(accept_until=SigningKey.retired_at))
+    with app.app_context():
+        auth_state().keyring.forget()  # the key ring's next refresh
+    assert refusal(app, f"Bearer {token}").description == (
+        "the token's signing key is unknown or retired")

@@ -12,7 +12,8 @@ down_revision = '0008'
 branch_labels = None
 depends_on = None
 
-DOCUMENT_COLUMNS = ("doc_v1p1", "doc_v1p2", "doc_refs")
+DOCUMENT_COLUMNS = {"doc_v1p1": sa.LargeBinary, "doc_v1p2": sa.LargeBinary,
+                    "doc_refs": sa.Text, "doc_extra": sa.Text}
 ROSTER_TABLES = (
     'orgs', 'academic_sessions', 'courses', 'classes', 'users', 'user_profiles', 'user_roles',
     'enrollments', 'demographics', 'resources', 'class_resources', 'course_resources',
@@ -24,8 +25,8 @@ ROSTER_TABLES = (
 
 def upgrade() -> None:
     for table in ROSTER_TABLES:
-        for name in DOCUMENT_COLUMNS:
-            op.add_column(table, sa.Column(name, sa.Text(), nullable=True))
+        for name, kind in DOCUMENT_COLUMNS.items():
+            op.add_column(table, sa.Column(name, kind(), nullable=True))
     # Row 2 of the counter is the policy version: bumped when opt-outs change, so what a
     # reader caches about visibility (counts, opted-out sets) is keyed by it.
     op.execute("INSERT INTO change_counter (id, value) VALUES (2, 0)")
