@@ -24,7 +24,8 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 from gateway.auth.registry import Credentials, register_app
 from gateway.model import Disclosure
 from gateway.policy.agreement import parse_agreement
-from gateway.store import make_engine
+from gateway.store import make_engine, upgrade
+from gateway.sync.documents import ensure_documents
 
 SOURCE = "sis"
 READ_SCOPES = ["roster-core.readonly", "roster.readonly"]
@@ -69,12 +70,25 @@ def build(folder: Path, students: int, database_url: str, progress=print) -> Non
         marker.write_text(json.dumps(built))
     if database_url in built.get("synced", []):
         progress(f"reusing the store at {_safe(database_url)}")
+        _ensure_documents(database_url, progress)
         return
     progress(f"importing into {_safe(database_url)} (gateway sync) ...")
     _gateway(folder, env, "sync", SOURCE)
     if database_url.startswith("sqlite"):  # a PostgreSQL bench database is dropped afterwards
         built["synced"] = [*built.get("synced", []), database_url]
         marker.write_text(json.dumps(built))
+
+
+def _ensure_documents(database_url: str, progress) -> None:  # noqa: ANN001
+    """A kept store built by an older release gets this release's wire documents."""
+    engine = make_engine(database_url)
+    try:
+        upgrade(engine)
+        rendered = ensure_documents(engine)
+    finally:
+        engine.dispose()
+    if rendered:
+        progress(f"rendered the wire documents of {rendered:,} stored rows")
 
 
 def _safe(database_url: str) -> str:

@@ -15,6 +15,7 @@ from gateway.extensions import Store, init_request_reads
 from gateway.health import health
 from gateway.http_headers import init_http_headers
 from gateway.oneroster import views as oneroster
+from gateway.policy.disclosure_spool import DisclosureSpool, spool_folder
 from gateway.policy.scoping import check_rules
 from gateway.public_url import init_public_url
 
@@ -26,6 +27,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__)
     app.config["GATEWAY_SETTINGS"] = settings
     app.extensions["gateway.store"] = Store(settings)
+    app.extensions["gateway.disclosures"] = DisclosureSpool(
+        spool_folder(settings.var_dir, settings.database_url),
+        lambda: app.extensions["gateway.store"].engine)
     init_request_reads(app)
     app.config["ONEROSTER_MAX_LIMIT"] = settings.oneroster_max_limit
     app.config["DISCLOSURE_LOG"] = settings.disclosure_log

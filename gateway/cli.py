@@ -458,11 +458,14 @@ def optouts_list(ctx: Context) -> None:
 @pass_ctx
 def disclosures(ctx: Context, student: str, fmt: str) -> None:
     """Every disclosure of STUDENT's data: which app, when, what request, which fields."""
+    from gateway.policy.disclosure_spool import flush_spool, spool_folder
     from gateway.policy.disclosures import history, verify_chain
 
     engine = _open_store(ctx.settings)
+    # what the servers on this node have not moved into the store yet
+    flush_spool(spool_folder(ctx.settings.var_dir, ctx.settings.database_url), engine)
+    rows = history(engine, student)
     with engine.connect() as conn:
-        rows = history(conn, student)
         broken = verify_chain(conn)
     engine.dispose()
     if fmt == "json":

@@ -3,6 +3,8 @@ process, so gunicorn workers each open their own pool after forking)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask, current_app, g
 from sqlalchemy import Connection, Engine
 
@@ -74,3 +76,8 @@ def init_request_reads(app: Flask) -> None:
     @app.teardown_appcontext
     def _close(_exc: BaseException | None) -> None:
         end_request_reads()
+
+
+def disclosure_log() -> Any:
+    """Where this app's responses record what they disclosed (a `DisclosureSpool`)."""
+    return current_app.extensions["gateway.disclosures"]

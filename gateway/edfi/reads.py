@@ -23,9 +23,9 @@ from gateway.edfi.profiles import Profile, read_profile
 from gateway.edfi.projection import subset
 from gateway.edfi.query import encode_token, example_predicates, parse_paging, version_window
 from gateway.edfi.serialize import EdFiSerializer, row_columns
-from gateway.extensions import read_engine, store_engine
+from gateway.extensions import disclosure_log, read_engine, store_engine
 from gateway.model import ROSTER_TABLES
-from gateway.policy.disclosures import DisclosureEntry, record
+from gateway.policy.disclosures import DisclosureEntry
 from gateway.policy.scoping import Scope
 
 
@@ -147,7 +147,7 @@ def _disclose(req: Request, resource: str, rows: list[Any], fields: tuple[str, .
         return
     if not current_app.config["DISCLOSURE_LOG"]:
         return
-    record(store_engine(), DisclosureEntry(
+    disclosure_log().record(DisclosureEntry(
         app_id=req.caller.app_id, request_id=req.correlation_id,
         endpoint=request.full_path.rstrip("?"), fields=tuple(fields),
         students=tuple(students_of(resource, rows)),

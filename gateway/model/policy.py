@@ -66,6 +66,11 @@ class Disclosure(Base):
     fields: Mapped[str] = mapped_column(Text)
     student_count: Mapped[int] = mapped_column(Integer)
     chain: Mapped[str] = mapped_column(String(64))
+    # the students carried, sorted, joined by U+001F; indexed by student on demand
+    students: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # the spooled entry's id: an entry moved into the log twice is appended once
+    entry_id: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True,
+                                                 index=True)
 
 
 class DisclosedStudent(Base):

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from flask import Response, current_app, request
 
 from gateway.auth.guard import Caller
-from gateway.extensions import request_reads, store_engine
+from gateway.extensions import disclosure_log, request_reads
 from gateway.model import ROSTER_TABLES
 from gateway.oneroster.catalogue import ENVELOPES, V1P1, wire_fields
 from gateway.oneroster.documents import HREF_PREFIX, STORED
@@ -55,7 +55,7 @@ def handle_read(ctx: ReadContext, operation_id: str, params: dict[str, str]) -> 
     reader = Reader(ctx.caller.app_id, agreement, ctx.request_id,
                     endpoint=request.full_path.rstrip("?"),
                     log_disclosures=current_app.config["DISCLOSURE_LOG"])
-    with read_session(request_reads(), store_engine(), reader) as session:
+    with read_session(request_reads(), disclosure_log(), reader) as session:
         rules = FieldRules(spec.family, ctx.version, agreement, session.scope)
         selected = parse_fields(request.args.getlist("fields"), rules.known)
         for parent in spec.parents:

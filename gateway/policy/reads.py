@@ -28,7 +28,7 @@ from sqlalchemy import ColumnElement, Connection, Engine, bindparam, func, or_, 
 
 from gateway.model import ROSTER_TABLES, ChangeCounter, OptOut
 from gateway.policy.agreement import Agreement, optional_fields
-from gateway.policy.disclosures import DisclosureEntry, record
+from gateway.policy.disclosures import DisclosureEntry
 from gateway.policy.scoping import Scope
 from gateway.store.driver_sql import fetch
 
@@ -180,6 +180,8 @@ _SCOPES = _Cache(256)
 _OPTED_OUT = _Cache(256)
 _TOTALS = _Cache()
 _STATEMENTS = _Cache(1024)
+_ANCHORS = _Cache(256)
+ANCHOR_EVERY = 200  # rows between the keys a deep page starts from
 
 
 def versions(conn: Connection) -> tuple[int, int]:
@@ -191,7 +193,7 @@ def versions(conn: Connection) -> tuple[int, int]:
 class ReadSession:
     """One response's reads: one connection, one snapshot, one app's view."""
 
-    def __init__(self, conn: Connection, reader: Reader, log: Engine) -> None:
+    def __init__(self, conn: Connection, reader: Reader, log: DisclosureLog) -> None:
         self.conn = conn
         self.reader = reader
         self.log = log
@@ -245,19 +247,50 @@ class ReadSession:
         return self._page(listing, rows, None)
 
     def list(self, listing: Listing) -> Page:
-        keyed = listing.default_order and listing.offset > 0
-        statement = self._statement(("list", listing.documents.column, keyed), listing,
+        if listing.default_order and listing.offset >= ANCHOR_EVERY:
+            return self._anchored(listing)
+        statement = self._statement(("list", listing.documents.column), listing,
                                     self._list_statement)
         total = self._total(listing)
         rows = self.conn.execute(statement, {"page_limit": listing.limit,
                                              "page_offset": listing.offset}).all()
         return self._page(listing, rows, total)
 
+    def _anchored(self, listing: Listing) -> Page:
+        """A deep page in sourcedId order: start from the nearest anchor (every
+        ANCHOR_EVERY-th key of this listing, read once per store version) and skip fewer
+        than ANCHOR_EVERY index entries, so page 900 costs about what page 1 does."""
+        anchors = self._anchors(listing)
+        slot = listing.offset // ANCHOR_EVERY
+        total = self._total(listing)
+        if slot >= len(anchors):
+            return self._page(listing, [], total)
+        statement = self._statement(("anchored", listing.documents.column), listing,
+                                    self._anchored_statement)
+        rows = self.conn.execute(statement, {
+            "anchor": anchors[slot], "page_limit": listing.limit,
+            "page_offset": listing.offset - slot * ANCHOR_EVERY}).all()
+        return self._page(listing, rows, total)
+
+    def _anchors(self, listing: Listing) -> list[str]:
+        key = self._cache_key(listing)
+        anchors = _ANCHORS.get(key)
+        if anchors is None:
+            table = ROSTER_TABLES[listing.family]
+            anchors, seen = [], 0
+            for (sourced_id,) in self.conn.execute(select(table.c.sourced_id).where(
+                    *self._where(listing)).order_by(table.c.sourced_id)):
+                if seen % ANCHOR_EVERY == 0:
+                    anchors.append(sourced_id)
+                seen += 1
+            _ANCHORS.put(key, anchors)
+            _TOTALS.put(key, seen)  # the walk counted them too
+        return anchors
+
     # -- statements, built once per app and shape ------------------------------------------
     def _statement(self, kind: tuple[Any, ...], listing: Listing,
                    build: Callable[[Listing], Any]) -> Any:
-        key = (kind, self.reader.app_id, self.reader.agreement.schools, listing.family,
-               listing.shape, listing.tombstones, self.versions)
+        key = (kind, *self._cache_key(listing))
         statement = _STATEMENTS.get(key)
         if statement is None:
             statement = _STATEMENTS.put(key, build(listing))
@@ -269,17 +302,14 @@ class ReadSession:
                                            table.c.status == "active")
 
     def _list_statement(self, listing: Listing) -> Any:
+        return self._select(listing).order_by(*listing.order()) \
+            .limit(bindparam("page_limit")).offset(bindparam("page_offset"))
+
+    def _anchored_statement(self, listing: Listing) -> Any:
         table = ROSTER_TABLES[listing.family]
-        limit, offset = bindparam("page_limit"), bindparam("page_offset")
-        query = self._select(listing)
-        if listing.default_order and listing.offset > 0:
-            # A deep offset becomes a key first: the skipped rows are walked in the
-            # (status, sourced_id) index alone, never read with their documents.
-            first = (select(table.c.sourced_id).where(*self._where(listing))
-                     .order_by(table.c.sourced_id).offset(offset).limit(1).scalar_subquery())
-            return query.where(table.c.sourced_id >= first).order_by(table.c.sourced_id) \
-                .limit(limit)
-        return query.order_by(*listing.order()).limit(limit).offset(offset)
+        return self._select(listing).where(table.c.sourced_id >= bindparam("anchor")) \
+            .order_by(table.c.sourced_id) \
+            .limit(bindparam("page_limit")).offset(bindparam("page_offset"))
 
     # -- parts ---------------------------------------------------------------------------------
     def _where(self, listing: Listing) -> list[ColumnElement[bool]]:
@@ -298,9 +328,14 @@ class ReadSession:
             columns += [table.c[c] for c in student if c is not None]
         return select(*columns).where(*self._where(listing))
 
+    def _cache_key(self, listing: Listing) -> tuple[Any, ...]:
+        """Everything a listing's rows depend on: the app (its schools, its opt-outs), the
+        listing's shape and the store's versions."""
+        return (self.reader.app_id, self.reader.agreement.schools, listing.family,
+                listing.shape, listing.tombstones, self.versions)
+
     def _total(self, listing: Listing) -> int:
-        key = (self.reader.app_id, self.reader.agreement.schools, listing.family,
-               listing.shape, listing.tombstones, self.versions)
+        key = self._cache_key(listing)
         total = _TOTALS.get(key)
         if total is None:
             table = ROSTER_TABLES[listing.family]
@@ -330,7 +365,7 @@ class ReadSession:
         page = Page(documents, total, students)
         if students and self.reader.log_disclosures:
             kept = listing.keep if listing.keep is not None else listing.full
-            record(self.log, DisclosureEntry(
+            self.log.record(DisclosureEntry(
                 app_id=self.reader.app_id, request_id=self.reader.request_id,
                 endpoint=self.reader.endpoint,
                 fields=tuple(f"{family}.{f}" for f in kept), students=tuple(students)))
@@ -385,11 +420,15 @@ class _Assembly:
                             option=orjson.OPT_SORT_KEYS)
 
 
+class DisclosureLog(Protocol):
+    def record(self, entry: DisclosureEntry) -> None: ...
+
+
 @contextmanager
-def read_session(reads: Connection | Engine, log: Engine,
+def read_session(reads: Connection | Engine, log: DisclosureLog,
                  reader: Reader) -> Iterator[ReadSession]:
     """`reads` is the store as reads see it: a connection holding the request's snapshot, or
-    an engine to take one from; `log` the store the disclosure log is appended to."""
+    an engine to take one from; `log` where disclosures are recorded (the app's spool)."""
     if isinstance(reads, Connection):
         yield ReadSession(reads, reader, log)
         return

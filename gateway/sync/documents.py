@@ -122,6 +122,8 @@ def render_marked(conn: Connection, marks: DocumentMarks) -> int:
             conn.exec_driver_sql(statement, [(d.v1p1, d.v1p2, d.refs, d.extra, d.sourced_id)
                                              for d in documents])
             done += len(documents)
+    if done and _stored_format(conn) is None:  # a new store: its documents are this format
+        conn.execute(insert(COUNTER).values(id=FORMAT_ROW, value=FORMAT_VERSION))
     return done
 
 

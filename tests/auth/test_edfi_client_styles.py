@@ -13,11 +13,11 @@ from gateway.policy.agreement import parse_agreement
 
 
 @pytest.fixture
-def setup(engine, database_url):  # noqa: ANN001, ANN201
+def setup(engine, database_url, tmp_path):  # noqa: ANN001, ANN201
     creds = register_app(engine, "sis push", parse_agreement({
         "name": "SIS push", "purpose": "district-operations", "expires": "2099-01-01",
         "scopes": ["edfi.readonly", "roster-core.readonly"], "schools": ["sch-a"]}))
-    app = create_app({"database_url": database_url})
+    app = create_app({"database_url": database_url, "var_dir": str(tmp_path)})
     return app.test_client(), creds
 
 

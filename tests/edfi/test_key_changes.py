@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from adapters.edfi_mapping.identity import sourced_id_for
 from gateway.model import DisclosedStudent, Disclosure
+from tests.disclosure_log import settle
 from tests.edfi.conftest import conforms
 
 WRITER = ("edfi.readonly", "edfi.write")
@@ -119,11 +120,13 @@ def test_reading_key_changes_and_deletes_is_a_logged_disclosure_of_the_student(e
     assert call("PUT", location, json={**ENROLMENT, "entryDate": "2026-08-24"}
                 ).status_code == 204
     assert call("DELETE", location).status_code == 204
+    settle(edfi.app)
     with edfi.engine.connect() as conn:
         before = len(conn.execute(select(Disclosure.__table__.c.id)).all())
 
     call.get("/ed-fi/studentSchoolAssociations/keyChanges")
     call.get("/ed-fi/studentSchoolAssociations/deletes")
+    settle(edfi.app)
 
     with edfi.engine.connect() as conn:
         entries = conn.execute(select(Disclosure.__table__)

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from adapters.edfi_mapping.resources import RESOURCES
 from gateway.model import DisclosedStudent, Disclosure
 from gateway.policy.optouts import add_optout
+from tests.disclosure_log import settle
 from tests.edfi.conftest import conforms
 
 
@@ -131,6 +132,7 @@ def test_an_agreement_without_birth_dates_is_a_profile_that_hides_them(edfi):
 
 def test_reading_students_is_written_to_the_disclosure_log(edfi):
     edfi.as_app().get("/ed-fi/students?studentUniqueId=stu-b2")
+    settle(edfi.app)
     with edfi.engine.connect() as conn:
         disclosed = conn.execute(select(DisclosedStudent.__table__.c.student_id)).scalars().all()
         fields = conn.execute(select(Disclosure.__table__.c.fields)).scalars().all()

@@ -18,6 +18,7 @@ from gateway.config import SourceConfig
 from gateway.model import ROSTER_TABLES, DisclosedStudent
 from gateway.policy.optouts import add_optout
 from gateway.sync.runner import run_sync
+from tests.disclosure_log import settle
 from tests.edfi.conftest import conforms
 
 WRITER = ("edfi.readonly", "edfi.write")
@@ -270,6 +271,7 @@ def test_contact_associations_are_one_item_per_student_with_references_and_relat
 
 def test_reading_a_contact_association_discloses_the_student_not_the_contact(edfi):
     edfi.as_app().get("/ed-fi/studentContactAssociations?studentUniqueId=stu-b2")
+    settle(edfi.app)
     with edfi.engine.connect() as conn:
         disclosed = conn.execute(select(DisclosedStudent.__table__.c.student_id)).scalars().all()
     assert disclosed == ["stu-b2"]

@@ -25,7 +25,7 @@ def test_every_oneroster_read_answers_as_the_golden_file_says(
     district: District, engine, database_url: str, tmp_path: Path,
 ) -> None:
     load(engine, district, tmp_path)
-    app = create_app({"database_url": database_url})
+    app = create_app({"database_url": database_url, "var_dir": str(tmp_path)})
     got = capture(app.test_client(), engine, district)
     golden = _golden(district)
     if os.environ.get("GOLDEN_REGENERATE") and database_url.startswith("sqlite"):

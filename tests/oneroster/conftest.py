@@ -54,10 +54,10 @@ class Api:
 
 
 @pytest.fixture
-def api(engine, database_url) -> Api:
+def api(engine, database_url, tmp_path) -> Api:
     report = run_sync(engine, SourceConfig(name="sis", adapter="test"), iter(two_schools()),
                       adapter_name="test")
     assert report.state == "applied", report.issues[:5]
-    app = create_app({"database_url": database_url})
+    app = create_app({"database_url": database_url, "var_dir": str(tmp_path)})
     app.config["TESTING"] = True
     return Api(app, app.test_client(), engine)

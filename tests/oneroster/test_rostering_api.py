@@ -181,11 +181,12 @@ def test_served_openapi_documents_name_this_deployment(api):
     assert doc["servers"] == [{"url": "http://localhost/ims/oneroster/rostering/v1p2"}]
 
 
-def test_an_app_over_its_request_budget_gets_429_server_busy(api, database_url):
+def test_an_app_over_its_request_budget_gets_429_server_busy(api, database_url, tmp_path):
     from gateway.app import create_app
     from tests.oneroster.conftest import Api
 
-    limited = create_app({"database_url": database_url, "api_rate_limit": 5})
+    limited = create_app({"database_url": database_url, "api_rate_limit": 5,
+                          "var_dir": str(tmp_path)})
     strict = Api(limited, limited.test_client(), api.engine)
     get = strict.as_app()
     import time

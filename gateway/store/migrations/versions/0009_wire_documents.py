@@ -1,4 +1,4 @@
-"""wire documents on roster rows, and the policy version
+"""wire documents on roster rows, the policy version, batched disclosures
 
 Revision ID: 0009
 Revises: 0008
@@ -27,6 +27,10 @@ def upgrade() -> None:
     for table in ROSTER_TABLES:
         for name, kind in DOCUMENT_COLUMNS.items():
             op.add_column(table, sa.Column(name, kind(), nullable=True))
+    # Disclosures carry their students packed and an entry id (batched appends from spools).
+    op.add_column("disclosures", sa.Column("students", sa.Text(), nullable=True))
+    op.add_column("disclosures", sa.Column("entry_id", sa.String(64), nullable=True))
+    op.create_index("ix_disclosures_entry_id", "disclosures", ["entry_id"], unique=True)
     # Row 2 of the counter is the policy version: bumped when opt-outs change, so what a
     # reader caches about visibility (counts, opted-out sets) is keyed by it.
     op.execute("INSERT INTO change_counter (id, value) VALUES (2, 0)")
@@ -34,6 +38,10 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.execute("DELETE FROM change_counter WHERE id = 2")
+    op.drop_index("ix_disclosures_entry_id", table_name="disclosures")
+    with op.batch_alter_table("disclosures") as batch:
+        batch.drop_column("entry_id")
+        batch.drop_column("students")
     for table in ROSTER_TABLES:
         with op.batch_alter_table(table) as batch:
             for name in DOCUMENT_COLUMNS:
