@@ -44,6 +44,9 @@ class Field:
     # False for fields only another standard needs (Ed-Fi natural keys, ...): never on the
     # OneRoster wire, never selectable or filterable there.
     oneroster: bool = True
+    # The sensitive category an app's agreement must grant before it receives this field
+    # (contact details, identifiers, birth date); None: shared under the family's own rule.
+    sensitive: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +58,8 @@ class Family:
     fields: tuple[Field, ...]
     id_ref: str | None = None  # the sourcedId itself refers to a row of this family
     oneroster: bool = True  # False: a family only another standard (Ed-Fi) needs
+    # A sensitive category without which no row of the family is shared at all.
+    sensitive: str | None = None
 
     def field(self, name: str) -> Field:
         return self.by_name[name]
@@ -165,17 +170,17 @@ FAMILIES: dict[str, Family] = {
         Family("users", "users", (
             F("enabledUser", "bool", required=True),
             F("username", required=True),
-            F("userIds", "pairs"),
+            F("userIds", "pairs", sensitive="identifiers"),
             F("givenName", required=True),
             F("familyName", required=True),
             F("middleName"),
-            F("identifier"),
-            F("email"),
-            F("sms"),
-            F("phone"),
+            F("identifier", sensitive="identifiers"),
+            F("email", sensitive="contact"),
+            F("sms", sensitive="contact"),
+            F("phone", sensitive="contact"),
             F("agents", "refs", target="users", linked=True),
             F("grades", "strings"),
-            F("userMasterIdentifier"),
+            F("userMasterIdentifier", sensitive="identifiers"),
             F("preferredFirstName"),
             F("preferredMiddleName"),
             F("preferredLastName"),
@@ -217,14 +222,14 @@ FAMILIES: dict[str, Family] = {
             F("endDate", "date"),
         )),
         Family("demographics", "demographics", (
-            F("birthDate", "date"),
+            F("birthDate", "date", sensitive="birth_date"),
             F("sex", "enum", vocab=SEX, extensible=True),
             *(F(race, "bool") for race in _DEMOGRAPHIC_RACES),
             F("countryOfBirthCode"),
             F("stateOfBirthAbbreviation"),
             F("cityOfBirth"),
             F("publicSchoolResidenceStatus"),
-        ), id_ref="users"),
+        ), id_ref="users", sensitive="demographics"),
         Family("resources", "resources", (
             F("vendorResourceId", required=True),
             F("title"),

@@ -66,7 +66,7 @@ def bench_database(label: str, database_url: str, folder: Path, plan: Plan) -> D
         print(f"  {label} {endpoint.name}: {load.per_second:,.0f} req/s", flush=True)
         return load
 
-    before = disclosure_count(database_url)
+    before = disclosure_count(folder, database_url)
     with serve(GATEWAY_APP, plan.workers, {**base_env, "GATEWAY_DISCLOSURE_LOG": "true"},
                logs / "gateway.log") as gw:
         token = fetch_token(gw.host, gw.port, credentials)
@@ -76,12 +76,12 @@ def bench_database(label: str, database_url: str, folder: Path, plan: Plan) -> D
         logged = {e.name: run(gw.host, gw.port, e, token) for e in workload.endpoints}
         first = run(gw.host, gw.port, workload.first_page, token)
         deep = run(gw.host, gw.port, workload.deep_page, token)
-    with_log = disclosure_count(database_url)
+    with_log = disclosure_count(folder, database_url)
     bearing = [e for e in workload.endpoints if e.carries_students]
     with serve(GATEWAY_APP, plan.workers, {**base_env, "GATEWAY_DISCLOSURE_LOG": "false"},
                logs / "gateway-nolog.log") as gw:
         unlogged = {e.name: run(gw.host, gw.port, e, token) for e in bearing}
-    without_log = disclosure_count(database_url)
+    without_log = disclosure_count(folder, database_url)
     bodies = folder / "bodies.json"
     save_answers(bodies, answers)
     with serve(CEILING_APP, plan.workers, {BODIES_ENV: str(bodies)}, logs / "ceiling.log") as top:

@@ -24,6 +24,7 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 from gateway.auth.registry import Credentials, register_app
 from gateway.model import Disclosure
 from gateway.policy.agreement import parse_agreement
+from gateway.policy.disclosure_spool import flush_spool, spool_folder
 from gateway.store import make_engine, upgrade
 from gateway.sync.documents import ensure_documents
 
@@ -122,10 +123,12 @@ def fetch_token(host: str, port: int, credentials: Credentials) -> str:
     return json.loads(body)["access_token"]
 
 
-def disclosure_count(database_url: str) -> int:
-    """How many disclosures the log holds: proves the log was on (or off) during a run."""
+def disclosure_count(folder: Path, database_url: str) -> int:
+    """How many disclosures the log holds: proves the log was on (or off) during a run. What
+    the stopped servers spooled and had not moved yet is moved first."""
     engine = make_engine(database_url)
     try:
+        flush_spool(spool_folder(folder / "var", database_url), engine)
         with engine.connect() as conn:
             return conn.execute(select(func.count()).select_from(Disclosure.__table__)
                                 ).scalar_one()

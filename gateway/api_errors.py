@@ -11,8 +11,8 @@ import uuid
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
+from gateway.documents.oneroster_catalogue import V1P1, V1P2
 from gateway.edfi.problems import EdFiProblem, problem_response
-from gateway.oneroster.catalogue import V1P1, V1P2
 from gateway.oneroster.errors import error_response
 
 ONEROSTER_PREFIX = "/ims/oneroster/"

@@ -168,7 +168,7 @@ def _print_probe(adapter) -> bool:  # noqa: ANN001
 @pass_ctx
 def sync(ctx: Context, source: str, dry_run: bool, force: bool, full: bool) -> None:
     """Import SOURCE into the store: validate, diff and apply in one transaction."""
-    from gateway.store.busy import StoreBusy
+    from gateway.busy import StoreBusy
     from gateway.sync.runner import run_sync
 
     settings = ctx.settings

@@ -14,10 +14,10 @@ from adapters.edfi_mapping.identity import is_edfi_id
 from adapters.edfi_mapping.resources import RESOURCES
 from gateway.auth.guard import AuthError, authenticate
 from gateway.auth.scopes import EDFI, EDFI_READ, EDFI_WRITE
+from gateway.busy import StoreBusy, as_busy
 from gateway.edfi import changes, descriptor_reads, descriptor_writes, discovery, reads
 from gateway.edfi.problems import EdFiProblem, busy, problem_response
 from gateway.edfi.reads import Request
-from gateway.store.busy import StoreBusy, as_busy
 
 blueprint = Blueprint("edfi", __name__)
 DATA = discovery.DATA_PATH + "/ed-fi"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import Response, jsonify
 
-from gateway.oneroster.catalogue import V1P1
+from gateway.documents.oneroster_catalogue import V1P1
 
 # our reason -> (HTTP status, 1.2 codeMinor, 1.1 codeMinor)
 CODES = {

@@ -16,10 +16,10 @@ value encoded by doubling parses back exactly.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Literal, NoReturn, TypeAlias
+from typing import NoReturn
 
-from gateway.oneroster.query_error import INVALID_FILTER_FIELD, QueryError
+from gateway.policy.conditions import Comparison, Logical, Node
+from gateway.policy.query_errors import INVALID_FILTER_FIELD, QueryError
 
 MAX_FILTER_LENGTH = 2000
 MAX_CLAUSES = 20
@@ -30,22 +30,6 @@ _LOGICAL = re.compile(r"(AND|OR)(?=\s|$)", re.IGNORECASE)
 _SPACE = re.compile(r"\s*")
 _TYPOGRAPHIC_QUOTES = "\u2018\u2019\u201a\u201b\u2032\u00b4`"
 
-
-@dataclass(frozen=True)
-class Comparison:
-    field: str
-    op: str
-    value: str
-
-
-@dataclass(frozen=True)
-class Logical:
-    op: Literal["AND", "OR"]
-    left: Node
-    right: Node
-
-
-Node: TypeAlias = Comparison | Logical
 
 
 def parse_filter(text: str) -> Node:

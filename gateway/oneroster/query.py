@@ -12,7 +12,9 @@ from gateway.oneroster.filter_parser import (
     Node,
     parse_filter,
 )
-from gateway.oneroster.filter_sql import (
+from gateway.oneroster.paging_links import link_header
+from gateway.oneroster.query_params import Page, SortKey, parse_fields, parse_page, parse_sort
+from gateway.policy.filter_sql import (
     FilterField,
     InvalidFilterValue,
     Resolver,
@@ -20,15 +22,13 @@ from gateway.oneroster.filter_sql import (
     compile_filter,
     list_field,
 )
-from gateway.oneroster.paging_links import link_header
-from gateway.oneroster.query_error import (
+from gateway.policy.query_errors import (
     INVALID_DATA,
     INVALID_FILTER_FIELD,
     INVALID_SELECTION_FIELD,
     INVALID_SORT_FIELD,
     QueryError,
 )
-from gateway.oneroster.query_params import Page, SortKey, parse_fields, parse_page, parse_sort
 
 __all__ = [
     "INVALID_DATA",

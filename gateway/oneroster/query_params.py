@@ -19,7 +19,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from gateway.oneroster.query_error import (
+from gateway.policy.query_errors import (
     INVALID_DATA,
     INVALID_SELECTION_FIELD,
     INVALID_SORT_FIELD,

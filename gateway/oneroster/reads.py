@@ -14,13 +14,11 @@ from dataclasses import dataclass
 from flask import Response, current_app, request
 
 from gateway.auth.guard import Caller
+from gateway.documents.oneroster import HREF_PREFIX, STORED
+from gateway.documents.oneroster_catalogue import ENVELOPES, V1P1, wire_fields
 from gateway.extensions import disclosure_log, request_reads
-from gateway.model import ROSTER_TABLES
-from gateway.oneroster.catalogue import ENVELOPES, V1P1, wire_fields
-from gateway.oneroster.documents import HREF_PREFIX, STORED
 from gateway.oneroster.errors import OneRosterError
-from gateway.oneroster.fields import FieldRules
-from gateway.oneroster.operations import READS, Parent, Read, subset_predicate
+from gateway.oneroster.operations import READS, Parent, Read
 from gateway.oneroster.query import (
     Comparison,
     Logical,
@@ -32,7 +30,9 @@ from gateway.oneroster.query import (
     parse_page,
     parse_sort,
 )
+from gateway.policy.fields import FieldRules
 from gateway.policy.reads import Listing, Page, Reader, ReadSession, read_session
+from gateway.policy.relations import class_in_school, subset_predicate
 from gateway.public_url import public_request_url, public_root
 
 DEFAULT_LIMIT = 100
@@ -94,7 +94,6 @@ def _single(ctx: ReadContext, session: ReadSession, spec: Read, listing: Listing
 
 def _collection(ctx: ReadContext, session: ReadSession, spec: Read, rules: FieldRules,
                 listing: Listing) -> Response:
-    table = ROSTER_TABLES[spec.family]
     text = request.args.get("filter")
     node = parse_filter(text) if text not in (None, "") else None
     tombstones = node is not None and _mentions(node, {"status", "dateLastModified"})
@@ -114,7 +113,7 @@ def _collection(ctx: ReadContext, session: ReadSession, spec: Read, rules: Field
 
     def order() -> list:
         return [rules.sort_expr(k.field).desc() if k.descending else rules.sort_expr(k.field)
-                for k in keys] + [table.c.sourced_id]
+                for k in keys]
 
     listing = Listing(
         listing.family, listing.documents, where, order, default_order=not keys,
@@ -152,9 +151,7 @@ def _require_parent(session: ReadSession, parent: Parent, sourced_id: str) -> No
 
 def _require_class_in_school(session: ReadSession, params: dict[str, str]) -> None:
     if "schoolSourcedId" in params and "classSourcedId" in params:
-        classes = ROSTER_TABLES["classes"]
-        if not session.exists("classes", params["classSourcedId"],
-                              classes.c.school_id == params["schoolSourcedId"]):
+        if not session.exists("classes", params["classSourcedId"], class_in_school(params)):
             raise OneRosterError("unknown_object", f"class {params['classSourcedId']!r} is not "
                                                    f"a class of school "
                                                    f"{params['schoolSourcedId']!r}")

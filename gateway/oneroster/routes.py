@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import unquote
 
-from gateway.oneroster.catalogue import V1P1, V1P2
+from gateway.documents.oneroster_catalogue import V1P1, V1P2
 from gateway.specs import load_json
 
 

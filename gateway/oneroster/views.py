@@ -11,6 +11,7 @@ from sqlalchemy.exc import OperationalError
 
 from gateway.auth.api_limits import ApiRateLimiter
 from gateway.auth.guard import AuthError, authenticate
+from gateway.busy import StoreBusy, as_busy
 from gateway.extensions import store_engine
 from gateway.oneroster.errors import OneRosterError, error_response
 from gateway.oneroster.query import QueryError
@@ -18,7 +19,6 @@ from gateway.oneroster.reads import ReadContext, handle_read
 from gateway.oneroster.routes import SERVICES, Service, match, operations
 from gateway.public_url import public_root
 from gateway.specs import load_json
-from gateway.store.busy import StoreBusy, as_busy
 
 blueprint = Blueprint("oneroster", __name__)
 _OPERATIONS = {service.prefix: operations(service) for service in SERVICES}

@@ -13,14 +13,13 @@ import uuid
 from typing import Any
 
 from flask import Response, jsonify, request
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from adapters.canonical import FAMILIES
 from adapters.records import FamilyMode, Record
 from gateway.config import SourceConfig
+from gateway.documents.oneroster_catalogue import ENVELOPES, V1P1_RENAMES
 from gateway.extensions import end_request_reads, store_engine, write_engine
-from gateway.model import ROSTER_TABLES
-from gateway.oneroster.catalogue import ENVELOPES, V1P1_RENAMES
 from gateway.oneroster.errors import OneRosterError
 from gateway.oneroster.reads import ReadContext, handle_read
 from gateway.policy.write_access import WriteAccess
@@ -160,18 +159,15 @@ def _access(conn: Connection, ctx: ReadContext) -> WriteAccess:
                        app_source(ctx.caller.client_id).name)
 
 
-def _existing(family: str, sourced_id: str) -> tuple[str, str] | None:
-    table = ROSTER_TABLES[family]
+def _existing(ctx: ReadContext, family: str, sourced_id: str) -> tuple[str, str] | None:
     with store_engine().connect() as conn:
-        row = conn.execute(select(table.c.source, table.c.status)
-                           .where(table.c.sourced_id == sourced_id)).first()
-    return None if row is None else (row.source, row.status)
+        return _access(conn, ctx).stored(family, sourced_id)
 
 
 def _apply(ctx: ReadContext, family: str, records: list[Record]) -> bool:
     """Run the records through the sync engine; True when the (single) record was new."""
     source = app_source(ctx.caller.client_id)
-    existing = _existing(family, records[0].sourced_id) if len(records) == 1 else None
+    existing = _existing(ctx, family, records[0].sourced_id) if len(records) == 1 else None
     events = [FamilyMode(family, "delta", "request body"), *records]
     report = run_sync(write_engine(), source, iter(events), adapter_name=source.adapter)
     if report.state in ("applied", "unchanged"):
@@ -188,7 +184,7 @@ def _apply(ctx: ReadContext, family: str, records: list[Record]) -> bool:
 def _delete(ctx: ReadContext, family: str, sourced_id: str) -> Response:
     """Invisible rows answer exactly as unknown ones; only a row the app sees but did not
     write gets the ownership answer."""
-    existing = _existing(family, sourced_id)
+    existing = _existing(ctx, family, sourced_id)
     with store_engine().connect() as conn:
         access = _access(conn, ctx)
         reachable = existing is not None and existing[1] == "active" and (

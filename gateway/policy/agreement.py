@@ -26,29 +26,26 @@ FORBIDDEN_PURPOSES = frozenset({
     "data-brokerage",
 })
 
-# Sensitive categories: (family, field) pairs that are withheld unless the agreement grants the
-# category. `demographics` covers the whole family.
-SENSITIVE: dict[str, frozenset[tuple[str, str]]] = {
-    "contact": frozenset({("users", "email"), ("users", "sms"), ("users", "phone")}),
-    "identifiers": frozenset({("users", "userIds"), ("users", "identifier"),
-                              ("users", "userMasterIdentifier")}),
-    "birth_date": frozenset({("demographics", "birthDate")}),
-    "demographics": frozenset(
-        ("demographics", f.name) for f in FAMILIES["demographics"].fields
-    ),
-}
+
+def _sensitive() -> dict[str, frozenset[tuple[str, str]]]:
+    """Sensitive categories, as the canonical model declares them: (family, field) pairs an
+    app receives only where its agreement grants the category. A family-wide category
+    (demographics) covers every field of the family."""
+    found: dict[str, set[tuple[str, str]]] = {}
+    for family in FAMILIES.values():
+        if family.sensitive:
+            found.setdefault(family.sensitive, set()).update(
+                (family.name, f.name) for f in family.fields)
+        for f in family.fields:
+            if f.sensitive:
+                found.setdefault(f.sensitive, set()).add((family.name, f.name))
+    return {category: frozenset(pairs) for category, pairs in found.items()}
+
+
+SENSITIVE: dict[str, frozenset[tuple[str, str]]] = _sensitive()
 # A category without which a family is not served at all.
-FAMILY_GATES = {"demographics": "demographics"}
+FAMILY_GATES = {f.name: f.sensitive for f in FAMILIES.values() if f.sensitive}
 IDENTITY = frozenset({"sourcedId", "status", "dateLastModified"})
-
-
-def optional_fields(family: str) -> frozenset[str]:
-    """Fields a served row of `family` carries only where a sensitive category grants them
-    (beyond the category, if any, that gates the whole family). Documents keep them apart, so
-    an agreement without them is served without decoding a document."""
-    gate = FAMILY_GATES.get(family)
-    return frozenset(name for category, pairs in SENSITIVE.items() if category != gate
-                     for fam, name in pairs if fam == family)
 # Wire fields assembled from other rows: a user's roles (and 1.1 `role`/`orgs`, which are
 # projections of them) and userProfiles; an org's or a session's children. They are allowlisted
 # like the family's own fields.

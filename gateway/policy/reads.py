@@ -18,7 +18,7 @@ students, and totals per (app, listing).
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -26,8 +26,9 @@ from typing import Any, Protocol
 import orjson
 from sqlalchemy import ColumnElement, Connection, Engine, bindparam, func, or_, select
 
+from gateway.documents.names import Named, View, optional_fields
 from gateway.model import ROSTER_TABLES, ChangeCounter, OptOut
-from gateway.policy.agreement import Agreement, optional_fields
+from gateway.policy.agreement import Agreement
 from gateway.policy.disclosures import DisclosureEntry
 from gateway.policy.scoping import Scope
 from gateway.store.driver_sql import fetch
@@ -44,25 +45,6 @@ STUDENT_OF: dict[str, tuple[str, str | None]] = {
 CACHE_ENTRIES = 4096
 
 
-@dataclass(frozen=True)
-class View:
-    """What one app may see of the rows a page's documents embed: `orgs` (None: every org),
-    and of the users they name, those it may see (`visible_users`, None: all but
-    `hidden_users`, the opted-out)."""
-
-    orgs: frozenset[str] | None
-    visible_users: frozenset[str] | None
-    hidden_users: frozenset[str] = frozenset()
-
-    def sees_user(self, user: str) -> bool:
-        if user in self.hidden_users:
-            return False
-        return self.visible_users is None or user in self.visible_users
-
-    def sees_org(self, org: str) -> bool:
-        return self.orgs is None or org in self.orgs
-
-
 class Documents(Protocol):
     """What a wire format tells the engine about the documents it rendered: which column
     holds them, and how to prune one for an app's view, given the detail it packed into
@@ -72,46 +54,6 @@ class Documents(Protocol):
 
     def prune(self, family: str, doc: dict[str, Any], detail: Any,
               view: View) -> dict[str, Any]: ...
-
-
-SECTION, ITEM = "\x1e", "\x1f"  # control characters never occur in ids (refused at import)
-
-
-def pack_refs(student_orgs: Iterable[str], orgs: Iterable[str], users: Iterable[str],
-              detail: str) -> str:
-    """What a stored document names about other rows, for the policy layer: the orgs where
-    its row holds a student role (the disclosure log's question), every org and user it
-    names, then the wire format's own detail for pruning (JSON). The first three are read
-    for every row of a page without decoding anything; the detail only when an app may not
-    see something the document names."""
-    return SECTION.join((ITEM.join(student_orgs), ITEM.join(orgs), ITEM.join(users), detail))
-
-
-@dataclass(frozen=True)
-class Named:
-    student_orgs: list[str]
-    orgs: list[str]
-    users: list[str]
-    detail: str
-
-    @classmethod
-    def unpack(cls, text: str) -> Named:
-        student, orgs, users, detail = text.split(SECTION, 3)
-        return cls(student.split(ITEM) if student else [], orgs.split(ITEM) if orgs else [],
-                   users.split(ITEM) if users else [], detail)
-
-    def hidden_from(self, view: View) -> bool:
-        """Whether the document names something `view` may not see (then it is pruned)."""
-        if view.orgs is not None and not view.orgs.issuperset(self.orgs):
-            return True
-        if not self.users:
-            return False
-        if view.visible_users is not None and not view.visible_users.issuperset(self.users):
-            return True
-        return not view.hidden_users.isdisjoint(self.users)
-
-    def is_student(self, view: View) -> bool:
-        return any(view.sees_org(org) for org in self.student_orgs)
 
 
 @dataclass(frozen=True)
@@ -130,7 +72,8 @@ class Listing:
     """What one read selects, beyond what the policy adds.
 
     `where` builds the relation to a parent, the typed subset and the client's filter (already
-    parenthesised), all on the family's table; `order` the sort keys, sourced_id last. `shape`
+    parenthesised), all on the family's table; `order` the client's sort keys (the engine
+    breaks ties by sourcedId). `shape`
     names everything they depend on (operation, path parameters, filter and sort text,
     tombstones): the engine builds and compiles the statement once per app and shape, and
     counts once per shape and store version, so a paging client pays for neither again."""
@@ -302,7 +245,8 @@ class ReadSession:
                                            table.c.status == "active")
 
     def _list_statement(self, listing: Listing) -> Any:
-        return self._select(listing).order_by(*listing.order()) \
+        table = ROSTER_TABLES[listing.family]
+        return self._select(listing).order_by(*listing.order(), table.c.sourced_id) \
             .limit(bindparam("page_limit")).offset(bindparam("page_offset"))
 
     def _anchored_statement(self, listing: Listing) -> Any:

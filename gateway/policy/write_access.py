@@ -48,6 +48,14 @@ class WriteAccess:
             table.c.sourced_id == sourced_id,
             table.c.sourced_id.in_(self.scope.visible_ids(family)))).first() is not None
 
+    def stored(self, family: str, sourced_id: str) -> tuple[str, str] | None:
+        """(source, status) of the stored row, whoever may see it: the write path's own
+        bookkeeping (created or replaced; which source owns it), never sent to the app."""
+        table = ROSTER_TABLES[family]
+        row = self.conn.execute(select(table.c.source, table.c.status)
+                                .where(table.c.sourced_id == sourced_id)).first()
+        return None if row is None else (row.source, row.status)
+
     def owns(self, family: str, sourced_id: str) -> bool:
         table = ROSTER_TABLES[family]
         return self.conn.execute(select(table.c.source).where(

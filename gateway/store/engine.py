@@ -25,7 +25,7 @@ def for_writes(engine: Engine, lock_timeout: float | None = None) -> Engine:
     """The same engine (and pool) whose transactions take SQLite's write lock when they begin,
     waiting up to the busy timeout; readers stay deferred so WAL lets them run during a write.
     `lock_timeout` (seconds) is how long this writer waits for the lock before giving up
-    (`gateway.store.busy.StoreBusy`); without it an engine keeps the wait it already carries,
+    (`gateway.busy.StoreBusy`); without it an engine keeps the wait it already carries,
     else the sync default. On PostgreSQL the runner applies it to its advisory lock."""
     options: dict[str, object] = {IMMEDIATE: True}
     if lock_timeout is not None:

@@ -29,9 +29,9 @@ from sqlalchemy import (
     update,
 )
 
+from gateway.documents.oneroster import FORMAT_VERSION, Related, RoleRow, Row, render
+from gateway.documents.oneroster_catalogue import ENVELOPES
 from gateway.model import ROSTER_TABLES, ChangeCounter
-from gateway.oneroster.catalogue import ENVELOPES
-from gateway.oneroster.documents import FORMAT_VERSION, Related, RoleRow, Row, render
 from gateway.store.engine import for_writes
 
 DOCUMENTED = tuple(ENVELOPES)

@@ -30,10 +30,10 @@ from adapters.records import (
     Record,
     SourceStats,
 )
+from gateway.busy import StoreBusy, is_lock_timeout
 from gateway.config import SourceConfig
 from gateway.model import ROSTER_TABLES
 from gateway.model.columns import indexed_column
-from gateway.store.busy import StoreBusy, is_lock_timeout
 from gateway.store.engine import for_writes, lock_timeout_of, writer_turn
 from gateway.sync import bookmarks, checks, diff, history
 from gateway.sync.apply import apply_changes, next_change_version

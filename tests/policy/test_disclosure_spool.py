@@ -94,7 +94,7 @@ def test_an_unreadable_line_before_the_last_keeps_the_file_for_district_it(engin
     (folder / "a-1-1.ready").write_bytes(b"not json\n" + good + b"\n")
     with pytest.raises(orjson.JSONDecodeError):
         flush_spool(folder, engine)
-    assert [p.name for p in folder.iterdir()] == ["moving.%d.a-1-1.ready" % os.getpid()]
+    assert [p.name for p in folder.iterdir()] == [f"moving.{os.getpid()}.a-1-1.ready"]
     with engine.connect() as conn:
         assert count(conn) == 0
 

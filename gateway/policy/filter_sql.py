@@ -17,8 +17,8 @@ from typing import Any
 from sqlalchemy import Date, DateTime, Float, Integer, Numeric, String, cast, exists, or_
 from sqlalchemy.sql.elements import ColumnElement
 
-from gateway.oneroster.filter_parser import Comparison, Logical, Node
-from gateway.oneroster.query_error import INVALID_FILTER_FIELD, QueryError
+from gateway.policy.conditions import Comparison, Logical, Node
+from gateway.policy.query_errors import INVALID_FILTER_FIELD, QueryError
 
 KINDS = ("string", "date", "datetime", "bool", "number", "list")
 ListPredicate = Callable[[str, str], ColumnElement[bool]]

@@ -9,11 +9,11 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, Float, Table, cast, exists
 
 from adapters.canonical import FAMILIES
+from gateway.documents.oneroster_catalogue import V1P1, V1P1_ROLE, canonical_name, wire_fields
 from gateway.model import LINK_TABLES, ROSTER_TABLES
 from gateway.model.columns import indexed_column
-from gateway.oneroster.catalogue import V1P1, V1P1_ROLE, canonical_name, wire_fields
-from gateway.oneroster.query import FilterField, InvalidFilterValue, compare, list_field
 from gateway.policy.agreement import Agreement
+from gateway.policy.filter_sql import FilterField, InvalidFilterValue, compare, list_field
 from gateway.policy.scoping import Scope
 from gateway.store.json_fields import json_list_contains, json_text
 

@@ -23,7 +23,8 @@ from urllib.parse import quote
 import orjson
 
 from adapters.canonical import FAMILIES
-from gateway.oneroster.catalogue import (
+from gateway.documents.names import View, optional_fields, pack_refs
+from gateway.documents.oneroster_catalogue import (
     ONLY_V1P2,
     REF_TARGETS,
     V1P1,
@@ -31,8 +32,6 @@ from gateway.oneroster.catalogue import (
     V1P1_ROLE,
     V1P2,
 )
-from gateway.policy.agreement import optional_fields
-from gateway.policy.reads import View, pack_refs
 
 VERSIONS = (V1P1, V1P2)
 # Raise when what `render` produces changes: stores rendered by an older release are rendered
