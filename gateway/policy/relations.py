@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import ColumnElement, and_, exists
+from sqlalchemy import ColumnElement, and_, exists, select
 
 from gateway.model import LINK_TABLES, ROSTER_TABLES
 
@@ -43,19 +43,19 @@ def subset_predicate(family: str, subset: str | None, table=None) -> ColumnEleme
     raise ValueError(f"no subset {subset} of {family}")
 
 
+# Each relation is an uncorrelated IN (subquery) on the parent's own index: the database reads
+# the parent's few members first, then fetches them, where a correlated EXISTS would walk the
+# whole family in sourcedId order testing each row (a class's 25 students among 200k users).
 def enrolled(role: str | None, class_param: str, school_param: str | None = None) -> Relation:
     def relation(p: Params) -> ColumnElement:
         e = ENROLLMENTS.alias("rel_enrollments")
-        conditions = [
-            e.c.user_id == USERS.c.sourced_id,
-            e.c.class_id == p[class_param],
-            e.c.status == "active",
-        ]
+        members = select(e.c.user_id).where(e.c.class_id == p[class_param],
+                                            e.c.status == "active")
         if role:
-            conditions.append(e.c.role == role)
+            members = members.where(e.c.role == role)
         if school_param:
-            conditions.append(e.c.school_id == p[school_param])
-        return exists().where(*conditions)
+            members = members.where(e.c.school_id == p[school_param])
+        return USERS.c.sourced_id.in_(members)
 
     return relation
 
@@ -63,14 +63,10 @@ def enrolled(role: str | None, class_param: str, school_param: str | None = None
 def classes_of_user(role: str | None, param: str) -> Relation:
     def relation(p: Params) -> ColumnElement:
         e = ENROLLMENTS.alias("rel_enrollments")
-        conditions = [
-            e.c.class_id == CLASSES.c.sourced_id,
-            e.c.user_id == p[param],
-            e.c.status == "active",
-        ]
+        classes = select(e.c.class_id).where(e.c.user_id == p[param], e.c.status == "active")
         if role:
-            conditions.append(e.c.role == role)
-        return exists().where(*conditions)
+            classes = classes.where(e.c.role == role)
+        return CLASSES.c.sourced_id.in_(classes)
 
     return relation
 
@@ -78,62 +74,44 @@ def classes_of_user(role: str | None, param: str) -> Relation:
 def role_at_school(role: str) -> Relation:
     def relation(p: Params) -> ColumnElement:
         r = ROLES.alias("rel_roles")
-        return exists().where(
-            r.c.user_id == USERS.c.sourced_id,
-            r.c.role == role,
-            r.c.org_id == p["schoolSourcedId"],
-            r.c.status == "active",
-        )
+        return USERS.c.sourced_id.in_(select(r.c.user_id).where(
+            r.c.org_id == p["schoolSourcedId"], r.c.role == role, r.c.status == "active"))
 
     return relation
 
 
 def terms_of_school(p: Params) -> ColumnElement:
     c = CLASSES.alias("rel_classes")
-    return exists().where(
-        CLASS_TERMS.c.target_id == SESSIONS.c.sourced_id,
-        CLASS_TERMS.c.owner_id == c.c.sourced_id,
-        c.c.school_id == p["schoolSourcedId"],
-        c.c.status == "active",
-    )
+    return SESSIONS.c.sourced_id.in_(
+        select(CLASS_TERMS.c.target_id).join(c, c.c.sourced_id == CLASS_TERMS.c.owner_id)
+        .where(c.c.school_id == p["schoolSourcedId"], c.c.status == "active"))
 
 
 def classes_of_term(p: Params) -> ColumnElement:
-    return exists().where(
-        CLASS_TERMS.c.owner_id == CLASSES.c.sourced_id,
-        CLASS_TERMS.c.target_id == p["termSourcedId"],
-    )
+    return CLASSES.c.sourced_id.in_(select(CLASS_TERMS.c.owner_id).where(
+        CLASS_TERMS.c.target_id == p["termSourcedId"]))
 
 
 def categories_of_class(p: Params) -> ColumnElement:
     items = LINE_ITEMS.alias("rel_items")
     categories = T["categories"]
-    return exists().where(
-        items.c.category_id == categories.c.sourced_id,
-        items.c.class_id == p["classSourcedId"],
-        items.c.status == "active",
-    )
+    return categories.c.sourced_id.in_(select(items.c.category_id).where(
+        items.c.class_id == p["classSourcedId"], items.c.status == "active"))
 
 
 def results_of_class(p: Params) -> ColumnElement:
     items = LINE_ITEMS.alias("rel_items")
-    return exists().where(
-        items.c.sourced_id == RESULTS.c.line_item_id, items.c.class_id == p["classSourcedId"]
-    )
+    return RESULTS.c.line_item_id.in_(select(items.c.sourced_id).where(
+        items.c.class_id == p["classSourcedId"]))
 
 
 def resources_via(link_family: str, column: str, param: str) -> Relation:
     def relation(p: Params) -> ColumnElement:
         link = T[link_family].alias("rel_links")
-        return exists().where(
-            link.c.resource_id == RESOURCES.c.sourced_id,
-            link.c[column] == p[param],
-            link.c.status == "active",
-        )
+        return RESOURCES.c.sourced_id.in_(select(link.c.resource_id).where(
+            link.c[column] == p[param], link.c.status == "active"))
 
     return relation
-
-
 
 
 def column_is(family: str, column: str, param: str) -> Relation:
