@@ -4,6 +4,10 @@ Both versions are projections of the same row: references become GUIDRefs with a
 booleans become the strings "true"/"false", and users get their roles from the roles family
 (1.2 `roles[]`, 1.1 `role` + `orgs`). Related rows (roles, children) are fetched once per page,
 never once per object, and only where the app may see them.
+
+Where a source left out a value 1.2 requires, a documented fallback is served
+(gateway/oneroster/fallbacks.py), never an omission: an org's identifier, a course's
+courseCode, the roles of a user holding none, a URI for a user profile's id.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from sqlalchemy import Connection, select
 
 from adapters.canonical import FAMILIES
 from gateway.model import ROSTER_TABLES
+from gateway.oneroster import fallbacks
 from gateway.oneroster.catalogue import (
     ONLY_V1P2,
     REF_TARGETS,
@@ -30,6 +35,8 @@ from gateway.policy.scoping import Scope
 
 ROLES = ROSTER_TABLES["roles"]
 PROFILES = ROSTER_TABLES["userProfiles"]
+ENROLLMENTS = ROSTER_TABLES["enrollments"]
+ORGS = ROSTER_TABLES["orgs"]
 
 
 def timestamp(value: datetime) -> str:
@@ -46,6 +53,7 @@ class Serializer:
         self.scope = scope
         # Users rendered so far that hold a student role: the disclosure log reads it.
         self.students: set[str] = set()
+        self._rows: dict[str, dict[str, Any]] = {}  # the page's canonical data, by sourcedId
 
     def ref(self, target_family: str, sourced_id: str) -> dict[str, str]:
         target = REF_TARGETS[target_family]
@@ -62,13 +70,15 @@ class Serializer:
             {v: k for k, v in V1P1_RENAMES.get(family, {}).items()} if self.version == V1P1 else {}
         )
         out = []
+        self._rows = {}
         for row in rows:
             obj: dict[str, Any] = {
                 "sourcedId": row.sourced_id,
                 "status": row.status,
                 "dateLastModified": timestamp(row.date_last_modified),
             }
-            for name, value in json.loads(row.data).items():
+            data = self._rows[row.sourced_id] = json.loads(row.data)
+            for name, value in data.items():
                 if name in drop:
                     continue
                 kind, target = kinds[name]
@@ -116,6 +126,7 @@ class Serializer:
                 )
             ):
                 profiles[p.user_id].append((p.sourced_id, json.loads(p.data)))
+        self._roles_of_roleless(users, roles)
         self._agents_from_roles(users, roles)
         self._visible_agents(users)
         for user in users:
@@ -130,6 +141,43 @@ class Serializer:
                     user["userProfiles"] = [
                         self._profile(sid, p) for sid, p in profiles[user["sourcedId"]]
                     ]
+
+    def _roles_of_roleless(self, users: list[dict[str, Any]],
+                           roles: dict[str, list[dict[str, Any]]]) -> None:
+        """A user holding no role this app may see gets the roles its enrollments imply, else
+        one from what its row says (fallbacks.py): OneRoster requires at least one role."""
+        missing = [u["sourcedId"] for u in users if not roles.get(u["sourcedId"])]
+        if not missing:
+            return
+        for e in self.conn.execute(
+            select(ENROLLMENTS.c.user_id, ENROLLMENTS.c.school_id, ENROLLMENTS.c.role)
+            .where(ENROLLMENTS.c.user_id.in_(missing), ENROLLMENTS.c.status == "active",
+                   self.scope.visible("enrollments"))
+            .order_by(ENROLLMENTS.c.user_id, ENROLLMENTS.c.school_id, ENROLLMENTS.c.sourced_id)
+        ):
+            fallbacks.add_enrolled_role(roles[e.user_id], e.school_id, e.role)
+        district = None
+        for sid in missing:
+            if roles.get(sid):
+                continue
+            data = self._rows.get(sid, {})
+            org = data.get("primaryOrg")
+            if org is None:
+                district = district or self._district()
+                org = district
+            if org is not None:
+                roles[sid] = [fallbacks.person_role(data, org)]
+        for sid in missing:
+            if any(r["role"] == "student" for r in roles.get(sid, ())):
+                self.students.add(sid)
+
+    def _district(self) -> str | None:
+        """The first district (else the first org) this app may see, by sourcedId."""
+        base = select(ORGS.c.sourced_id).where(ORGS.c.status == "active",
+                                               self.scope.visible("orgs"))
+        return (self.conn.execute(base.where(ORGS.c.type == "district")
+                                  .order_by(ORGS.c.sourced_id).limit(1)).scalar()
+                or self.conn.execute(base.order_by(ORGS.c.sourced_id).limit(1)).scalar())
 
     def _agents_from_roles(self, users: list[dict[str, Any]],
                            roles: dict[str, list[dict[str, Any]]]) -> None:
@@ -177,12 +225,14 @@ class Serializer:
         for key in ("userProfile", "beginDate", "endDate"):
             if key in role:
                 out[key] = role[key]
+        if "userProfile" in out:
+            out["userProfile"] = fallbacks.profile_uri(out["userProfile"])
         return out
 
     @staticmethod
     def _profile(sourced_id: str, p: dict[str, Any]) -> dict[str, Any]:
         out = {
-            "profileId": sourced_id,
+            "profileId": fallbacks.profile_uri(sourced_id),
             "profileType": p["profileType"],
             "vendorId": p["vendorId"],
             "credentials": [{"type": p["credentialType"], "username": p["username"]}],
@@ -220,6 +270,12 @@ class Serializer:
 
     def _extra_orgs(self, orgs: list[dict[str, Any]]) -> None:
         self._children("orgs", orgs)
+        for org in orgs:
+            org.setdefault("identifier", fallbacks.org_identifier(org["sourcedId"]))
+
+    def _extra_courses(self, courses: list[dict[str, Any]]) -> None:
+        for course in courses:
+            course.setdefault("courseCode", fallbacks.course_code(course["sourcedId"]))
 
     def _extra_academicSessions(self, sessions: list[dict[str, Any]]) -> None:  # noqa: N802
         self._children("academicSessions", sessions)
