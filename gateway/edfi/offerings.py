@@ -18,7 +18,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import ColumnElement, Connection, Table, and_, case, exists, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    String,
+    Table,
+    and_,
+    case,
+    cast,
+    exists,
+    func,
+    or_,
+    select,
+)
+from sqlalchemy.sql import Subquery
 from sqlalchemy.sql.elements import literal
 
 from gateway.model import LINK_TABLES, ROSTER_TABLES
@@ -57,27 +70,48 @@ def _rank(classes: Table) -> ColumnElement[int]:
     return case((json_text(classes.c.data, "localCourseTitle").is_not(None), 0), else_=1)
 
 
+def _firsts(*where: ColumnElement[bool]) -> Subquery:
+    """Per offering key (school, code, session) of the active classes matching `where`, the
+    one that stands for it: the lowest of rank then sourcedId. The keys are computed once per
+    row in an inner query, so both dialects group by plain columns."""
+    keyed = select(CLASSES.c.school_id, offering_code(CLASSES).label("code"),
+                   offering_session(CLASSES).label("session"),
+                   (cast(_rank(CLASSES), String) + CLASSES.c.sourced_id).label("ranked")
+                   ).where(CLASSES.c.status == "active", *where).subquery("edfi_offering_keys")
+    return (select(keyed.c.school_id, keyed.c.code, keyed.c.session,
+                   func.substr(func.min(keyed.c.ranked), 2).label("first"))
+            .group_by(keyed.c.school_id, keyed.c.code, keyed.c.session)
+            .subquery("edfi_offering_firsts"))
+
+
 def representative(classes: Table = CLASSES) -> ColumnElement[bool]:
-    """The class stands for its course offering: no active class with the same offering key
-    comes before it (classes an offering was written for first, then by sourcedId)."""
+    """The class stands for its course offering: among the active classes with its offering
+    key, it comes first (classes an offering was written for first, then by sourcedId). A
+    tombstoned class stands for its offering's deletion when no active one does before it."""
     other = CLASSES.alias("edfi_offering_peers")
     before = or_(_rank(other) < _rank(classes),
                  and_(_rank(other) == _rank(classes), other.c.sourced_id < classes.c.sourced_id))
-    return ~exists().where(_peers(classes, other), before)
+    return or_(and_(classes.c.status == "active",
+                    classes.c.sourced_id.in_(select(_firsts().c.first))),
+               and_(classes.c.status != "active", ~exists().where(_peers(classes, other),
+                                                                  before)))
 
 
 def representatives(conn: Connection, class_ids: Iterable[str]) -> dict[str, str]:
-    """For each class, the class that stands for its offering (itself, when it does): what a
-    section's courseOfferingReference links to. One query per page."""
+    """For each class, the class that stands for its offering (itself when it does, or when
+    no active class does): what a section's courseOfferingReference links to. One grouped
+    query per page, over the classes of the page's schools that share a page class's code."""
     wanted = sorted({c for c in class_ids if c})
-    if not wanted:
-        return {}
-    other = CLASSES.alias("edfi_offering_first")
-    first = (select(other.c.sourced_id).where(_peers(CLASSES, other))
-             .order_by(_rank(other), other.c.sourced_id).limit(1).scalar_subquery())
     found: dict[str, str] = {}
     for start in range(0, len(wanted), 500):
-        rows = conn.execute(select(CLASSES.c.sourced_id, first)
-                            .where(CLASSES.c.sourced_id.in_(wanted[start:start + 500])))
+        page = CLASSES.alias("edfi_page")
+        mine = page.c.sourced_id.in_(wanted[start:start + 500])
+        firsts = _firsts(CLASSES.c.school_id.in_(select(page.c.school_id).where(mine)),
+                         offering_code(CLASSES).in_(select(offering_code(page)).where(mine)))
+        rows = conn.execute(
+            select(page.c.sourced_id, firsts.c.first).select_from(page.outerjoin(firsts, and_(
+                firsts.c.school_id == page.c.school_id, firsts.c.code == offering_code(page),
+                firsts.c.session == offering_session(page))))
+            .where(mine))
         found |= {r[0]: r[1] or r[0] for r in rows}
     return found
