@@ -145,7 +145,7 @@ class EdFiSerializer:
                 "categories": [{"educationOrganizationCategoryDescriptor": category}]}
 
     def _schools(self, sid: str, d: dict[str, Any]) -> dict[str, Any]:
-        grades = [g for g in map(self._grade, d.get("grades") or []) if g]
+        grades = list(dict.fromkeys(map(self._grade, d.get("grades") or [])))
         out: dict[str, Any] = {
             "schoolId": self.look.edorg_id(sid), "nameOfInstitution": d.get("name"),
             "educationOrganizationCategories": [{"educationOrganizationCategoryDescriptor":

@@ -25,7 +25,8 @@ CASE = "oneroster.rostering.official-schema"
 def _rostering_document() -> dict[str, Any]:
     """An OpenAPI 3.0 document shaped like the official Rostering one: the same paths and, per
     response, the envelope the facts describe."""
-    ours = json.loads((SPECS_DIR / "oneroster/v1p2/rostering.openapi.json").read_text())
+    ours = json.loads((SPECS_DIR / "oneroster/v1p2/rostering.openapi.json").read_text(
+        encoding="utf-8"))
     paths: dict[str, Any] = {}
     for template, item in ours["paths"].items():
         ref = item["get"]["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]

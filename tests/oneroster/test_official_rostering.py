@@ -66,7 +66,8 @@ def short(api):  # noqa: ANN001, ANN201
 
 
 def _paths() -> list[str]:
-    spec = json.loads((SPECS_DIR / "oneroster/v1p2/rostering.openapi.json").read_text())
+    spec = json.loads((SPECS_DIR / "oneroster/v1p2/rostering.openapi.json").read_text(
+        encoding="utf-8"))
     paths = []
     for template, item in spec["paths"].items():
         if "get" not in item:
