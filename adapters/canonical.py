@@ -130,6 +130,8 @@ FAMILIES: dict[str, Family] = {
             F("type", "enum", required=True, vocab=ORG_TYPES, extensible=True, indexed=True),
             F("identifier"),
             _ref("parent", "orgs"),
+            # The grade levels a school offers (CEDS codes), when an Ed-Fi source names them.
+            F("grades", "strings", oneroster=False),
         )),
         Family("academicSessions", "academic_sessions", (
             F("title", required=True),
@@ -166,6 +168,8 @@ FAMILIES: dict[str, Family] = {
             # source supplied them (else derived from classCode; see adapters/edfi_mapping).
             F("localCourseCode", oneroster=False, max_length=60),
             F("sectionIdentifier", oneroster=False, max_length=255),
+            # The course offering's own title (the class title is the section's name).
+            F("localCourseTitle", oneroster=False, max_length=60),
         )),
         Family("users", "users", (
             F("enabledUser", "bool", required=True),
@@ -210,6 +214,9 @@ FAMILIES: dict[str, Family] = {
             # A contact's role towards one student (Ed-Fi's studentContactAssociation): one row
             # per pair, so the association can be read, written and deleted on its own.
             F("student", "ref", target="users", indexed=True, oneroster=False),
+            # The grade (CEDS code) a student entered this school at: Ed-Fi's
+            # studentSchoolAssociation.entryGradeLevelDescriptor.
+            F("entryGradeLevel", oneroster=False, max_length=16),
         )),
         Family("enrollments", "enrollments", (
             _ref("class", "classes", required=True),

@@ -35,6 +35,11 @@ def _common(function: Callable[..., Any]) -> Callable[..., Any]:
                      help="limit used when walking whole collections."),
         click.option("--specs", "specs_dir", type=click.Path(file_okay=False, path_type=Path),
                      default=DEFAULT_SPECS_DIR, show_default=True),
+        click.option("--schema-dir", type=click.Path(exists=True, file_okay=False,
+                                                     path_type=Path),
+                     help="A folder of official OpenAPI documents (Ed-Fi YAML or JSON files; "
+                          "the OneRoster 1.2 Rostering JSON): responses are also validated "
+                          "against them."),
         click.option("--junit", type=click.Path(dir_okay=False, path_type=Path)),
         click.option("--html", type=click.Path(dir_okay=False, path_type=Path)),
         click.option("--markdown", type=click.Path(dir_okay=False, path_type=Path)),

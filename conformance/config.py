@@ -23,6 +23,7 @@ class RunConfig:
     max_pages: int = 50
     page_limit: int = 100
     specs_dir: Path = DEFAULT_SPECS_DIR
+    schema_dir: Path | None = None  # official OpenAPI documents (--schema-dir)
     other_client_id: str | None = None
     other_client_secret: str | None = None
     opted_out_student: str | None = None
@@ -40,6 +41,7 @@ class RunConfig:
             "other_client": bool(self.other_client_id and self.other_client_secret),
             "introspection_url": bool(self.introspection_url),
             "revocation_url": bool(self.revocation_url),
+            "schema_dir": self.schema_dir is not None,
             "edfi": True,
         }.get(requirement, False)
 
@@ -51,4 +53,5 @@ REQUIREMENT_HINTS = {
     "other_client": "--other-client-id and --other-client-secret",
     "introspection_url": "--introspection-url",
     "revocation_url": "--revocation-url",
+    "schema_dir": "--schema-dir (a folder holding the official OpenAPI documents)",
 }

@@ -8,6 +8,7 @@ from typing import Any
 
 from .config import RunConfig
 from .http import Http, Reply
+from .official import OfficialDocuments
 from .openapi import OpenApiDocument, OpenApiError, SpecLibrary
 from .outcome import CaseSkipped, CheckFailed
 
@@ -55,6 +56,18 @@ class RunContext:
         self._discovered: dict[tuple[str, str, str, str], Any] = {}
         self.edfi_root: dict[str, Any] | None = None
         self.edfi_unavailable: str | None = None
+        self._official: OfficialDocuments | None = None
+
+    def official(self) -> OfficialDocuments | None:
+        """The documents under --schema-dir, read on first use; None without the option."""
+        if self.config.schema_dir is None:
+            return None
+        if self._official is None:
+            try:
+                self._official = OfficialDocuments.load(self.config.schema_dir)
+            except OpenApiError as exc:
+                raise CheckFailed(f"cannot use --schema-dir: {exc}") from exc
+        return self._official
 
     # -- where things are -------------------------------------------------------------------
 

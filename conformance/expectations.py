@@ -51,8 +51,20 @@ def _schema(ctx: RunContext, request: dict[str, Any], reply: Reply, target: Any)
             )
     except OpenApiError as exc:
         return [str(exc)]
-    return [f"schema: {p}" for p in problems[:5]] + (
-        [f"... and {len(problems) - 5} more schema problems"] if len(problems) > 5 else []
+    found = _listed("schema", problems)
+    official = ctx.official()
+    if official is not None and not isinstance(target, str) and "fields" not in (
+            request.get("query") or {}):  # a projection may lawfully omit required fields
+        result = official.validate(request.get("method", "GET"), reply.url.split("?", 1)[0],
+                                   reply.status, reply.body)
+        if result is not None:
+            found += _listed(f"official {result[0]}", result[1])
+    return found
+
+
+def _listed(label: str, problems: list[Any]) -> list[str]:
+    return [f"{label}: {p}" for p in problems[:5]] + (
+        [f"... and {len(problems) - 5} more {label} problems"] if len(problems) > 5 else []
     )
 
 

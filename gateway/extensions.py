@@ -9,12 +9,14 @@ from flask import Flask, current_app, g
 from sqlalchemy import Connection, Engine
 
 from gateway.config import Settings
+from gateway.policy.reads import ReadCaches
 from gateway.store.engine import for_reads, for_writes, make_engine
 
 
 class Store:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        self.read_caches = ReadCaches()
         self._engine: Engine | None = None
         self._reads: Engine | None = None
         self._writes: Engine | None = None
@@ -81,3 +83,8 @@ def init_request_reads(app: Flask) -> None:
 def disclosure_log() -> Any:
     """Where this app's responses record what they disclosed (a `DisclosureSpool`)."""
     return current_app.extensions["gateway.disclosures"]
+
+
+def read_caches() -> ReadCaches:
+    """What this process remembers about the app's store (see `ReadCaches`)."""
+    return current_app.extensions["gateway.store"].read_caches

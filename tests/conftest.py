@@ -71,7 +71,7 @@ def _reset_postgres(engine: Engine) -> None:
     with engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
         # the rows the migrations seed
-        conn.execute(text("INSERT INTO change_counter (id, value) VALUES (1, 0), (2, 0)"))
+        conn.execute(text("INSERT INTO change_counter (id, value) VALUES (1, 0)"))
         conn.execute(text("INSERT INTO disclosure_head (id, chain, count) "
                           "VALUES (1, :zero, 0)"), {"zero": "0" * 64})
 

@@ -28,6 +28,9 @@ class Prop:
     items: tuple[Prop, ...] = ()  # for kind "array": the properties of one item
     max_length: int | None = None
     sources: tuple[str, ...] = ()  # canonical fields it shows ("family.field"): the profile rule
+    # What is served when the stored row has no value (DS 5.0 requires one), or how the value
+    # is derived when nothing of the body is kept: documented in kept_and_dropped.md.
+    fallback: str = ""
 
 
 # reference name -> (resource it points at, its key properties and their kinds)
@@ -51,6 +54,8 @@ REFERENCES: dict[str, tuple[str, tuple[tuple[str, PropKind], ...]]] = {
     "staffReference": ("staffs", (("staffUniqueId", "string"),)),
     "contactReference": ("contacts", (("contactUniqueId", "string"),)),
     "parentReference": ("parents", (("parentUniqueId", "string"),)),
+    "classPeriodReference": ("classPeriods", (("classPeriodName", "string"),
+                                              ("schoolId", "integer"))),
 }
 
 
@@ -101,29 +106,37 @@ class Resource:
 P = Prop
 
 
-def _ref(name: str, identity: bool = False, sources: tuple[str, ...] = ()) -> Prop:
-    return P(name, "reference", identity=identity, reference=name, sources=sources)
+def _ref(name: str, identity: bool = False, sources: tuple[str, ...] = (),
+         fallback: str = "") -> Prop:
+    return P(name, "reference", identity=identity, reference=name, sources=sources,
+             fallback=fallback)
 
 
 def _desc(name: str, descriptor: str, identity: bool = False,
-          sources: tuple[str, ...] = ()) -> Prop:
-    return P(name, "descriptor", identity=identity, descriptor=descriptor, sources=sources)
+          sources: tuple[str, ...] = (), fallback: str = "") -> Prop:
+    return P(name, "descriptor", identity=identity, descriptor=descriptor, sources=sources,
+             fallback=fallback)
 
 
 _EMAILS = P("electronicMails", "array", items=(
     P("electronicMailAddress", max_length=128),
     _desc("electronicMailTypeDescriptor", "ElectronicMailTypeDescriptor"),
-), sources=("users.email",))
+), sources=("users.email",), fallback="one item: the user's e-mail, typed Work for staff and "
+   "Home/Personal otherwise (the type is not kept)")
 _STUDENT_ROLES = frozenset({"student"})
 _CONTACT_ROLES = frozenset({"parent", "guardian", "relative"})
 _STAFF_ROLES = frozenset({"aide", "counselor", "districtAdministrator", "principal", "proctor",
                           "siteAdministrator", "systemAdministrator", "teacher"})
 _STAFF_SECTION_ROLES = frozenset({"teacher", "administrator", "proctor"})
+_DAYS = "the weekdays (Monday to Friday) from beginDate to endDate"
+_UNKNOWN_GRADE = "GradeLevelDescriptor#Other"
 
 
 def _person(unique: str) -> tuple[Prop, ...]:
     return (
-        P(unique, identity=True, max_length=32),
+        P(unique, identity=True, max_length=32,
+          fallback="the user's identifier, else its sourcedId (32 hex digits of its hash when "
+                   "longer than 32 characters)"),
         P("firstName", max_length=75, sources=("users.givenName",)),
         P("middleName", max_length=75, sources=("users.middleName",)),
         P("lastSurname", max_length=75, sources=("users.familyName",)),
@@ -132,71 +145,105 @@ def _person(unique: str) -> tuple[Prop, ...]:
     )
 
 
+_EDORG_ID = ("the org's identifier when it is a whole number, else a stable ten-digit number "
+             "from its sourcedId")
+
 RESOURCES: dict[str, Resource] = {r.name: r for r in (
     Resource("localEducationAgencies", "orgs", Subset("type", frozenset({"district"})), (
-        P("localEducationAgencyId", "integer", identity=True),
+        P("localEducationAgencyId", "integer", identity=True, fallback=_EDORG_ID),
         P("nameOfInstitution", max_length=75, sources=("orgs.name",)),
-        _desc("localEducationAgencyCategoryDescriptor", "LocalEducationAgencyCategoryDescriptor"),
+        _desc("localEducationAgencyCategoryDescriptor", "LocalEducationAgencyCategoryDescriptor",
+              fallback="always LocalEducationAgencyCategoryDescriptor#Independent"),
         P("categories", "array", items=(
             _desc("educationOrganizationCategoryDescriptor",
-                  "EducationOrganizationCategoryDescriptor"),)),
+                  "EducationOrganizationCategoryDescriptor"),),
+          fallback="always one item, EducationOrganizationCategoryDescriptor#Local Education "
+                   "Agency (from the org's type)"),
     ), order=4, writable=True, title="A school district (LEA)"),
     Resource("schools", "orgs", Subset("type", frozenset({"school"})), (
-        P("schoolId", "integer", identity=True),
+        P("schoolId", "integer", identity=True, fallback=_EDORG_ID),
         P("nameOfInstitution", max_length=75, sources=("orgs.name",)),
         _ref("localEducationAgencyReference", sources=("orgs.parent",)),
         P("educationOrganizationCategories", "array", items=(
             _desc("educationOrganizationCategoryDescriptor",
-                  "EducationOrganizationCategoryDescriptor"),)),
-        P("gradeLevels", "array", items=(_desc("gradeLevelDescriptor", "GradeLevelDescriptor"),)),
+                  "EducationOrganizationCategoryDescriptor"),),
+          fallback="always one item, EducationOrganizationCategoryDescriptor#School (from the "
+                   "org's type)"),
+        P("gradeLevels", "array", items=(_desc("gradeLevelDescriptor", "GradeLevelDescriptor"),),
+          sources=("orgs.grades",),
+          fallback=f"one item, {_UNKNOWN_GRADE}, when the source named no grade levels"),
     ), order=5, writable=True, title="A school"),
     Resource("sessions", "academicSessions",
              Subset("type", frozenset({"schoolYear", "semester", "term"})), (
         P("sessionName", identity=True, max_length=60, sources=("academicSessions.title",)),
-        _ref("schoolReference", identity=True, sources=("academicSessions.school",)),
+        _ref("schoolReference", identity=True, sources=("academicSessions.school",),
+             fallback="a session without a school of its own (OneRoster sessions are "
+                      "district-wide): the first school, by sourcedId, with a class in it, else "
+                      "the district's first school"),
         _ref("schoolYearTypeReference", identity=True, sources=("academicSessions.schoolYear",)),
         P("beginDate", "date", sources=("academicSessions.startDate",)),
         P("endDate", "date", sources=("academicSessions.endDate",)),
-        _desc("termDescriptor", "TermDescriptor", sources=("academicSessions.type",)),
-        P("totalInstructionalDays", "integer"),
+        _desc("termDescriptor", "TermDescriptor", sources=("academicSessions.type",),
+              fallback="Year Round for a school year, else Fall, Spring or Summer Semester from "
+                       "the start month"),
+        P("totalInstructionalDays", "integer", fallback=_DAYS),
     ), order=7, writable=True, title="A term, semester or school year of one school"),
     Resource("gradingPeriods", "academicSessions",
              Subset("type", frozenset({"gradingPeriod"})), (
         _desc("gradingPeriodDescriptor", "GradingPeriodDescriptor", identity=True,
-              sources=("academicSessions.title",)),
+              sources=("academicSessions.title",),
+              fallback="the crosswalk value named like the title, else Grading Period (the "
+                       "descriptor itself is not kept)"),
         P("gradingPeriodName", identity=True, max_length=60, sources=("academicSessions.title",)),
-        _ref("schoolReference", identity=True, sources=("academicSessions.school",)),
+        _ref("schoolReference", identity=True, sources=("academicSessions.school",),
+             fallback="as for sessions"),
         _ref("schoolYearTypeReference", identity=True, sources=("academicSessions.schoolYear",)),
         P("beginDate", "date", sources=("academicSessions.startDate",)),
         P("endDate", "date", sources=("academicSessions.endDate",)),
-        P("totalInstructionalDays", "integer"),
+        P("totalInstructionalDays", "integer", fallback=_DAYS),
     ), order=6, writable=True, title="A grading period"),
     Resource("courses", "courses", None, (
-        P("courseCode", identity=True, max_length=60, sources=("courses.courseCode",)),
+        P("courseCode", identity=True, max_length=60, sources=("courses.courseCode",),
+          fallback="the course's sourcedId when it has no courseCode"),
         _ref("educationOrganizationReference", identity=True, sources=("courses.org",)),
         P("courseTitle", max_length=60, sources=("courses.title",)),
-        P("numberOfParts", "integer"),
+        P("numberOfParts", "integer", fallback="always 1"),
+        P("identificationCodes", "array", items=(
+            _desc("courseIdentificationSystemDescriptor", "CourseIdentificationSystemDescriptor"),
+            P("identificationCode", max_length=60)), sources=("courses.courseCode",),
+          fallback="one item: the courseCode as CourseIdentificationSystemDescriptor#LEA course "
+                   "code (posted codes are not kept)"),
         P("offeredGradeLevels", "array", items=(
             _desc("gradeLevelDescriptor", "GradeLevelDescriptor"),), sources=("courses.grades",)),
     ), order=8, writable=True, title="A course of an education organization"),
     Resource("courseOfferings", "classes", None, (
-        P("localCourseCode", identity=True, max_length=60, sources=("classes.classCode",)),
+        P("localCourseCode", identity=True, max_length=60, sources=("classes.classCode",),
+          fallback="the class's Ed-Fi localCourseCode, else its classCode, else its sourcedId"),
         _ref("schoolReference", identity=True, sources=("classes.school",)),
-        _ref("sessionReference", identity=True, sources=("classes.terms",)),
+        _ref("sessionReference", identity=True, sources=("classes.terms",),
+             fallback="the class's first term, or that term's parent when it is a grading "
+                      "period"),
         _ref("courseReference", sources=("classes.course",)),
-        P("localCourseTitle", max_length=60, sources=("classes.title",)),
-    ), order=9, writable=True, title="A course offered at a school in a session (one per class)"),
+        P("localCourseTitle", max_length=60, sources=("classes.localCourseTitle", "classes.title"),
+          fallback="the class's title when no offering title was given"),
+    ), order=9, writable=True,
+        title="A course offered at a school in a session (one per natural key: of the classes "
+              "sharing one, the first by sourcedId shows it)"),
     Resource("sections", "classes", None, (
-        P("sectionIdentifier", identity=True, max_length=255, sources=("classes.classCode",)),
+        P("sectionIdentifier", identity=True, max_length=255, sources=("classes.classCode",),
+          fallback="the class's Ed-Fi sectionIdentifier, else its classCode, else its "
+                   "sourcedId"),
         _ref("courseOfferingReference", identity=True, sources=("classes.course",
                                                                 "classes.terms")),
         P("sectionName", max_length=100, sources=("classes.title",)),
-        P("classPeriods", "array", items=(P("classPeriodName", max_length=60),),
-          sources=("classes.periods",)),
+        P("classPeriods", "array", items=(_ref("classPeriodReference"),),
+          sources=("classes.periods",),
+          fallback="one item per period of the class, referenced at the class's school"),
     ), order=10, writable=True, title="A section (a canonical class)"),
     Resource("students", "users", Subset("role", _STUDENT_ROLES), (
         *_person("studentUniqueId"),
-        P("birthDate", "date", sources=("demographics.birthDate",)),
+        P("birthDate", "date", sources=("demographics.birthDate",),
+          fallback="1900-01-01 when the source gives no birth date (Ed-Fi requires one)"),
     ), order=3, writable=True, student_bearing=True, title="A student"),
     Resource("staffs", "users", Subset("role", _STAFF_ROLES), (
         *_person("staffUniqueId"), _EMAILS,
@@ -210,8 +257,11 @@ RESOURCES: dict[str, Resource] = {r.name: r for r in (
     Resource("studentSchoolAssociations", "roles", Subset("role", _STUDENT_ROLES), (
         _ref("studentReference", identity=True, sources=("roles.user",)),
         _ref("schoolReference", identity=True, sources=("roles.org",)),
-        P("entryDate", "date", identity=True, sources=("roles.beginDate",)),
-        _desc("entryGradeLevelDescriptor", "GradeLevelDescriptor", sources=("users.grades",)),
+        P("entryDate", "date", identity=True, sources=("roles.beginDate",),
+          fallback="the start of the district's earliest school year"),
+        _desc("entryGradeLevelDescriptor", "GradeLevelDescriptor",
+              sources=("roles.entryGradeLevel", "users.grades"),
+              fallback=f"the student's first grade (users.grades), else {_UNKNOWN_GRADE}"),
         P("exitWithdrawDate", "date", sources=("roles.endDate",)),
     ), order=13, writable=True, student_bearing=True, title="A student's enrollment in a school"),
     Resource("studentEducationOrganizationAssociations", "roles",
@@ -223,37 +273,45 @@ RESOURCES: dict[str, Resource] = {r.name: r for r in (
           sources=("demographics.hispanicOrLatinoEthnicity",)),
         P("races", "array", items=(_desc("raceDescriptor", "RaceDescriptor"),),
           sources=("demographics.white",)),
-        _EMAILS,
+        P("electronicMails", "array", items=_EMAILS.items, sources=_EMAILS.sources,
+          fallback="the student's e-mail (users.email; this resource's writes do not change "
+                   "it)"),
     ), order=14, student_bearing=True, writable=True,
         title="A student's data held by one education organization (sex, races, e-mail)"),
     Resource("staffEducationOrganizationAssignmentAssociations", "roles",
              Subset("role", _STAFF_ROLES), (
         _ref("staffReference", identity=True, sources=("roles.user",)),
         _ref("educationOrganizationReference", identity=True, sources=("roles.org",)),
-        P("beginDate", "date", identity=True, sources=("roles.beginDate",)),
+        P("beginDate", "date", identity=True, sources=("roles.beginDate",),
+          fallback="the start of the district's earliest school year"),
         _desc("staffClassificationDescriptor", "StaffClassificationDescriptor", identity=True,
-              sources=("roles.role",)),
+              sources=("roles.role",), fallback="Teacher for a role the crosswalk does not map"),
         P("endDate", "date", sources=("roles.endDate",)),
     ), order=18, writable=True, title="A member of staff's assignment to a school or district"),
     Resource("studentSectionAssociations", "enrollments", Subset("role", _STUDENT_ROLES), (
         _ref("studentReference", identity=True, sources=("enrollments.user",)),
         _ref("sectionReference", identity=True, sources=("enrollments.class",)),
-        P("beginDate", "date", identity=True, sources=("enrollments.beginDate",)),
+        P("beginDate", "date", identity=True, sources=("enrollments.beginDate",),
+          fallback="the start of the district's earliest school year"),
         P("endDate", "date", sources=("enrollments.endDate",)),
     ), order=14, student_bearing=True, writable=True, title="A student's enrollment in a section"),
     Resource("staffSectionAssociations", "enrollments", Subset("role", _STAFF_SECTION_ROLES), (
         _ref("staffReference", identity=True, sources=("enrollments.user",)),
         _ref("sectionReference", identity=True, sources=("enrollments.class",)),
-        P("beginDate", "date", identity=True, sources=("enrollments.beginDate",)),
+        P("beginDate", "date", identity=True, sources=("enrollments.beginDate",),
+          fallback="the start of the district's earliest school year"),
         _desc("classroomPositionDescriptor", "ClassroomPositionDescriptor",
-              sources=("enrollments.role",)),
+              sources=("enrollments.role",),
+              fallback="from the enrollment's role and primary flag (Teacher of Record for a "
+                       "primary teacher, Assistant Teacher for another)"),
         P("endDate", "date", sources=("enrollments.endDate",)),
     ), order=19, writable=True, title="A member of staff's assignment to a section"),
     Resource("studentContactAssociations", "roles",
              Subset("role", _CONTACT_ROLES, present="student"), (
         _ref("studentReference", identity=True, sources=("roles.student",)),
         _ref("contactReference", identity=True, sources=("roles.user",)),
-        _desc("relationDescriptor", "RelationDescriptor", sources=("roles.role",)),
+        _desc("relationDescriptor", "RelationDescriptor", sources=("roles.role",),
+              fallback="Guardian for a role the crosswalk does not map"),
     ), order=20, writable=True, student_bearing=True,
         title="A contact's relation to one student (one contact role per student)"),
 )}

@@ -189,6 +189,9 @@ def _edorg(kind: str, id_prop: str) -> Callable[[_Mapper, str], list[Record]]:
             parent = m.reference("localEducationAgencyReference", required=False)
             if parent:
                 fields["parent"] = parent
+            grades = m.grades("gradeLevels", "gradeLevelDescriptor")
+            if grades:
+                fields["grades"] = grades
         return [Record("orgs", sid, fields)]
     return build
 
@@ -241,8 +244,9 @@ def _student_school(m: _Mapper, sid: str) -> list[Record]:
                               "beginDate": m.body["entryDate"]}
     m.set(fields, "endDate", "exitWithdrawDate")
     if m.body.get("entryGradeLevelDescriptor") is not None:
-        m.descriptor("$.entryGradeLevelDescriptor", "GradeLevelDescriptor",
-                     m.body["entryGradeLevelDescriptor"])  # validated; the grade lives on users
+        fields["entryGradeLevel"] = m.descriptor("$.entryGradeLevelDescriptor",
+                                                 "GradeLevelDescriptor",
+                                                 m.body["entryGradeLevelDescriptor"])
     return [Record("roles", sid, fields)]
 
 
@@ -271,6 +275,7 @@ def _course_offering(m: _Mapper, sid: str) -> list[Record]:
         "classType": "scheduled", "course": m.reference("courseReference"),
         "school": m.reference("schoolReference"), "localCourseCode": code,
         "terms": [m.reference("sessionReference")]}
+    m.set(fields, "localCourseTitle", "localCourseTitle")
     return [Record("classes", sid, fields)]
 
 
@@ -285,11 +290,18 @@ def _section(m: _Mapper, sid: str) -> list[Record]:
         "school": m.lookup("schools", {"schoolId": offering["schoolId"]}, where),
         "terms": [_session_of(m, offering, where)],
         "sectionIdentifier": identifier, "localCourseCode": offering["localCourseCode"]}
-    periods = [str(p.get("classPeriodName")) for p in m.body.get("classPeriods") or []
-               if p.get("classPeriodName") not in (None, "")]
+    periods = [name for name in map(_period_name, m.body.get("classPeriods") or []) if name]
     if periods:
         fields["periods"] = periods
     return [Record("classes", sid, fields)]
+
+
+def _period_name(item: Mapping[str, Any]) -> str | None:
+    """A class period's name: DS 5.0 names it in a classPeriodReference; the XML adapter's
+    layout (and DS 4 bodies) give it bare."""
+    ref = item.get("classPeriodReference")
+    name = ref.get("classPeriodName") if isinstance(ref, Mapping) else item.get("classPeriodName")
+    return None if name in (None, "") else str(name)
 
 
 _RACES = ("americanIndianOrAlaskaNative", "asian", "blackOrAfricanAmerican",

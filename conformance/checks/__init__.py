@@ -27,4 +27,11 @@ def known_checks() -> frozenset[str]:
     return frozenset(REGISTRY)
 
 
-from . import edfi, oauth, oneroster_collections, oneroster_privacy, oneroster_writes  # noqa: E402,F401
+from . import (  # noqa: E402,F401
+    edfi,
+    oauth,
+    official_schema,
+    oneroster_collections,
+    oneroster_privacy,
+    oneroster_writes,
+)

@@ -23,6 +23,7 @@ from urllib.parse import quote
 import orjson
 
 from adapters.canonical import FAMILIES
+from gateway.documents import oneroster_fallbacks as fallbacks
 from gateway.documents.names import View, optional_fields, pack_refs
 from gateway.documents.oneroster_catalogue import (
     ONLY_V1P2,
@@ -36,7 +37,7 @@ from gateway.documents.oneroster_catalogue import (
 VERSIONS = (V1P1, V1P2)
 # Raise when what `render` produces changes: stores rendered by an older release are rendered
 # again when a command next opens them (gateway.sync.documents.ensure_documents).
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 # Where each version's services live, relative to the public root.
 SERVICE_ROOTS = {
     V1P1: {"rostering": "/ims/oneroster/v1p1", "gradebook": "/ims/oneroster/v1p1",
@@ -93,6 +94,10 @@ class Related:
     contact_roles: dict[str, list[tuple[str, RoleRow]]] = field(default_factory=dict)
     profiles: dict[str, list[tuple[str, dict[str, Any]]]] = field(default_factory=dict)
     children: dict[str, list[str]] = field(default_factory=dict)
+    # For users holding no role: (school, enrollment role) of their active enrollments, in
+    # order, and the district org (the first by sourcedId), which the fallbacks name.
+    enrolled: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    district: str | None = None
 
 
 @dataclass(frozen=True)
@@ -134,6 +139,8 @@ def render(family: str, rows: Iterable[Row], related: Related) -> list[Rendered]
             refs = _children(family, row, docs, related)
         if family == "demographics" and docs[V1P1].get("sex") not in (None, "male", "female"):
             del docs[V1P1]["sex"]  # 1.1 knows only male and female
+        for doc in docs.values():
+            _required_fallbacks(family, row, doc)
         extra = {name: docs[V1P2][name] for name in optional if name in docs[V1P2]}
         for doc in docs.values():
             for name in optional:
@@ -154,6 +161,15 @@ def _plan(family: str, version: str) -> dict[str, tuple[str, str, str | None]]:
         renames = {v: k for k, v in V1P1_RENAMES.get(family, {}).items()}
     return {f.name: (renames.get(f.name, f.name), f.kind, f.target)
             for f in FAMILIES[family].fields if f.name not in drop}
+
+
+def _required_fallbacks(family: str, row: Row, doc: dict[str, Any]) -> None:
+    """Values 1.2 requires that a source left out (gateway/documents/oneroster_fallbacks.py),
+    in both versions alike."""
+    if family == "orgs":
+        doc.setdefault("identifier", fallbacks.org_identifier(row.sourced_id))
+    elif family == "courses":
+        doc.setdefault("courseCode", fallbacks.course_code(row.sourced_id))
 
 
 def _base(plan: dict[str, tuple[str, str, str | None]], version: str,
@@ -181,7 +197,7 @@ def _users(row: Row, docs: dict[str, dict[str, Any]], related: Related) -> str:
     role, the org and (for a contact's role towards one child) the child, and per agent the
     orgs of the roles that link them, so `prune` can redo this for one app's view."""
     uid = row.sourced_id
-    mine = related.roles.get(uid, [])
+    mine = related.roles.get(uid, []) or _fallback_roles(row, related)
     rendered = [_role(r.data) for r in mine]
     unique: list[dict[str, Any]] = []
     roles_refs = []
@@ -208,6 +224,20 @@ def _users(row: Row, docs: dict[str, dict[str, Any]], related: Related) -> str:
     return pack_refs(student_orgs, orgs, names, dumps(detail).decode())
 
 
+def _fallback_roles(row: Row, related: Related) -> list[RoleRow]:
+    """OneRoster requires a role: a user holding none gets the roles its enrollments imply,
+    else one at its primaryOrg, else at the district (oneroster_fallbacks.py). They name their
+    org like real roles, so an app outside that org has them pruned all the same."""
+    roles: list[dict[str, Any]] = []
+    for school, enrollment_role in related.enrolled.get(row.sourced_id, ()):
+        fallbacks.add_enrolled_role(roles, school, enrollment_role)
+    if not roles:
+        org = row.data.get("primaryOrg") or related.district
+        if org is not None:
+            roles.append(fallbacks.person_role(row.data, org))
+    return [RoleRow(f"{row.sourced_id}#implied-{n}", r) for n, r in enumerate(roles)]
+
+
 def _agents(row: Row, mine: list[RoleRow], related: Related) -> list[tuple[str, list[str]]]:
     """Agents in document order: the source's own `agents` field (shown whenever the agent
     may be seen), then the links a contact's role makes, both ways (shown only where the app
@@ -231,11 +261,14 @@ def _role(role: dict[str, Any]) -> dict[str, Any]:
     for key in ("userProfile", "beginDate", "endDate"):
         if key in role:
             out[key] = role[key]
+    if "userProfile" in out:
+        out["userProfile"] = fallbacks.profile_uri(out["userProfile"])
     return out
 
 
 def _profile(sourced_id: str, p: dict[str, Any]) -> dict[str, Any]:
-    out = {"profileId": sourced_id, "profileType": p["profileType"], "vendorId": p["vendorId"],
+    out = {"profileId": fallbacks.profile_uri(sourced_id), "profileType": p["profileType"],
+           "vendorId": p["vendorId"],
            "credentials": [{"type": p["credentialType"], "username": p["username"]}]}
     for key in ("applicationId", "description"):
         if key in p:

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Connection, func, select
 
 from adapters.edfi_mapping import derived_keys
+from gateway.edfi.offerings import representatives
 from gateway.model import LINK_TABLES, ROSTER_TABLES
 
 
@@ -22,6 +23,7 @@ class Lookups:
         self._sessions: dict[str, dict[str, Any]] | None = None
         self._rows: dict[str, dict[str, dict[str, Any]]] = {}
         self._first_school_of_term: dict[str, str] = {}
+        self._offerings: dict[str, str] = {}
 
     # -- whole small families ----------------------------------------------------------------
     def _all(self, family: str) -> dict[str, dict[str, Any]]:
@@ -86,6 +88,16 @@ class Lookups:
             .where(link.c.target_id.in_(wanted)).group_by(link.c.target_id)
         ):
             self._first_school_of_term[r[0]] = r[1]
+
+    def load_offerings(self, class_ids: Iterable[str]) -> None:
+        """The class that stands for each class's course offering (gateway/edfi/offerings)."""
+        wanted = [c for c in class_ids if c not in self._offerings]
+        self._offerings |= representatives(self.conn, wanted)
+
+    def offering_of(self, class_id: str) -> str:
+        if class_id not in self._offerings:
+            self.load_offerings([class_id])
+        return self._offerings.get(class_id, class_id)
 
     def session_school(self, session_id: str) -> str | None:
         own = self.sessions.get(session_id, {}).get("school")

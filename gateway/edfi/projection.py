@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, exists, or_, true
 
 from adapters.edfi_mapping.resources import PERSON_KINDS, RESOURCES
+from gateway.edfi.offerings import representative
 from gateway.model import ROSTER_TABLES
 from gateway.model.columns import indexed_column
 from gateway.store.json_fields import json_text
@@ -17,6 +18,8 @@ def subset(resource: str, *, any_status: bool = False) -> ColumnElement[bool]:
     """`any_status`: also count tombstoned roles (a deleted student's roles are deleted too)."""
     res = RESOURCES[resource]
     table = ROSTER_TABLES[res.family]
+    if resource == "courseOfferings":  # one per natural key, not one per class
+        return representative(table)
     if res.subset is None:
         return true()
     values = sorted(res.subset.values)

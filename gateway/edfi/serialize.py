@@ -22,6 +22,8 @@ from gateway.edfi.lookups import Lookups
 
 RACES = ("americanIndianOrAlaskaNative", "asian", "blackOrAfricanAmerican",
          "nativeHawaiianOrOtherPacificIslander", "white")
+UNKNOWN_GRADE = "Other"  # canonical grade served where DS 5.0 requires one and none is known
+UNKNOWN_BIRTH_DATE = "1900-01-01"  # served where DS 5.0 requires a birth date and none is known
 _LINK_REL = {"localEducationAgencies": "LocalEducationAgency", "schools": "School",
              "sessions": "Session", "courses": "Course", "courseOfferings": "CourseOffering",
              "sections": "Section", "students": "Student", "staffs": "Staff",
@@ -109,7 +111,7 @@ class EdFiSerializer:
         build: Callable[[str, dict[str, Any]], dict[str, Any]] = getattr(
             self, "_" + resource)
         datas = [json.loads(r.data) for r in rows]
-        self._prefetch(resource, datas)
+        self._prefetch(resource, rows, datas)
         out = []
         for row, data in zip(rows, datas, strict=True):
             obj = {"id": edfi_id(resource, row.sourced_id)}
@@ -120,7 +122,8 @@ class EdFiSerializer:
             out.append(obj)
         return out
 
-    def _prefetch(self, resource: str, datas: list[dict[str, Any]]) -> None:
+    def _prefetch(self, resource: str, rows: Sequence[Any],
+                  datas: list[dict[str, Any]]) -> None:
         family = RESOURCES[resource].family
         if family in ("roles", "enrollments"):
             self.look.load("users", [d.get(f) for d in datas for f in ("user", "student")])
@@ -128,6 +131,8 @@ class EdFiSerializer:
             self.look.load("demographics", [d.get("user") for d in datas])
         if family == "enrollments":
             self.look.load("classes", [d.get("class") for d in datas])
+        if resource == "sections":
+            self.look.load_offerings([r.sourced_id for r in rows])
         if resource == "students":
             pass  # demographics are loaded by the caller, which knows the page's ids
 
@@ -140,16 +145,25 @@ class EdFiSerializer:
                 "categories": [{"educationOrganizationCategoryDescriptor": category}]}
 
     def _schools(self, sid: str, d: dict[str, Any]) -> dict[str, Any]:
+        grades = list(dict.fromkeys(map(self._grade, d.get("grades") or [])))
         out: dict[str, Any] = {
             "schoolId": self.look.edorg_id(sid), "nameOfInstitution": d.get("name"),
             "educationOrganizationCategories": [{"educationOrganizationCategoryDescriptor":
                                                  _uri("EducationOrganizationCategoryDescriptor",
-                                                      "school")}]}
+                                                      "school")}],
+            "gradeLevels": [{"gradeLevelDescriptor": g} for g in grades or [self._grade(None)]]}
         parent = d.get("parent")
         if parent and self.look.orgs.get(parent, {}).get("type") == "district":
             out["localEducationAgencyReference"] = self.edorg_ref(
                 "localEducationAgencyReference", parent)
         return out
+
+    @staticmethod
+    def _grade(canonical: str | None) -> str:
+        """A grade level's URI; one the crosswalk does not map, or none, is served as Other
+        (DS 5.0 requires a grade level where the source may have none)."""
+        return (_uri("GradeLevelDescriptor", canonical) if canonical else None) or str(
+            _uri("GradeLevelDescriptor", UNKNOWN_GRADE))
 
     def _session_common(self, sid: str, d: dict[str, Any]) -> dict[str, Any]:
         school = d.get("school") or self.look.session_school(sid)
@@ -173,10 +187,15 @@ class EdFiSerializer:
 
     def _courses(self, sid: str, d: dict[str, Any]) -> dict[str, Any]:
         grades = [_uri("GradeLevelDescriptor", g) for g in d.get("grades") or []]
-        return {"courseCode": derived_keys.course_code(sid, d),
+        code = derived_keys.course_code(sid, d)
+        return {"courseCode": code,
                 "educationOrganizationReference": self.edorg_ref(
                     "educationOrganizationReference", d["org"]),
                 "courseTitle": d.get("title"), "numberOfParts": 1,
+                "identificationCodes": [{
+                    "courseIdentificationSystemDescriptor":
+                        _uri("CourseIdentificationSystemDescriptor", "courseCode"),
+                    "identificationCode": code}],
                 "offeredGradeLevels": [{"gradeLevelDescriptor": g} for g in grades if g]}
 
     def _courseOfferings(self, sid: str, d: dict[str, Any]) -> dict[str, Any]:  # noqa: N802
@@ -195,16 +214,19 @@ class EdFiSerializer:
                                 "educationOrganizationId": self.look.edorg_id(
                                     course.get("org", "")),
                                 "link": _link("courses", d.get("course", ""))},
-            "localCourseTitle": d.get("title"),
+            "localCourseTitle": d.get("localCourseTitle") or d.get("title"),
         }
 
     def _sections(self, sid: str, d: dict[str, Any]) -> dict[str, Any]:
         key = self.offering_key(sid, d)
+        offering = self.look.offering_of(sid)
         return {
             "sectionIdentifier": derived_keys.section_identifier(sid, d),
-            "courseOfferingReference": {**key, "link": _link("courseOfferings", sid)},
+            "courseOfferingReference": {**key, "link": _link("courseOfferings", offering)},
             "sectionName": d.get("title"),
-            "classPeriods": [{"classPeriodName": p} for p in d.get("periods") or []],
+            "classPeriods": [{"classPeriodReference": {"classPeriodName": p,
+                                                       "schoolId": key["schoolId"]}}
+                             for p in d.get("periods") or []],
         }
 
     def _person(self, unique: str, sid: str, d: dict[str, Any]) -> dict[str, Any]:
@@ -220,7 +242,7 @@ class EdFiSerializer:
                  "electronicMailTypeDescriptor": _uri("ElectronicMailTypeDescriptor", kind)}]
 
     def _students(self, sid: str, d: dict[str, Any]) -> dict[str, Any]:
-        birth = self.look.row("demographics", sid).get("birthDate")
+        birth = self.look.row("demographics", sid).get("birthDate") or UNKNOWN_BIRTH_DATE
         return {**self._person("studentUniqueId", sid, d), "birthDate": birth}
 
     def _staffs(self, sid: str, d: dict[str, Any]) -> dict[str, Any]:
@@ -236,12 +258,11 @@ class EdFiSerializer:
                 "electronicMails": self._emails(d, "student")}
 
     def _studentSchoolAssociations(self, sid: str, d: dict[str, Any]) -> dict[str, Any]:  # noqa: N802
-        grades = self.look.row("users", d["user"]).get("grades") or []
+        grades = self.look.row("users", d["user"]).get("grades") or [None]
         return {"studentReference": self.person_ref("students", d["user"]),
                 "schoolReference": self.edorg_ref("schoolReference", d["org"]),
                 "entryDate": d.get("beginDate") or self.look.year_start(),
-                "entryGradeLevelDescriptor":
-                    _uri("GradeLevelDescriptor", grades[0]) if grades else None,
+                "entryGradeLevelDescriptor": self._grade(d.get("entryGradeLevel") or grades[0]),
                 "exitWithdrawDate": d.get("endDate")}
 
     def _studentEducationOrganizationAssociations(self, sid: str,  # noqa: N802
@@ -290,7 +311,8 @@ class EdFiSerializer:
         role = d.get("role", "")
         position = "teacher-secondary" if role == "teacher" and d.get("primary") is False else role
         return {**self._enrollment(d, "staffs"),
-                "classroomPositionDescriptor": _uri("ClassroomPositionDescriptor", position)}
+                "classroomPositionDescriptor": _uri("ClassroomPositionDescriptor", position)
+                or _uri("ClassroomPositionDescriptor", "teacher")}
 
 
 def flatten_key(resource: str, obj: dict[str, Any]) -> dict[str, Any]:

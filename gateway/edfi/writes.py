@@ -26,8 +26,10 @@ are always those of the item a GET shows):
   association shows the same values, and changing them does not move the role's ETag.
 * courseOfferings and sections are two views of one classes row. A section posted for an
   offering this app wrote, whose class has no section yet, becomes that class (no second
-  class); an offering posted over a class with a section keeps the section's identifier and
-  periods. DELETE of either tombstones the class, so both views go.
+  class); an offering posted over a class with a section keeps the section's identifier,
+  periods and name (the class title; the offering's own title is kept as localCourseTitle).
+  DELETE of either tombstones the class, so both views go. Several classes may show one
+  offering key: the first by sourcedId stands for it (gateway/edfi/offerings.py).
 * studentContactAssociations is one contact role per (student, contact) pair; its `student`
   names the student, and the role is held at the student's school (found from the store).
 """
@@ -78,7 +80,7 @@ OWNS: dict[tuple[str, str], frozenset[str]] = {
     ("students", "demographics"): frozenset({"birthDate"}),
     (SEOA, "demographics"): frozenset({"sex", "hispanicOrLatinoEthnicity",
                                        "demographicRaceTwoOrMoreRaces", *RACES}),
-    ("courseOfferings", "classes"): _CLASS_FIELDS,
+    ("courseOfferings", "classes"): _CLASS_FIELDS | {"localCourseTitle"},
     ("sections", "classes"): _CLASS_FIELDS | {"sectionIdentifier", "periods"},
 }
 _CLASS_VIEWS = {"courseOfferings": "localCourseCode", "sections": "sectionIdentifier"}
@@ -252,8 +254,11 @@ def _records(conn: Connection, req: Request, resource: str, body: dict[str, Any]
         owned = OWNS.get((resource, rec.family))
         stored = _active(conn, rec.family, rec.sourced_id) if owned else None
         if stored is not None:
-            kept = {k: v for k, v in json.loads(stored.data).items() if k not in owned}
+            data = json.loads(stored.data)
+            kept = {k: v for k, v in data.items() if k not in owned}
             rec.fields = {**kept, **rec.fields}
+            if resource == "courseOfferings" and data.get("sectionIdentifier"):
+                rec.fields["title"] = data["title"]  # a section's class: its name is the title
     return records
 
 

@@ -12,12 +12,12 @@ from gateway.model.policy import (
     OptOut,
 )
 from gateway.model.roster import LINK_TABLES, ROSTER_TABLES, roster_table
-from gateway.model.sync import ChangeCounter, RunIssue, SourceBookmark, SyncRun
+from gateway.model.sync import ChangeCounter, RunIssue, SourceBookmark, StoreMark, SyncRun
 
 __all__ = [
     "EDFI_IDS", "EDFI_ID_MARKS", "EDFI_KEY_CHANGES",
     "Base", "metadata", "LINK_TABLES", "ROSTER_TABLES", "roster_table",
-    "ChangeCounter", "RunIssue", "SourceBookmark", "SyncRun",
+    "ChangeCounter", "RunIssue", "SourceBookmark", "StoreMark", "SyncRun",
     "AgreementRow", "App", "DisclosedStudent", "Disclosure", "DisclosureHead", "OptOut",
     "OAuth1Nonce", "OAuth1Secret", "RateCounter", "RevokedToken", "SigningKey",
 ]

@@ -62,3 +62,14 @@ class SourceBookmark(Base):
     value: Mapped[str] = mapped_column(Text)
     run_id: Mapped[int | None] = mapped_column(Integer)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class StoreMark(Base):
+    """Named marks the store keeps about itself, beside the change counter: the policy version
+    (bumped when opt-outs change; readers key their caches by it), the format the wire
+    documents were rendered in, how far the disclosure log is indexed by student."""
+
+    __tablename__ = "store_marks"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -16,7 +16,7 @@ from flask import Response, current_app, request
 from gateway.auth.guard import Caller
 from gateway.documents.oneroster import HREF_PREFIX, STORED
 from gateway.documents.oneroster_catalogue import ENVELOPES, V1P1, wire_fields
-from gateway.extensions import disclosure_log, request_reads
+from gateway.extensions import disclosure_log, read_caches, request_reads
 from gateway.oneroster.errors import OneRosterError
 from gateway.oneroster.operations import READS, Parent, Read
 from gateway.oneroster.query import (
@@ -55,7 +55,7 @@ def handle_read(ctx: ReadContext, operation_id: str, params: dict[str, str]) -> 
     reader = Reader(ctx.caller.app_id, agreement, ctx.request_id,
                     endpoint=request.full_path.rstrip("?"),
                     log_disclosures=current_app.config["DISCLOSURE_LOG"])
-    with read_session(request_reads(), disclosure_log(), reader) as session:
+    with read_session(request_reads(), disclosure_log(), read_caches(), reader) as session:
         rules = FieldRules(spec.family, ctx.version, agreement, session.scope)
         selected = parse_fields(request.args.getlist("fields"), rules.known)
         for parent in spec.parents:

@@ -20,13 +20,12 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, func, insert, select, update
 
-from gateway.model import ChangeCounter, DisclosedStudent, Disclosure, DisclosureHead
+from gateway.model import DisclosedStudent, Disclosure, DisclosureHead
+from gateway.store.marks import DISCLOSURES_INDEXED, read_mark, set_mark
 
 DISCLOSURES = Disclosure.__table__
 STUDENTS = DisclosedStudent.__table__
 HEAD = DisclosureHead.__table__
-COUNTER = ChangeCounter.__table__
-INDEXED_ROW = 4  # the counter row: disclosures indexed by student up to this id
 ITEM = "\x1f"  # control characters never occur in ids (refused at import)
 
 
@@ -107,10 +106,7 @@ def record(engine: Engine, entry: DisclosureEntry) -> None:
 
 def index_students(conn: Connection) -> int:
     """Index by student every disclosure appended since the last call; the count indexed."""
-    done = conn.execute(select(COUNTER.c.value).where(COUNTER.c.id == INDEXED_ROW)).scalar()
-    if done is None:
-        conn.execute(insert(COUNTER).values(id=INDEXED_ROW, value=0))
-        done = 0
+    done = read_mark(conn, DISCLOSURES_INDEXED) or 0
     last = done
     pairs = []
     for row in conn.execute(select(DISCLOSURES.c.id, DISCLOSURES.c.students)
@@ -122,7 +118,7 @@ def index_students(conn: Connection) -> int:
         return 0
     if pairs:
         conn.execute(insert(STUDENTS), pairs)
-    conn.execute(update(COUNTER).where(COUNTER.c.id == INDEXED_ROW).values(value=last))
+    set_mark(conn, DISCLOSURES_INDEXED, last)
     return len(pairs)
 
 

@@ -4,22 +4,18 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, Engine, and_, delete, insert, select, update
+from sqlalchemy import Connection, Engine, and_, delete, insert, select
 
-from gateway.model import App, ChangeCounter, OptOut
+from gateway.model import App, OptOut
+from gateway.store.marks import POLICY_VERSION, bump_mark
 
 OPTOUTS = OptOut.__table__
 APPS = App.__table__
-COUNTER = ChangeCounter.__table__
-POLICY_VERSION = 2  # the counter row readers key what they cache about visibility by
 
 
 def bump_policy_version(conn: Connection) -> None:
     """Every reader's cached view (opted-out sets, totals) is stale from this commit on."""
-    bumped = conn.execute(update(COUNTER).where(COUNTER.c.id == POLICY_VERSION)
-                          .values(value=COUNTER.c.value + 1))
-    if not bumped.rowcount:
-        conn.execute(insert(COUNTER).values(id=POLICY_VERSION, value=1))
+    bump_mark(conn, POLICY_VERSION)
 
 
 class OptOutError(ValueError):

@@ -27,13 +27,14 @@ import orjson
 from sqlalchemy import ColumnElement, Connection, Engine, bindparam, func, or_, select
 
 from gateway.documents.names import Named, View, optional_fields
-from gateway.model import ROSTER_TABLES, ChangeCounter, OptOut
+from gateway.model import ROSTER_TABLES, OptOut
 from gateway.policy.agreement import Agreement
 from gateway.policy.disclosures import DisclosureEntry
 from gateway.policy.scoping import Scope
 from gateway.store.driver_sql import fetch
 
-COUNTER = ChangeCounter.__table__
+VERSIONS = ("SELECT (SELECT value FROM change_counter WHERE id = 1), "
+            "(SELECT value FROM store_marks WHERE name = 'policy_version')")
 OPTOUTS = OptOut.__table__
 # How a family's rows name the students they carry (the disclosure log's question):
 # (column naming the student, column that must say "student" for it to count, or None).
@@ -119,41 +120,51 @@ class _Cache:
         return value
 
 
-_SCOPES = _Cache(256)
-_OPTED_OUT = _Cache(256)
-_TOTALS = _Cache()
-_STATEMENTS = _Cache(1024)
-_ANCHORS = _Cache(256)
 ANCHOR_EVERY = 200  # rows between the keys a deep page starts from
+
+
+class ReadCaches:
+    """What one gateway process remembers about one store between requests. Owned by the
+    store's handle in the app (one per store per process), never shared between stores: keys
+    name apps and versions, which two stores number alike."""
+
+    def __init__(self) -> None:
+        self.scopes = _Cache(256)
+        self.opted_out = _Cache(256)
+        self.totals = _Cache()
+        self.statements = _Cache(1024)
+        self.anchors = _Cache(256)
 
 
 def versions(conn: Connection) -> tuple[int, int]:
     """(change version, policy version) as this snapshot sees them."""
-    found = dict(fetch(conn, "SELECT id, value FROM change_counter WHERE id IN (1, 2)"))
-    return found.get(1, 0), found.get(2, 0)
+    (change, policy), = fetch(conn, VERSIONS)
+    return change or 0, policy or 0
 
 
 class ReadSession:
     """One response's reads: one connection, one snapshot, one app's view."""
 
-    def __init__(self, conn: Connection, reader: Reader, log: DisclosureLog) -> None:
+    def __init__(self, conn: Connection, reader: Reader, log: DisclosureLog,
+                 caches: ReadCaches) -> None:
         self.conn = conn
         self.reader = reader
         self.log = log
+        self.caches = caches
         self.versions = versions(conn)
         schools = reader.agreement.schools
         key = (None if schools is None else tuple(sorted(schools)), self.versions[0])
-        scope = _SCOPES.get(key)
+        scope = caches.scopes.get(key)
         if scope is None:
-            scope = _SCOPES.put(key, Scope(conn, reader.app_id, schools))
+            scope = caches.scopes.put(key, Scope(conn, reader.app_id, schools))
         self.scope = scope.for_app(reader.app_id)
 
     # -- the app's view of embedded rows ---------------------------------------------------
     def opted_out(self) -> frozenset[str]:
         key = (self.reader.app_id, self.versions[1])
-        found = _OPTED_OUT.get(key)
+        found = self.caches.opted_out.get(key)
         if found is None:
-            found = _OPTED_OUT.put(key, frozenset(self.conn.execute(
+            found = self.caches.opted_out.put(key, frozenset(self.conn.execute(
                 select(OPTOUTS.c.student_id).where(or_(
                     OPTOUTS.c.app_id.is_(None), OPTOUTS.c.app_id == self.reader.app_id))
             ).scalars()))
@@ -217,7 +228,7 @@ class ReadSession:
 
     def _anchors(self, listing: Listing) -> list[str]:
         key = self._cache_key(listing)
-        anchors = _ANCHORS.get(key)
+        anchors = self.caches.anchors.get(key)
         if anchors is None:
             table = ROSTER_TABLES[listing.family]
             anchors, seen = [], 0
@@ -226,17 +237,17 @@ class ReadSession:
                 if seen % ANCHOR_EVERY == 0:
                     anchors.append(sourced_id)
                 seen += 1
-            _ANCHORS.put(key, anchors)
-            _TOTALS.put(key, seen)  # the walk counted them too
+            self.caches.anchors.put(key, anchors)
+            self.caches.totals.put(key, seen)  # the walk counted them too
         return anchors
 
     # -- statements, built once per app and shape ------------------------------------------
     def _statement(self, kind: tuple[Any, ...], listing: Listing,
                    build: Callable[[Listing], Any]) -> Any:
         key = (kind, *self._cache_key(listing))
-        statement = _STATEMENTS.get(key)
+        statement = self.caches.statements.get(key)
         if statement is None:
-            statement = _STATEMENTS.put(key, build(listing))
+            statement = self.caches.statements.put(key, build(listing))
         return statement
 
     def _single_statement(self, listing: Listing) -> Any:
@@ -280,10 +291,10 @@ class ReadSession:
 
     def _total(self, listing: Listing) -> int:
         key = self._cache_key(listing)
-        total = _TOTALS.get(key)
+        total = self.caches.totals.get(key)
         if total is None:
             table = ROSTER_TABLES[listing.family]
-            total = _TOTALS.put(key, self.conn.execute(
+            total = self.caches.totals.put(key, self.conn.execute(
                 select(func.count()).select_from(table).where(*self._where(listing))
             ).scalar_one())
         return total
@@ -369,12 +380,13 @@ class DisclosureLog(Protocol):
 
 
 @contextmanager
-def read_session(reads: Connection | Engine, log: DisclosureLog,
+def read_session(reads: Connection | Engine, log: DisclosureLog, caches: ReadCaches,
                  reader: Reader) -> Iterator[ReadSession]:
     """`reads` is the store as reads see it: a connection holding the request's snapshot, or
-    an engine to take one from; `log` where disclosures are recorded (the app's spool)."""
+    an engine to take one from; `log` where disclosures are recorded (the app's spool);
+    `caches` what this process remembers about this store."""
     if isinstance(reads, Connection):
-        yield ReadSession(reads, reader, log)
+        yield ReadSession(reads, reader, log, caches)
         return
     with reads.connect() as conn:
-        yield ReadSession(conn, reader, log)
+        yield ReadSession(conn, reader, log, caches)

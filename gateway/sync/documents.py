@@ -26,22 +26,21 @@ from sqlalchemy import (
     insert,
     literal,
     select,
-    update,
 )
 
 from gateway.documents.oneroster import FORMAT_VERSION, Related, RoleRow, Row, render
 from gateway.documents.oneroster_catalogue import ENVELOPES
-from gateway.model import ROSTER_TABLES, ChangeCounter
+from gateway.model import ROSTER_TABLES
 from gateway.store.engine import for_writes
+from gateway.store.marks import DOCUMENTS_FORMAT, read_mark, set_mark
 
 DOCUMENTED = tuple(ENVELOPES)
-COUNTER = ChangeCounter.__table__
-FORMAT_ROW = 3  # the counter row holding the format version the stored documents were made in
 BATCH = 1000
 # changed family -> (family whose documents embed it, the column of the changed row naming it)
 EMBEDDED_IN: dict[str, tuple[tuple[str, str], ...]] = {
     "roles": (("users", "user_id"), ("users", "student_id")),
     "userProfiles": (("users", "user_id"),),
+    "enrollments": (("users", "user_id"),),  # a user holding no role: its implied roles
     "orgs": (("orgs", "parent_id"),),
     "academicSessions": (("academicSessions", "parent_id"),),
 }
@@ -60,6 +59,7 @@ class DocumentMarks:
         )
         meta.create_all(conn)
         self.conn = conn
+        self.families: set[str] = set()  # the families with marked rows
 
     def _add(self, family: str, ids) -> None:  # noqa: ANN001
         """Mark `ids` (a SELECT of sourced_ids) of `family`, once each."""
@@ -68,11 +68,15 @@ class DocumentMarks:
             ~select(self.table.c.sourced_id).where(
                 self.table.c.family == family,
                 self.table.c.sourced_id == ids.c.sourced_id).exists())
-        self.conn.execute(insert(self.table).from_select(["family", "sourced_id"], query))
+        added = self.conn.execute(insert(self.table).from_select(["family", "sourced_id"],
+                                                                 query))
+        if added.rowcount != 0:  # -1 where the driver cannot tell
+            self.families.add(family)
 
     def embedding(self, chg: Table) -> None:
         """Mark the rows whose documents embed a changed row, as the store names them now."""
-        for family, embedded_in in EMBEDDED_IN.items():
+        for family in _changed_families(self.conn, chg) & set(EMBEDDED_IN):
+            embedded_in = EMBEDDED_IN[family]
             changed = ROSTER_TABLES[family]
             for target, column in embedded_in:
                 ids = select(changed.c[column].label("sourced_id")).join(
@@ -81,7 +85,7 @@ class DocumentMarks:
                 self._add(target, ids)
 
     def changed(self, chg: Table) -> None:
-        for family in DOCUMENTED:
+        for family in _changed_families(self.conn, chg) & set(DOCUMENTED):
             ids = select(chg.c.sourced_id).where(chg.c.family == family).subquery()
             self._add(family, ids)
 
@@ -103,11 +107,16 @@ class DocumentMarks:
             after = ids[-1]
 
 
+def _changed_families(conn: Connection, chg: Table) -> set[str]:
+    """The families a run changed (a small write touches one or two)."""
+    return set(conn.execute(select(chg.c.family).distinct()).scalars())
+
+
 def render_marked(conn: Connection, marks: DocumentMarks) -> int:
     """Render and store the documents of every marked row; the count rendered."""
     done = 0
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    for family in DOCUMENTED:
+    for family in [f for f in DOCUMENTED if f in marks.families]:
         # The driver's own executemany: thousands of rows a batch, without per-row binding
         # work in SQLAlchemy (a third of the cost of rendering otherwise).
         statement = (f"UPDATE {ROSTER_TABLES[family].name} SET doc_v1p1 = {mark}, "
@@ -123,7 +132,7 @@ def render_marked(conn: Connection, marks: DocumentMarks) -> int:
                                              for d in documents])
             done += len(documents)
     if done and _stored_format(conn) is None:  # a new store: its documents are this format
-        conn.execute(insert(COUNTER).values(id=FORMAT_ROW, value=FORMAT_VERSION))
+        set_mark(conn, DOCUMENTS_FORMAT, FORMAT_VERSION)
     return done
 
 
@@ -144,15 +153,12 @@ def ensure_documents(engine: Engine) -> int:
         return 0
     with for_writes(engine).begin() as conn:
         done = rebuild_documents(conn)
-        updated = conn.execute(update(COUNTER).where(COUNTER.c.id == FORMAT_ROW)
-                               .values(value=FORMAT_VERSION))
-        if not updated.rowcount:
-            conn.execute(insert(COUNTER).values(id=FORMAT_ROW, value=FORMAT_VERSION))
+        set_mark(conn, DOCUMENTS_FORMAT, FORMAT_VERSION)
     return done
 
 
 def _stored_format(conn: Connection) -> int | None:
-    return conn.execute(select(COUNTER.c.value).where(COUNTER.c.id == FORMAT_ROW)).scalar()
+    return read_mark(conn, DOCUMENTS_FORMAT)
 
 
 def _missing_documents(conn: Connection) -> bool:
@@ -178,6 +184,27 @@ def _rows(conn: Connection, family: str, ids: list[str]) -> list[Row]:
                        table.c.data).where(table.c.sourced_id.in_(ids)))]
 
 
+def _enrolled_of_roleless(conn: Connection, ids: list[str], related: Related) -> None:
+    """What the fallback roles of users holding none are made of (their enrollments' schools,
+    else the district)."""
+    roleless = [i for i in ids if i not in related.roles]
+    if not roleless:
+        return
+    enrollments = ROSTER_TABLES["enrollments"]
+    for e in conn.execute(select(enrollments.c.user_id, enrollments.c.school_id,
+                                 enrollments.c.role)
+                          .where(enrollments.c.user_id.in_(roleless),
+                                 enrollments.c.status == "active")
+                          .order_by(enrollments.c.user_id, enrollments.c.school_id,
+                                    enrollments.c.sourced_id)):
+        related.enrolled.setdefault(e.user_id, []).append((e.school_id, e.role))
+    orgs = ROSTER_TABLES["orgs"]
+    first = select(orgs.c.sourced_id).where(orgs.c.status == "active") \
+        .order_by(orgs.c.sourced_id).limit(1)
+    related.district = conn.execute(first.where(orgs.c.type == "district")).scalar() \
+        or conn.execute(first).scalar()
+
+
 def _related(conn: Connection, family: str, ids: list[str]) -> Related:
     related = Related()
     if family == "users":
@@ -194,6 +221,7 @@ def _related(conn: Connection, family: str, ids: list[str]) -> Related:
                               .order_by(roles.c.sourced_id)):
             related.contact_roles.setdefault(r.student_id, []).append(
                 (r.user_id, RoleRow(r.sourced_id, orjson.loads(r.data))))
+        _enrolled_of_roleless(conn, ids, related)
         profiles = ROSTER_TABLES["userProfiles"]
         for p in conn.execute(select(profiles.c.user_id, profiles.c.sourced_id, profiles.c.data)
                               .where(profiles.c.user_id.in_(ids),

@@ -23,6 +23,7 @@ DEFECTS = {
     "leaking-field",  # fields= is ignored, so unrequested fields leak
     "wrong-sort",  # orderBy=desc is ignored
     "or-escapes-scope",  # the policy is ANDed with a user filter without parentheses
+    "org-without-identifier",  # orgs leave out identifier, which 1.2 requires
 }
 CLIENTS = {"app": "app-secret", "other": "other-secret"}
 OPTED_OUT = "u-opted-out"
@@ -124,6 +125,9 @@ class FakeOneRoster:
         assert not unknown, f"unknown defects {unknown}"
         self.defects = defects or set()
         self.data = build_data()
+        if "org-without-identifier" in self.defects:
+            for org in self.data["orgs"]:
+                del org["identifier"]
         self.tokens: dict[str, tuple[str, set[str]]] = {}
 
     # -- policy: what the app "app" may see -----------------------------------------------

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from adapters.edfi_mapping.descriptors import crosswalk
 from gateway.model import ROSTER_TABLES
 from gateway.policy.agreement import AgreementError, parse_agreement
+from tests.edfi.bodies import SCHOOL, STUDENT
 from tests.edfi.conftest import DATA, SPEC, conforms
 
 WRITER = ("edfi.readonly", "edfi.write")
@@ -22,11 +23,6 @@ DISTRICT_NS = ["uri://district.example"]  # the agreement key descriptor_namespa
 THIRTEENTH = {"namespace": NAMESPACE, "codeValue": "Thirteen", "shortDescription": "13th",
               "description": "A thirteenth year of secondary school",
               "effectiveBeginDate": "2026-07-01"}
-SCHOOL = {"schoolId": 255901107, "nameOfInstitution": "Grand Bend Middle",
-          "educationOrganizationCategories": [{"educationOrganizationCategoryDescriptor":
-                                               "uri://ed-fi.org/EducationOrganizationCategoryDescriptor#School"}]}
-STUDENT = {"studentUniqueId": "604822", "firstName": "Lisa", "lastSurname": "Woods",
-           "birthDate": "2012-05-14"}
 
 
 def documented(method: str, path: str, reply) -> Any:  # noqa: ANN001

@@ -9,13 +9,10 @@ from sqlalchemy import select
 from adapters.edfi_mapping.identity import sourced_id_for
 from gateway.model import DisclosedStudent, Disclosure
 from tests.disclosure_log import settle
+from tests.edfi.bodies import ENROLMENT, SCHOOL, STUDENT
 from tests.edfi.conftest import conforms
 
 WRITER = ("edfi.readonly", "edfi.write")
-SCHOOL = {"schoolId": 255901107, "nameOfInstitution": "Grand Bend Middle"}
-STUDENT = {"studentUniqueId": "604822", "firstName": "Lisa", "lastSurname": "Woods"}
-ENROLMENT = {"studentReference": {"studentUniqueId": "604822"},
-             "schoolReference": {"schoolId": 255901107}, "entryDate": "2026-08-20"}
 KEY = {"studentUniqueId": "604822", "schoolId": 255901107}
 
 

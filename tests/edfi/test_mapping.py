@@ -9,7 +9,6 @@ from adapters.edfi_mapping.derived_keys import education_organization_id, unique
 from adapters.edfi_mapping.descriptors import UnknownDescriptor
 from adapters.edfi_mapping.school_years import SchoolYearError, parse_school_year, xml_school_year
 from adapters.edfi_mapping.to_canonical import MappingError, deterministic, to_records
-from specs.edfi import build_openapi
 
 
 def test_a_natural_key_gives_the_same_sourced_id_however_it_is_spelled():
@@ -85,7 +84,3 @@ def test_a_body_naming_an_unknown_descriptor_fails_at_its_json_path():
     with pytest.raises(MappingError) as caught:
         to_records("sessions", body, deterministic)
     assert caught.value.path == "$.termDescriptor"
-
-
-def test_the_served_openapi_document_is_generated_from_the_resource_table():
-    assert build_openapi.OUT.read_text(encoding="utf-8") == build_openapi.render()

@@ -19,12 +19,12 @@ from gateway.model import ROSTER_TABLES, DisclosedStudent
 from gateway.policy.optouts import add_optout
 from gateway.sync.runner import run_sync
 from tests.disclosure_log import settle
+from tests.edfi.bodies import SCHOOL_ID, course, enrolment, school, session, student
 from tests.edfi.conftest import conforms
 
 WRITER = ("edfi.readonly", "edfi.write")
 ED = "uri://ed-fi.org/"
-SCHOOL_ID = 255901107
-SCHOOL = {"schoolId": SCHOOL_ID, "nameOfInstitution": "Grand Bend Middle"}
+SCHOOL = school()
 SESSION_KEY = {"schoolId": SCHOOL_ID, "schoolYear": 2027, "sessionName": "Fall 2026"}
 OFFERING_KEY = {"localCourseCode": "MATH8-01", **SESSION_KEY}
 SECTION_KEY = {**OFFERING_KEY, "sectionIdentifier": "MATH8-01-A"}
@@ -36,24 +36,19 @@ EDORG = {"educationOrganizationId": SCHOOL_ID}
 # The writes every case builds on, in dependency order.
 GROUND: list[tuple[str, dict[str, Any]]] = [
     ("schools", SCHOOL),
-    ("sessions", {"sessionName": "Fall 2026", "schoolReference": {"schoolId": SCHOOL_ID},
-                  "schoolYearTypeReference": {"schoolYear": 2027}, "beginDate": "2026-08-20",
-                  "endDate": "2026-12-18", "termDescriptor": ED + "TermDescriptor#Fall Semester"}),
-    ("courses", {"courseCode": "MATH8", "educationOrganizationReference": EDORG,
-                 "courseTitle": "Math 8"}),
-    ("students", {**STUDENT, "firstName": "Lisa", "lastSurname": "Woods",
-                  "birthDate": "2012-05-14"}),
+    ("sessions", session()),
+    ("courses", course()),
+    ("students", student()),
     ("staffs", {**STAFF, "firstName": "Ana", "lastSurname": "Reyes"}),
-    ("studentSchoolAssociations", {"studentReference": STUDENT,
-                                   "schoolReference": {"schoolId": SCHOOL_ID},
-                                   "entryDate": "2026-08-20"}),
+    ("studentSchoolAssociations", enrolment()),
 ]
 OFFERING = {"localCourseCode": "MATH8-01", "schoolReference": {"schoolId": SCHOOL_ID},
             "sessionReference": SESSION_KEY,
             "courseReference": {"courseCode": "MATH8", "educationOrganizationId": SCHOOL_ID},
             "localCourseTitle": "Math 8, first"}
 SECTION = {"sectionIdentifier": "MATH8-01-A", "courseOfferingReference": OFFERING_KEY,
-           "sectionName": "Math 8 A", "classPeriods": [{"classPeriodName": "P1"}]}
+           "sectionName": "Math 8 A", "classPeriods": [
+               {"classPeriodReference": {"classPeriodName": "P1", "schoolId": SCHOOL_ID}}]}
 CONTACT_BODY = {**CONTACT, "firstName": "Mary", "lastSurname": "Woods", "electronicMails": [
     {"electronicMailAddress": "mary@example.org",
      "electronicMailTypeDescriptor": ED + "ElectronicMailTypeDescriptor#Home/Personal"}]}
@@ -64,7 +59,8 @@ CASES: dict[str, tuple[list[tuple[str, dict[str, Any]]], dict[str, Any], dict[st
         "gradingPeriodDescriptor": ED + "GradingPeriodDescriptor#First Quarter",
         "gradingPeriodName": "First Quarter", "schoolReference": {"schoolId": SCHOOL_ID},
         "schoolYearTypeReference": {"schoolYear": 2027}, "beginDate": "2026-08-20",
-        "endDate": "2026-10-20"}, {"endDate": "2026-10-23"}, "endDate"),
+        "endDate": "2026-10-20", "totalInstructionalDays": 44}, {"endDate": "2026-10-23"},
+        "endDate"),
     "courseOfferings": ([], OFFERING, {"localCourseTitle": "Math 8, renamed"},
                         "localCourseTitle"),
     "sections": ([("courseOfferings", OFFERING)], SECTION, {"sectionName": "Math 8 Alpha"},
@@ -154,7 +150,8 @@ def test_a_section_posted_for_an_offering_is_that_offerings_class_not_a_second_o
     offerings = call.get(f"/ed-fi/courseOfferings?schoolId={SCHOOL_ID}").get_json()
     assert [o["localCourseCode"] for o in offerings] == ["MATH8-01"]
     assert call.get(offering).get_json()["courseReference"]["courseCode"] == "MATH8"
-    assert call.get(section).get_json()["classPeriods"] == [{"classPeriodName": "P1"}]
+    assert call.get(section).get_json()["classPeriods"] == [
+        {"classPeriodReference": {"classPeriodName": "P1", "schoolId": SCHOOL_ID}}]
     _post(call, "courseOfferings", {**OFFERING, "localCourseTitle": "Again"}, status=200)
     assert call.get(section).get_json()["sectionIdentifier"] == "MATH8-01-A"
 
@@ -164,11 +161,11 @@ def test_an_association_and_the_student_share_demographics_without_erasing_each_
     _ground(call)
     body = CASES["studentEducationOrganizationAssociations"][1]
     _post(call, "studentEducationOrganizationAssociations", body)
-    _post(call, "students", GROUND[3][1], status=200)
+    _post(call, "students", student(), status=200)
     seoa = call.get("/ed-fi/studentEducationOrganizationAssociations?studentUniqueId=604822")
     assert seoa.get_json()[0]["sexDescriptor"] == ED + "SexDescriptor#Female"
-    student = call.get("/ed-fi/students?studentUniqueId=604822").get_json()[0]
-    assert student["birthDate"] == "2012-05-14"
+    shown = call.get("/ed-fi/students?studentUniqueId=604822").get_json()[0]
+    assert shown["birthDate"] == "2012-05-14"
 
 
 # resource -> (prerequisites beyond GROUND, a body whose reference is missing, its JSON path)

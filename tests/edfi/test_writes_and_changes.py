@@ -7,17 +7,10 @@ import pytest
 from sqlalchemy import func, select
 
 from gateway.model import ROSTER_TABLES
+from tests.edfi.bodies import ENROLMENT, SCHOOL, STUDENT
 from tests.edfi.conftest import conforms
 
 WRITER = ("edfi.readonly", "edfi.write")
-SCHOOL = {"schoolId": 255901107, "nameOfInstitution": "Grand Bend Middle",
-          "educationOrganizationCategories": [{"educationOrganizationCategoryDescriptor":
-                                               "uri://ed-fi.org/EducationOrganizationCategoryDescriptor#School"}]}
-STUDENT = {"studentUniqueId": "604822", "firstName": "Lisa", "lastSurname": "Woods",
-           "birthDate": "2012-05-14"}
-ENROLMENT = {"studentReference": {"studentUniqueId": "604822"},
-             "schoolReference": {"schoolId": 255901107}, "entryDate": "2026-08-20",
-             "entryGradeLevelDescriptor": "uri://ed-fi.org/GradeLevelDescriptor#Eighth grade"}
 
 
 def _rows(edfi, family: str) -> int:

@@ -18,6 +18,7 @@ from gateway.auth.registry import register_app
 from gateway.config import ConfigError, SourceConfig, load_settings
 from gateway.policy.agreement import parse_agreement
 from gateway.sync.runner import run_sync
+from tests.edfi.bodies import school
 from tests.edfi.conftest import district
 from tests.oneroster.conftest import ALL_READ_SCOPES
 from tests.served import served_gateway
@@ -31,10 +32,7 @@ OPENAPI_DOCUMENTS = ["/ims/oneroster/v1p1/openapi.json",
                      "/ims/oneroster/resources/v1p2/openapi.json",
                      "/metadata/data/v3/resources/swagger.json"]
 EDFI_DOCUMENTS = ["/", "/metadata"]
-SCHOOL_CATEGORY = "uri://ed-fi.org/EducationOrganizationCategoryDescriptor#School"
-SCHOOL = {"schoolId": 255901107, "nameOfInstitution": "Grand Bend Middle",
-          "educationOrganizationCategories": [
-              {"educationOrganizationCategoryDescriptor": SCHOOL_CATEGORY}]}
+SCHOOL = school()
 GRADE = {"namespace": "uri://district.example/GradeLevelDescriptor", "codeValue": "Thirteen",
          "shortDescription": "13th", "description": "A thirteenth year",
          "effectiveBeginDate": "2026-07-01"}

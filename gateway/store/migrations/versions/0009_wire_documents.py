@@ -31,13 +31,20 @@ def upgrade() -> None:
     op.add_column("disclosures", sa.Column("students", sa.Text(), nullable=True))
     op.add_column("disclosures", sa.Column("entry_id", sa.String(64), nullable=True))
     op.create_index("ix_disclosures_entry_id", "disclosures", ["entry_id"], unique=True)
-    # Row 2 of the counter is the policy version: bumped when opt-outs change, so what a
-    # reader caches about visibility (counts, opted-out sets) is keyed by it.
-    op.execute("INSERT INTO change_counter (id, value) VALUES (2, 0)")
+    # Marks the store keeps about itself: the policy version (bumped when opt-outs change, so
+    # what a reader caches about visibility is keyed by it), the documents' format, how far the
+    # disclosure log is indexed by student.
+    op.create_table(
+        "store_marks",
+        sa.Column("name", sa.String(64), nullable=False),
+        sa.Column("value", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("name", name=op.f("pk_store_marks")),
+    )
+    op.execute("INSERT INTO store_marks (name, value) VALUES ('policy_version', 0)")
 
 
 def downgrade() -> None:
-    op.execute("DELETE FROM change_counter WHERE id = 2")
+    op.drop_table("store_marks")
     op.drop_index("ix_disclosures_entry_id", table_name="disclosures")
     with op.batch_alter_table("disclosures") as batch:
         batch.drop_column("entry_id")
