@@ -29,7 +29,7 @@ from gateway.store import make_engine, upgrade
 from gateway.sync.documents import ensure_documents
 
 SOURCE = "sis"
-READ_SCOPES = ["roster-core.readonly", "roster.readonly"]
+READ_SCOPES = ["roster-core.readonly", "roster.readonly", "edfi.readonly"]
 BENCH_DATABASE = "gateway_bench"
 
 

@@ -14,11 +14,14 @@ import urllib.parse
 from dataclasses import dataclass
 
 ROSTERING = "/ims/oneroster/rostering/v1p2"
+EDFI = "/data/v3/ed-fi"
 PAGE = 100
+EDFI_PAGE = 500
 ROTATION = 50  # distinct paths per collection endpoint
 SINGLE_USERS = 200
 DEEP_OFFSET = 90_000
-RECORDED_HEADERS = ("content-type", "x-total-count", "link", "x-request-id")
+RECORDED_HEADERS = ("content-type", "x-total-count", "link", "x-request-id", "total-count",
+                    "next-page-token")
 
 
 @dataclass(frozen=True)
@@ -98,12 +101,16 @@ def discover(api: Api) -> Workload:
         ids += [u["sourcedId"] for u in doc["users"][:max(1, SINGLE_USERS // len(pages))]]
     singles = [f"{ROSTERING}/users/{urllib.parse.quote(i, safe='')}" for i in ids]
     deep = min(DEEP_OFFSET, last_page)
+    students = _edfi_pages(api, "students")
+    associations = _edfi_pages(api, "studentSchoolAssociations")
     return Workload(
         endpoints=(
             Endpoint("users, varying offsets", tuple(pages), True, True),
             Endpoint("classes, filtered by school", tuple(classes), True, False),
             Endpoint("enrollments of a school", tuple(enrollments), True, True),
             Endpoint("single user", tuple(singles), False, True),
+            Endpoint("Ed-Fi students, 500", tuple(students), True, True),
+            Endpoint("Ed-Fi school associations, 500", tuple(associations), True, True),
         ),
         first_page=Endpoint("users, offset 0", (f"{ROSTERING}/users?{_query(limit=PAGE)}",),
                             True, True),
@@ -112,6 +119,14 @@ def discover(api: Api) -> Workload:
         deep_offset=deep,
         users=users,
     )
+
+
+def _edfi_pages(api: Api, resource: str) -> list[str]:
+    """Pages of 500 at offsets spread over the whole Ed-Fi collection."""
+    _doc, headers = api.json(f"{EDFI}/{resource}?{_query(limit=1, totalCount='true')}")
+    total = int(headers["total-count"])
+    return [f"{EDFI}/{resource}?{_query(limit=EDFI_PAGE, offset=k)}"
+            for k in _spread(ROTATION, max(0, total - EDFI_PAGE))]
 
 
 def record(api: Api, workload: Workload) -> dict[str, tuple[int, list[tuple[str, str]], bytes]]:

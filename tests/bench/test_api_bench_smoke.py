@@ -99,7 +99,7 @@ def test_the_bench_runs_end_to_end_on_a_tiny_district(tmp_path: Path) -> None:
     assert sqlite["database"] == "SQLite" and sqlite["students"] == 300
     assert [row["endpoint"] for row in sqlite["rows"]] == [
         "users, varying offsets", "classes, filtered by school", "enrollments of a school",
-        "single user"]
+        "single user", "Ed-Fi students, 500", "Ed-Fi school associations, 500"]
     for row in sqlite["rows"]:
         assert row["gateway"]["requests"] > 0 and row["gateway"]["errors"] == 0, row
         assert row["ceiling"]["requests"] > 0 and row["ceiling"]["errors"] == 0, row
@@ -107,6 +107,7 @@ def test_the_bench_runs_end_to_end_on_a_tiny_district(tmp_path: Path) -> None:
     assert sqlite["first_page"]["requests"] > 0 and sqlite["deep_page"]["requests"] > 0
     assert 0 < sqlite["deep_offset"] < sqlite["users"]
     assert {c["endpoint"] for c in sqlite["log_costs"]} == {
-        "users, varying offsets", "enrollments of a school", "single user"}
+        "users, varying offsets", "enrollments of a school", "single user",
+        "Ed-Fi students, 500", "Ed-Fi school associations, 500"}
     assert sqlite["disclosures_with_log_on"] > 0
     assert sqlite["disclosures_with_log_off"] == 0
