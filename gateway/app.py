@@ -41,3 +41,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     init_api_errors(app)
     init_http_headers(app)
     return app
+
+
+def close_app(app: Flask) -> None:
+    """Release what the app holds: its disclosure spool is moved into the store and its
+    mover stopped, then its store pool closed. For a server shutting down, a CLI command that
+    built an app, and tests that build many."""
+    app.extensions["gateway.disclosures"].close()
+    app.extensions["gateway.store"].close()

@@ -32,7 +32,11 @@ class Store:
         if self._reads is None:
             self._reads = for_reads(self.engine)
         return self._reads
-
+    def close(self) -> None:
+        """Close the pool: what a shut-down app (or a finished test) leaves open is nothing."""
+        if self._engine is not None:
+            self._engine.dispose()
+        self._engine = self._reads = self._writes = None
 
     @property
     def writes(self) -> Engine:

@@ -9,14 +9,35 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from flask import Flask, appcontext_pushed
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
+from gateway.app import close_app
 from gateway.model import metadata
 from gateway.store import make_engine, upgrade
 
 PG_URL = os.environ.get("GATEWAY_TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
+
+
+@pytest.fixture(autouse=True)
+def _close_the_apps_a_test_used() -> Iterator[None]:
+    """Every app a test served from is closed when the test ends (its store pool, its disclosure
+    mover): a suite that builds hundreds of apps must not hold hundreds of PostgreSQL pools."""
+    used: set[Flask] = set()
+
+    def remember(app: Flask, **_extra: object) -> None:
+        used.add(app)
+
+    appcontext_pushed.connect(remember)
+    try:
+        yield
+    finally:
+        appcontext_pushed.disconnect(remember)
+        for app in used:
+            if "gateway.store" in app.extensions:
+                close_app(app)
 
 
 @pytest.fixture(scope="session")

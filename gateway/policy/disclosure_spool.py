@@ -23,6 +23,7 @@ import os
 import socket
 import threading
 import uuid
+import weakref
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -57,6 +58,7 @@ class DisclosureSpool:
         self._sequence = 0
         self._written = 0
         self._wake = threading.Event()
+        self._closed = False
         self._thread: threading.Thread | None = None
 
     # -- the hot path ----------------------------------------------------------------------
@@ -85,8 +87,8 @@ class DisclosureSpool:
     def _start_mover(self) -> None:
         if self._thread is not None and self._thread.is_alive():
             return
-        self._thread = threading.Thread(target=self._move_forever, name="disclosure-spool",
-                                        daemon=True)
+        self._thread = threading.Thread(target=_move_forever, args=(weakref.ref(self),),
+                                        name="disclosure-spool", daemon=True)
         self._thread.start()
 
     # -- into the store ----------------------------------------------------------------------
@@ -101,14 +103,17 @@ class DisclosureSpool:
             os.rename(path, path.with_suffix(".ready"))
             os.close(fd)
 
-    def _move_forever(self) -> None:
-        while True:
-            self._wake.wait(self.interval)
-            self._wake.clear()
-            try:
-                self.flush()
-            except Exception:  # noqa: BLE001 - the files stay; the next round tries again
-                pass
+    def close(self) -> None:
+        """Stop the mover and move what this process spooled: an app being shut down leaves
+        no thread holding its store open, and no file for the next process to adopt."""
+        self._closed = True
+        self._wake.set()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout=10)
+        try:
+            self.flush()
+        except Exception:  # noqa: BLE001 - the files stay; the next process moves them
+            pass
 
     def flush(self) -> int:
         """Move what this process spooled, and any abandoned spool, into the store now."""
@@ -122,6 +127,24 @@ class DisclosureSpool:
         self.flush()
         with for_writes(self.engine()).begin() as conn:
             index_students(conn)
+
+
+def _move_forever(spool_ref: weakref.ref[DisclosureSpool]) -> None:
+    """The mover holds its spool weakly: an app that is dropped without `close` is collected,
+    store pool and all, and its mover ends with it."""
+    while (spool := spool_ref()) is not None and not spool._closed:
+        wake, interval = spool._wake, spool.interval
+        del spool
+        wake.wait(interval)
+        wake.clear()
+        spool = spool_ref()
+        if spool is None or spool._closed:
+            return
+        try:
+            spool.flush()
+        except Exception:  # noqa: BLE001 - the files stay; the next round tries again
+            pass
+        del spool
 
 
 def _claim(path: Path) -> Path | None:
