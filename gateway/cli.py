@@ -340,7 +340,7 @@ def _issue_line(level: str, file: str | None, line: int | None, field: str | Non
     """One issue as `gateway sync` and `runs show` print it: every part of it can come from the
     source (a file or column name, a value, a reason quoting them), so all of it is escaped."""
     where = ":".join(str(p) for p in (file, line) if p is not None)
-    what = f" {field}={value!r}" if field else ""
+    what = "" if not field else f" {field}" if value is None else f" {field}={value!r}"
     return shown(f"  {level:7} {where}{what}: {reason}")
 
 

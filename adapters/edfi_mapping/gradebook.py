@@ -188,7 +188,9 @@ def _status(m: _Mapper, scored: bool) -> str:
     given = m.body.get("submissionStatusDescriptor")
     if given in (None, ""):
         return "fully graded" if scored else "not submitted"
-    return m.descriptor("$.submissionStatusDescriptor", "SubmissionStatusDescriptor", given)
+    status = m.descriptor("$.submissionStatusDescriptor", "SubmissionStatusDescriptor", given,
+                          required=False)
+    return status or ("fully graded" if scored else "not submitted")
 
 
 def _text_score(m: _Mapper) -> str | None:
@@ -230,8 +232,10 @@ def student_gradebook_entry(m: _Mapper, sid: str) -> list[Record]:
     m.set(fields, "comment", "diagnosticStatement")
     late = m.body.get("assignmentLateStatusDescriptor")
     if late not in (None, ""):
-        fields["late"] = m.descriptor("$.assignmentLateStatusDescriptor",
-                                      "AssignmentLateStatusDescriptor", late) == "true"
+        lateness = m.descriptor("$.assignmentLateStatusDescriptor",
+                                "AssignmentLateStatusDescriptor", late, required=False)
+        if lateness is not None:
+            fields["late"] = lateness == "true"
     return [Record("results", sid, fields)]
 
 

@@ -54,6 +54,7 @@ class PeopleIndex:
     contacts: dict[str, list[str]] = field(default_factory=dict)  # contact -> students
     _shapes: dict[tuple[tuple[str, Any], ...], dict[str, Any]] = field(default_factory=dict)
     entry_dates: dict[tuple[str, ...], str] = field(default_factory=dict)  # gradebook entries
+    period_sessions: dict[str, str] = field(default_factory=dict)  # grading period -> session
 
     def student(self, sourced_id: str) -> StudentFacts:
         return self.students.setdefault(sourced_id, StudentFacts())
@@ -75,7 +76,7 @@ class PeopleIndex:
         grade = body.get("entryGradeLevelDescriptor")
         if grade and facts.grade is None:
             try:
-                facts.grade = crosswalk().to_canonical("GradeLevelDescriptor", grade)
+                facts.grade = crosswalk().read("GradeLevelDescriptor", grade).canonical
             except UnknownDescriptor:
                 pass  # reported when the association itself is read
         return None
@@ -99,6 +100,23 @@ class PeopleIndex:
         if student not in children:
             children.append(student)
 
+    def add_session(self, body: dict[str, Any]) -> None:
+        """A session lists its grading periods: each one's canonical parent is the session
+        (the first that lists it)."""
+        periods = body.get("gradingPeriods") or []
+        if not periods:
+            return
+        school = (body.get("schoolReference") or {}).get("schoolId")
+        year = (body.get("schoolYearTypeReference") or {}).get("schoolYear")
+        session = canonical_sourced_id("sessions", {
+            "schoolId": school, "schoolYear": year, "sessionName": body.get("sessionName")})
+        for item in periods:
+            key = item.get("gradingPeriodReference") or {}
+            period = canonical_sourced_id("gradingPeriods", {
+                part: key.get(part) for part in ("gradingPeriodDescriptor", "gradingPeriodName",
+                                                 "schoolId", "schoolYear")})
+            self.period_sessions.setdefault(period, session)
+
     def add_gradebook_entry(self, body: dict[str, Any]) -> None:
         """Its due date (else date assigned): a student's result without a date fulfilled is
         dated by it."""
@@ -121,11 +139,17 @@ class PeopleIndex:
         return deterministic(target, key)
 
     def complete(self, record: Record) -> None:
-        """Adds to a users or demographics row what other resources said about the person."""
+        """Adds to a row what other elements said about it: a person's school, grade, e-mail,
+        demographics and contacts; a grading period's session."""
         if record.family == "demographics":
             facts = self.students.get(record.sourced_id)
             if facts:
                 record.fields = {**facts.demographics, **record.fields}
+            return
+        if record.family == "academicSessions":
+            session = self.period_sessions.get(record.sourced_id)
+            if session and record.fields.get("type") == "gradingPeriod":
+                record.fields.setdefault("parent", session)
             return
         if record.family != "users":
             return

@@ -93,11 +93,18 @@ def natural_key(resource: Resource, body: Mapping[str, Any]) -> dict[str, Any]:
     return key
 
 
+# What an import is told about a descriptor value it read by a stand-in, or left out:
+# (JSON path, the reason, the value as given). See `to_records`.
+Notes = Callable[[str, str, str], None]
+
+
 class _Mapper:
-    def __init__(self, resource: Resource, body: Mapping[str, Any], resolve: Resolver) -> None:
+    def __init__(self, resource: Resource, body: Mapping[str, Any], resolve: Resolver,
+                 notes: Notes | None = None) -> None:
         self.resource = resource
         self.body = body
         self.resolve = resolve
+        self.notes = notes
 
     def reference(self, name: str, required: bool = True) -> str | None:
         ref = self.body.get(name)
@@ -115,15 +122,31 @@ class _Mapper:
             raise MappingError(f"$.{name}", f"no {target} with {shown}")
         return found
 
-    def descriptor(self, path: str, descriptor: str, value: Any) -> str:
+    def descriptor(self, path: str, descriptor: str, value: Any, *,
+                   required: bool = True) -> str | None:
+        """The canonical term of a descriptor value.
+
+        Without `notes` (the REST API) only what the crosswalk lists, or a value a client
+        stored, is read: Ed-Fi wants a named descriptor to exist. With `notes` (an import) a
+        district's own values are read too, each stand-in is noted, and a value with no
+        possible mapping refuses the row only when the field is `required`: an optional one
+        is noted and left out (None)."""
+        text = str(value)
         try:
-            return crosswalk().to_canonical(descriptor, str(value))
+            if self.notes is None:
+                return crosswalk().to_canonical(descriptor, text)
+            reading = crosswalk().read(descriptor, text)
         except UnknownDescriptor as exc:
-            stored = self.resolve(DESCRIPTOR_VALUES, {"descriptor": descriptor,
-                                                      "uri": str(value)})
-            if stored is None:
+            stored = self.resolve(DESCRIPTOR_VALUES, {"descriptor": descriptor, "uri": text})
+            if stored is not None:
+                return _stored_descriptor(path, descriptor, stored)
+            if required or self.notes is None:
                 raise MappingError(path, str(exc)) from None
-            return _stored_descriptor(path, descriptor, stored)
+            self.notes(path, f"{exc}; the value is left out", text)
+            return None
+        if reading.note:
+            self.notes(path, reading.note, text)
+        return reading.canonical
 
     def lookup(self, target: str, key: dict[str, Any], path: str) -> str:
         """A resolver answer that must exist; `path` names the body part that asked."""
@@ -149,8 +172,9 @@ class _Mapper:
 
     def grades(self, name: str, field: str) -> list[str]:
         items = self.body.get(name) or []
-        return [self.descriptor(f"$.{name}[{i}].{field}", "GradeLevelDescriptor", item[field])
-                for i, item in enumerate(items)]
+        grades = (self.descriptor(f"$.{name}[{i}].{field}", "GradeLevelDescriptor", item[field],
+                                  required=False) for i, item in enumerate(items))
+        return [grade for grade in grades if grade is not None]
 
     def set(self, out: dict[str, Any], field: str, prop: str) -> None:
         if self.body.get(prop) not in (None, ""):
@@ -168,13 +192,14 @@ def _stored_descriptor(path: str, descriptor: str, uri: str) -> str:
 
 
 def to_records(resource_name: str, body: Mapping[str, Any], resolve: Resolver,
-               sourced_id: str | None = None) -> list[Record]:
+               sourced_id: str | None = None, *, notes: Notes | None = None) -> list[Record]:
     """Canonical records for one resource body. `sourced_id` is the existing row's id when the
-    body updates a row found by its natural key; else the deterministic one is used."""
+    body updates a row found by its natural key; else the deterministic one is used. An
+    import passes `notes` to read district descriptor values too (see `_Mapper.descriptor`)."""
     resource = resource_named(resource_name)
     key = natural_key(resource, body)
     sid = sourced_id or canonical_sourced_id(resource_name, key)
-    mapper = _Mapper(resource, body, resolve)
+    mapper = _Mapper(resource, body, resolve, notes)
     build = _BUILDERS.get(resource_name)
     if build is None:
         raise MappingError("$", f"{resource_name} cannot be written through this gateway")
@@ -196,12 +221,15 @@ def _edorg(kind: str, id_prop: str) -> Callable[[_Mapper, str], list[Record]]:
     return build
 
 
+_SEMESTERS = frozenset({"fall", "spring", "summer", "semester"})
+
+
 def _session(m: _Mapper, sid: str) -> list[Record]:
     term = m.body.get("termDescriptor")
-    kind = "term"
-    if term is not None:
-        season = m.descriptor("$.termDescriptor", "TermDescriptor", term)
-        kind = "schoolYear" if season == "schoolYear" else "semester"
+    season = None if term is None else m.descriptor("$.termDescriptor", "TermDescriptor", term,
+                                                    required=False)
+    kind = "schoolYear" if season == "schoolYear" else "semester" if season in _SEMESTERS \
+        else "term"
     fields = {"title": m.body["sessionName"], "type": kind,
               "startDate": m.body.get("beginDate"), "endDate": m.body.get("endDate"),
               "schoolYear": m.school_year("schoolYearTypeReference"),
@@ -244,9 +272,10 @@ def _student_school(m: _Mapper, sid: str) -> list[Record]:
                               "beginDate": m.body["entryDate"]}
     m.set(fields, "endDate", "exitWithdrawDate")
     if m.body.get("entryGradeLevelDescriptor") is not None:
-        fields["entryGradeLevel"] = m.descriptor("$.entryGradeLevelDescriptor",
-                                                 "GradeLevelDescriptor",
-                                                 m.body["entryGradeLevelDescriptor"])
+        grade = m.descriptor("$.entryGradeLevelDescriptor", "GradeLevelDescriptor",
+                             m.body["entryGradeLevelDescriptor"], required=False)
+        if grade is not None:
+            fields["entryGradeLevel"] = grade
     return [Record("roles", sid, fields)]
 
 
@@ -306,6 +335,7 @@ def _period_name(item: Mapping[str, Any]) -> str | None:
 
 _RACES = ("americanIndianOrAlaskaNative", "asian", "blackOrAfricanAmerican",
           "nativeHawaiianOrOtherPacificIslander", "white")
+_HISPANIC = "hispanicOrLatinoEthnicity"  # a RaceDescriptor term: the ethnicity, not a race
 
 
 def _student_edorg(m: _Mapper, sid: str) -> list[Record]:
@@ -315,15 +345,21 @@ def _student_edorg(m: _Mapper, sid: str) -> list[Record]:
     m.reference("educationOrganizationReference")
     fields: dict[str, Any] = {}
     if m.body.get("sexDescriptor") is not None:
-        fields["sex"] = m.descriptor("$.sexDescriptor", "SexDescriptor", m.body["sexDescriptor"])
-    races = {m.descriptor(f"$.races[{i}].raceDescriptor", "RaceDescriptor",
-                          item.get("raceDescriptor"))
+        sex = m.descriptor("$.sexDescriptor", "SexDescriptor", m.body["sexDescriptor"],
+                           required=False)
+        if sex is not None:
+            fields["sex"] = sex
+    given = {m.descriptor(f"$.races[{i}].raceDescriptor", "RaceDescriptor",
+                          item.get("raceDescriptor"), required=False)
              for i, item in enumerate(m.body.get("races") or [])}
+    races = given & set(_RACES)  # DS 5.2 lists Hispanic or Latino, and declining, as races
     if races:
         fields.update({race: race in races for race in _RACES})
         fields["demographicRaceTwoOrMoreRaces"] = len(races) > 1
     if isinstance(m.body.get("hispanicLatinoEthnicity"), bool):
         fields["hispanicOrLatinoEthnicity"] = m.body["hispanicLatinoEthnicity"]
+    elif _HISPANIC in given:
+        fields["hispanicOrLatinoEthnicity"] = True
     return [Record("demographics", user, fields)]
 
 
@@ -364,8 +400,10 @@ def _student_contact(contact: str) -> Callable[[_Mapper, str], list[Record]]:
     def build(m: _Mapper, sid: str) -> list[Record]:
         student = m.parts("studentReference")
         relation = m.body.get("relationDescriptor")
+        # No relation given: a guardian, as before DS 5. One given but unreadable: a relative,
+        # which carries no parental authority.
         role = "guardian" if relation is None else m.descriptor(
-            "$.relationDescriptor", "RelationDescriptor", relation)
+            "$.relationDescriptor", "RelationDescriptor", relation, required=False) or "relative"
         fields: dict[str, Any] = {
             "user": m.reference(f"{contact}Reference"), "roleType": "primary", "role": role,
             "student": m.reference("studentReference"),

@@ -44,6 +44,16 @@ class Ref:
 
 
 @dataclass(frozen=True)
+class RefList:
+    """An array of references: one `element` (a key of REFERENCE_LAYOUTS) per item, each item
+    `{item: {key parts}}` (a session's `gradingPeriods[].gradingPeriodReference`)."""
+
+    prop: str
+    element: str
+    item: str
+
+
+@dataclass(frozen=True)
 class Many:
     """An array property: one `element` per item, whose text is the item's `field`
     (or, for `inner`, the leaf at that relative path)."""
@@ -63,7 +73,7 @@ class Multi:
     fields: tuple[Scalar, ...]
 
 
-Part = Scalar | Ref | Many | Multi
+Part = Scalar | Ref | RefList | Many | Multi
 
 
 @dataclass(frozen=True)
@@ -126,7 +136,8 @@ LAYOUTS: dict[str, Layout] = {lay.element: lay for lay in (
         S("sessionName", "SessionName"), R("schoolReference", "SchoolReference"),
         S("schoolYearTypeReference", "SchoolYear"), S("beginDate", "BeginDate"),
         S("endDate", "EndDate"), S("termDescriptor", "Term"),
-        S("totalInstructionalDays", "TotalInstructionalDays"))),
+        S("totalInstructionalDays", "TotalInstructionalDays"),
+        RefList("gradingPeriods", "GradingPeriodReference", "gradingPeriodReference"))),
     Layout("GradingPeriod", "gradingPeriods", (
         S("gradingPeriodDescriptor", "GradingPeriod"),
         S("gradingPeriodName", "GradingPeriodName"), R("schoolReference", "SchoolReference"),
@@ -197,6 +208,51 @@ LAYOUTS: dict[str, Layout] = {lay.element: lay for lay in (
         S("submissionStatusDescriptor", "SubmissionStatus"),
         S("assignmentLateStatusDescriptor", "AssignmentLateStatus"))),
 )}
+
+
+# Elements a `ref=` (IDREF) may name -> the parts of their natural key: a reference that
+# names an element by `ref` stands for that element's key, flattened as if the reference had
+# spelled its identity out (`<SessionReference ref="...">` -> schoolId, schoolYear,
+# sessionName). Ed-Fi puts `id` on any top-level element; these are the ones the adapter's
+# references point at.
+IDENTITIES: dict[str, tuple[Scalar | Ref, ...]] = {
+    "LocalEducationAgency": (S("localEducationAgencyId", "LocalEducationAgencyId"),),
+    "School": (S("schoolId", "SchoolId"),),
+    "EducationServiceCenter": (S("educationServiceCenterId", "EducationServiceCenterId"),),
+    "StateEducationAgency": (S("stateEducationAgencyId", "StateEducationAgencyId"),),
+    "Course": (S("courseCode", "CourseCode"),
+               R("educationOrganizationReference", "EducationOrganizationReference")),
+    "ClassPeriod": (S("classPeriodName", "ClassPeriodName"),
+                    R("schoolReference", "SchoolReference")),
+    "Session": (S("sessionName", "SessionName"), S("schoolYear", "SchoolYear"),
+                R("schoolReference", "SchoolReference")),
+    "GradingPeriod": (S("gradingPeriodDescriptor", "GradingPeriod"),
+                      S("gradingPeriodName", "GradingPeriodName"), S("schoolYear", "SchoolYear"),
+                      R("schoolReference", "SchoolReference")),
+    "CourseOffering": (S("localCourseCode", "LocalCourseCode"),
+                       R("schoolReference", "SchoolReference"),
+                       R("sessionReference", "SessionReference")),
+    "Section": (S("sectionIdentifier", "SectionIdentifier"),
+                R("courseOfferingReference", "CourseOfferingReference")),
+    "Student": (S("studentUniqueId", "StudentUniqueId"),),
+    "Staff": (S("staffUniqueId", "StaffUniqueId"),),
+    "Contact": (S("contactUniqueId", "ContactUniqueId"),),
+    "Parent": (S("parentUniqueId", "ParentUniqueId"),),
+    "GradebookEntry": (S("gradebookEntryIdentifier", "GradebookEntryIdentifier"),
+                       S("namespace", "Namespace")),
+}
+# Education organizations by their own id property: an EducationOrganizationReference may
+# name any of them (its key is then `educationOrganizationId`).
+EDORG_IDS: dict[str, str] = {
+    "School": "schoolId", "LocalEducationAgency": "localEducationAgencyId",
+    "EducationServiceCenter": "educationServiceCenterId",
+    "StateEducationAgency": "stateEducationAgencyId"}
+EDORG_REFERENCE = "EducationOrganizationReference"
+
+
+def referenced_element(reference: str) -> str:
+    """`SchoolReference` -> `School`: the element a reference of that name points at."""
+    return reference.removesuffix("Reference")
 
 
 def camel(name: str) -> str:

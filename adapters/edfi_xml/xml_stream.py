@@ -10,6 +10,7 @@ its already-read siblings, so memory stays flat however long the file is.
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -39,6 +40,7 @@ class Top:
     path: str  # /Root/Name[n], n counting elements of that name from 1
     line: int
     namespace: str
+    xml_id: str | None = None  # its `id` attribute, when it has one
 
 
 def local_name(tag: str) -> str:
@@ -71,12 +73,16 @@ def _check_prolog(root: etree._Element) -> None:
         raise XmlRefused("a DOCTYPE is not allowed in an interchange file", root.sourceline)
 
 
+def check_namespace(root: str, namespace: str, line: int | None = None) -> None:
+    if not _EDFI_NAMESPACE.match(namespace):
+        raise XmlRefused(f"root element {root} is in namespace {namespace or '(none)'!r}; "
+                         "expected an Ed-Fi Data Standard namespace such as "
+                         "http://ed-fi.org/5.2.0", line)
+
+
 def _check_root(root: etree._Element, expected: str | None) -> str:
     namespace = namespace_of(root.tag)
-    if not _EDFI_NAMESPACE.match(namespace):
-        raise XmlRefused(f"root element {local_name(root.tag)} is in namespace "
-                         f"{namespace or '(none)'!r}; expected an Ed-Fi Data Standard "
-                         "namespace such as http://ed-fi.org/5.2.0", root.sourceline)
+    check_namespace(local_name(root.tag), namespace, root.sourceline)
     if expected and local_name(root.tag) != expected:
         raise XmlRefused(f"root element is {local_name(root.tag)}, expected {expected}",
                          root.sourceline)
@@ -92,13 +98,13 @@ def _syntax_reason(exc: etree.XMLSyntaxError, kind: str) -> str:
     return f"{kind}: {exc.msg}"
 
 
-def root_of(source: BinaryIO) -> tuple[str, str]:
-    """(root local name, namespace) after the prolog checks, reading no further than the root
-    start tag."""
+def root_of(source: BinaryIO) -> tuple[str, str, int]:
+    """(root local name, namespace, line) after the prolog checks, reading no further than
+    the root start tag."""
     try:
         for _event, element in _parser_events(source, None, ("start",)):
             _check_prolog(element)
-            return local_name(element.tag), namespace_of(element.tag)
+            return local_name(element.tag), namespace_of(element.tag), element.sourceline or 1
     except etree.XMLSyntaxError as exc:
         raise XmlRefused(_syntax_reason(exc, "not well-formed XML"), exc.lineno) from None
     raise XmlRefused("the file holds no XML element", 1)
@@ -106,12 +112,17 @@ def root_of(source: BinaryIO) -> tuple[str, str]:
 
 def top_elements(source: BinaryIO, *, expected_root: str | None = None,
                  schema: etree.XMLSchema | None = None,
-                 wanted: frozenset[str] | None = None) -> Iterator[Top]:
-    """Complete top-level elements in file order (only `wanted` names, when given).
+                 wanted: frozenset[str] | None = None, ids: bool = False) -> Iterator[Top]:
+    """Complete top-level elements in file order (only `wanted` names, when given, and with
+    `ids` also every element that has an `id` attribute).
 
     Only end events are asked for (half the events of start+end, which is most of the cost on a
     large file); the root and its prolog are checked at the first event, before anything is
-    yielded, and a top-level element is one whose parent is the root."""
+    yielded, and a top-level element is one whose parent is the root.
+
+    Streaming XSD validation tells neither where nor whether a file failed until its end
+    (libxml2 records the error without a line and goes on), so a refused file raises
+    `XmlRefused` with no line: `xsd_problems` reads it again to say where."""
     counts: dict[str, int] = {}
     root: etree._Element | None = None
     root_name, namespace = "", ""
@@ -129,12 +140,41 @@ def top_elements(source: BinaryIO, *, expected_root: str | None = None,
             name = local_name(element.tag)
             counts[name] = counts.get(name, 0) + 1
             last_line = element.sourceline or last_line
-            if wanted is None or name in wanted:
+            xml_id = element.get("id") if ids else None
+            if wanted is None or name in wanted or xml_id is not None:
                 yield Top(element, name, f"/{root_name}/{name}[{counts[name]}]",
-                          element.sourceline or 0, namespace)
+                          element.sourceline or 0, namespace, xml_id)
             element.clear(keep_tail=False)
             while element.getprevious() is not None:
                 del parent[0]
     except etree.XMLSyntaxError as exc:
-        kind = "not valid against the XSD" if schema else "not well-formed XML"
-        raise XmlRefused(_syntax_reason(exc, kind), exc.lineno or last_line) from None
+        if schema is not None and _schema_error(exc):
+            raise XmlRefused(_syntax_reason(exc, "not valid against the XSD"), None) from None
+        raise XmlRefused(_syntax_reason(exc, "not well-formed XML"),
+                         exc.lineno or last_line) from None
+
+
+def _schema_error(exc: etree.XMLSyntaxError) -> bool:
+    return any(e.domain == etree.ErrorDomains.SCHEMASV for e in exc.error_log)
+
+
+def xsd_problems(source: BinaryIO, schema: etree.XMLSchema,
+                 limit: int) -> list[tuple[int, str]]:
+    """Where a file breaks its XSD: (line, libxml2's message) for up to `limit` problems.
+
+    Each top-level element is validated on its own, inside a copy of the root (a copy keeps
+    its source lines), so memory stays that of one element. Ed-Fi's IDREF checks span the
+    whole document and neither streaming nor this finds them wrong; the adapter resolves
+    `ref` itself and says so for each one that names nothing."""
+    found: list[tuple[int, str]] = []
+    for top in top_elements(source):
+        holder = etree.Element(top.element.getparent().tag,  # type: ignore[union-attr]
+                               nsmap=top.element.getparent().nsmap)  # type: ignore[union-attr]
+        holder.append(copy.deepcopy(top.element))
+        if schema.validate(holder):
+            continue
+        for error in schema.error_log:
+            found.append((error.line or top.line, error.message))
+            if len(found) >= limit:
+                return found
+    return found

@@ -234,7 +234,7 @@ class _RowReader:
                 errors.append(self._error(line, str(exc), STATUS, status, sid))
             else:
                 if note:
-                    notes.extend(self._note(line, note))
+                    notes.extend(self._note(line, note, STATUS, values.get(STATUS)))
         return status or None, modified or None
 
     def _fields(
@@ -255,7 +255,7 @@ class _RowReader:
                 errors.append(self._error(line, str(exc), column.name, raw, sid))
                 continue
             if note:
-                notes.extend(self._note(line, note, column.name))
+                notes.extend(self._note(line, note, column.name, raw))
             fields[name] = value
         return fields
 
@@ -284,13 +284,15 @@ class _RowReader:
             "siteAdministrator")
         return mapped, list(self._note(line, (
             "OneRoster 1.1 role 'administrator' became districtAdministrator for district "
-            "orgs and siteAdministrator otherwise"), "role"))
+            "orgs and siteAdministrator otherwise"), "role", role))
 
-    def _note(self, line: int, reason: str, column: str | None = None) -> Iterator[Issue]:
+    def _note(self, line: int, reason: str, column: str | None = None,
+              value: str | None = None) -> Iterator[Issue]:
+        """A normalisation, said once per file: at the first row, with the value it found."""
         if reason not in self.noted:
             self.noted.add(reason)
             yield Issue("warning", reason, file=self.job.file, line=line, field=column,
-                        family=self.family)
+                        value=value, family=self.family)
 
     def _error(
         self, line: int, reason: str, column: str | None, value: str | None,

@@ -16,6 +16,7 @@ from adapters.records import DroppedColumn, Issue
 from gateway.safe_text import csv_rows
 
 MAX_KEPT_ISSUES = 10_000
+MAX_FATAL_ISSUES = 20  # a refused source names this many of its fatal problems, then stops
 ISSUE_COLUMNS = ("level", "family", "file", "line", "sourced_id", "field", "value", "reason")
 
 
@@ -56,6 +57,9 @@ class RunReport:
     bookmarks: dict[str, str] = field(default_factory=dict)
     bookmarks_held: list[str] = field(default_factory=list)
     source_stats: dict[str, float] = field(default_factory=dict)
+    # (family, file, line) of the rows an adapter rejected: one row with several problems
+    # (strict mode reports each) is one rejected row
+    _adapter_rejects: set[tuple] = field(default_factory=set, repr=False)
 
     # -- collecting --------------------------------------------------------------------------
     def family(self, name: str) -> FamilyCounts:
@@ -65,6 +69,17 @@ class RunReport:
         self.issue_totals[issue.level] += 1
         if len(self.issues) < MAX_KEPT_ISSUES:
             self.issues.append(issue)
+
+    def first_error_of_its_row(self, issue: Issue) -> bool:
+        """Whether an adapter's error is the first one about its row (an error without a line
+        cannot be matched to others: it is a row of its own)."""
+        if issue.line is None:
+            return True
+        row = (issue.family, issue.file, issue.line)
+        if row in self._adapter_rejects:
+            return False
+        self._adapter_rejects.add(row)
+        return True
 
     @property
     def rows_read(self) -> int:

@@ -38,7 +38,7 @@ from gateway.store.engine import for_writes, lock_timeout_of, writer_turn
 from gateway.sync import bookmarks, checks, diff, history
 from gateway.sync.apply import apply_changes, next_change_version
 from gateway.sync.documents import DocumentMarks, render_marked
-from gateway.sync.report import RunReport
+from gateway.sync.report import MAX_FATAL_ISSUES, RunReport
 from gateway.sync.staging import Staging, staged_fields
 from gateway.sync.validate import FamilyValidator, check_sourced_id
 
@@ -107,7 +107,9 @@ class _Stager:
     def _reject(self, record: Record, problems: list[tuple[str, object, str]]) -> None:
         """A rejected row is remembered, so its stored version is neither changed nor
         tombstoned, and every problem in it is reported."""
-        self.staging.add_reject(record.family, record.sourced_id or "")
+        user = record.fields.get("user") if record.family == "roles" else None
+        self.staging.add_reject(record.family, record.sourced_id or "", record.file,
+                                record.line, user if isinstance(user, str) else None)
         self.report.family(record.family).errors += 1
         for field, value, reason in problems:
             self.report.add_issue(Issue(
@@ -246,14 +248,17 @@ def _max_version(conn, source: str, family: str) -> int:  # noqa: ANN001
 
 def _count_adapter_rejection(issue: Issue, report: RunReport, staging: Staging) -> None:
     """A row the adapter could not even turn into a record. With its sourcedId, its stored
-    version is protected like any rejected row's; without, see `_protected_families`."""
+    version is protected like any rejected row's; without, see `_protected_families`. A row
+    the adapter gives several errors for is counted once."""
+    if not report.first_error_of_its_row(issue):
+        return
     family = issue.family if issue.family in FAMILIES else None
     if family is not None:
         counts = report.family(family)
         counts.read += 1
         counts.errors += 1
     if issue.sourced_id and family is not None:
-        staging.add_reject(family, issue.sourced_id)
+        staging.add_reject(family, issue.sourced_id, issue.file, issue.line)
     else:
         report.unidentified[family] += 1
 
@@ -316,6 +321,14 @@ def _remember_versions(conn, source: str, report: RunReport) -> None:  # noqa: A
         report.family_versions[family] = _max_version(conn, source, family)
 
 
+def _enough_said(event: Event, report: RunReport) -> bool:
+    """After a fatal problem only the source's other fatal problems are kept (a district fixes
+    them all in one go), up to MAX_FATAL_ISSUES; True when the read may stop."""
+    if isinstance(event, Issue) and event.level == "fatal":
+        report.add_issue(event)
+    return report.issue_totals["fatal"] >= MAX_FATAL_ISSUES
+
+
 def _next(events: Iterator[Event], reply: str | None) -> Event | None:
     try:
         if reply is not None and hasattr(events, "send"):
@@ -339,6 +352,11 @@ def _run(conn, transaction, source, events, report, dry_run, force, full,  # noq
     reply: str | None = None
     while (event := _next(stream, reply)) is not None:
         reply = None
+        if fatal:  # nothing will be applied: only the source's other fatal problems matter
+            if _enough_said(event, report):
+                break
+            reply = SKIP if isinstance(event, FamilyMode) else None  # files are skipped unread
+            continue
         if isinstance(event, Record):
             if event.family in skipped:
                 continue  # an adapter that cannot skip still streams them: ignore
@@ -360,7 +378,7 @@ def _run(conn, transaction, source, events, report, dry_run, force, full,  # noq
                 report.add_issue(Issue("fatal", f"{event.family} declared both bulk and delta",
                                        file=event.file, family=event.family))
                 fatal = True
-                break
+                continue
             if skipper.can_skip(event):
                 skipped.add(event.family)
                 report.skipped.append(event.family)
@@ -377,7 +395,6 @@ def _run(conn, transaction, source, events, report, dry_run, force, full,  # noq
                 _count_adapter_rejection(event, report, staging)
             if event.level == "fatal":
                 fatal = True
-                break
         elif isinstance(event, DroppedColumn):
             report.dropped.append(event)
         elif isinstance(event, BookmarkRequest):
@@ -392,7 +409,11 @@ def _run(conn, transaction, source, events, report, dry_run, force, full,  # noq
         progress(seen)
     staging.flush()
     if fatal:
-        report.state, report.message = "failed", "the source has a fatal problem; nothing applied"
+        found = report.issue_totals["fatal"]
+        report.state, report.message = "failed", (
+            "the source has a fatal problem; nothing applied" if found == 1 else
+            f"the source has {found} fatal problems (all listed, up to {MAX_FATAL_ISSUES}); "
+            "nothing applied")
         transaction.rollback()
         return
     checks.reject_duplicates(conn, staging, report)

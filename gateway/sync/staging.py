@@ -58,9 +58,12 @@ class Staging:
                     Column("target_id", String(255)),
                     prefixes=["TEMPORARY"],
                 )
+        # Rows rejected in this run, with where they were (so that a row pointing at one can
+        # name it) and, for a role, its user (a user left without any role is rejected too).
         self.rejects = Table(
             "stg_rejects", self.meta,
             Column("family", String(64)), Column("sourced_id", Text),
+            Column("file", Text), Column("line", Integer), Column("user_id", Text),
             prefixes=["TEMPORARY"],
         )
         self.meta.create_all(conn)
@@ -72,8 +75,9 @@ class Staging:
     def add_link(self, family: str, field: str, owner: str, position: int, target: str) -> None:
         self._push(f"link:{family}:{field}", (owner, position, target))
 
-    def add_reject(self, family: str, sourced_id: str) -> None:
-        self._push("rejects", (family, sourced_id))
+    def add_reject(self, family: str, sourced_id: str, file: str | None = None,
+                   line: int | None = None, user: str | None = None) -> None:
+        self._push("rejects", (family, sourced_id, file, line, user))
 
     def _push(self, key: str, row: tuple) -> None:
         buffer = self._buffers.setdefault(key, [])
@@ -96,7 +100,7 @@ class Staging:
             family, field = rest.split(":")
             table, cols = self.links[(family, field)], ["owner_id", "position", "target_id"]
         else:
-            table, cols = self.rejects, ["family", "sourced_id"]
+            table, cols = self.rejects, ["family", "sourced_id", "file", "line", "user_id"]
         write_many(self.conn, table.name, cols, rows)
 
     def drop(self) -> None:

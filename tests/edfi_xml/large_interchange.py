@@ -2,7 +2,8 @@
 
 Shaped like a real state export: most of the bytes are student education organization
 associations carrying what a state collects (addresses, telephones, languages, indicators,
-identification codes) and the gateway's canonical model deliberately does not keep. The adapter
+identification codes) and the gateway's canonical model deliberately does not keep; half the
+students are named by `ref=` to their element in another file. The adapter
 must stream past all of it; none of it may reach the store.
 """
 
@@ -15,7 +16,7 @@ LEA_ID = 255900000
 SCHOOL_IDS = (255900101, 255900102)
 DROPPED_MARKER = "Undeclared Lane"  # a street name no stored row may contain
 _SEX = ("Female", "Male")
-_RACE = ("White", "Asian", "Black - African American")
+_RACE = ("White", "Asian", "Black - African American")  # an earlier Data Standard's spelling
 
 
 def _open(path: Path, root: str):  # noqa: ANN202
@@ -34,7 +35,8 @@ def _education_organizations(folder: Path) -> None:
                   "LocalEducationAgencyCategoryDescriptor#Independent"
                   "</LocalEducationAgencyCategory></LocalEducationAgency>\n")
         for n, school in enumerate(SCHOOL_IDS, start=1):
-            out.write(f"<School><SchoolId>{school}</SchoolId><NameOfInstitution>School {n}"
+            out.write(f"<School id=\"SCH_{school}\"><SchoolId>{school}</SchoolId>"
+                      f"<NameOfInstitution>School {n}"
                       "</NameOfInstitution><EducationOrganizationCategory>uri://ed-fi.org/"
                       "EducationOrganizationCategoryDescriptor#School"
                       "</EducationOrganizationCategory><LocalEducationAgencyReference>"
@@ -45,17 +47,26 @@ def _education_organizations(folder: Path) -> None:
 
 
 def _student(uid: int) -> str:
-    return (f"<Student><StudentUniqueId>{uid}</StudentUniqueId><Name><FirstName>First{uid}"
+    return (f"<Student id=\"STU_{uid}\"><StudentUniqueId>{uid}</StudentUniqueId><Name>"
+            f"<FirstName>First{uid}"
             f"</FirstName><LastSurname>Last{uid}</LastSurname></Name><BirthData><BirthDate>"
             f"2012-0{uid % 9 + 1}-1{uid % 10}</BirthDate><BirthCity>Springfield</BirthCity>"
             "</BirthData></Student>\n")
 
 
+def _student_reference(uid: int) -> str:
+    """Every other student is named by ref= to the Student element in Student.xml (another
+    file), the others by key: the id index must stay small however many it holds."""
+    if uid % 2:
+        return f'<StudentReference ref="STU_{uid}"/>'
+    return (f"<StudentReference><StudentIdentity><StudentUniqueId>{uid}</StudentUniqueId>"
+            "</StudentIdentity></StudentReference>")
+
+
 def _school_association(uid: int) -> str:
-    return (f"<StudentSchoolAssociation><StudentReference><StudentIdentity><StudentUniqueId>"
-            f"{uid}</StudentUniqueId></StudentIdentity></StudentReference><SchoolReference>"
-            f"<SchoolIdentity><SchoolId>{SCHOOL_IDS[uid % 2]}</SchoolId></SchoolIdentity>"
-            "</SchoolReference><EntryDate>2026-08-19</EntryDate><EntryGradeLevel>"
+    return (f"<StudentSchoolAssociation>{_student_reference(uid)}"
+            f'<SchoolReference ref="SCH_{SCHOOL_IDS[uid % 2]}"/>'
+            "<EntryDate>2026-08-19</EntryDate><EntryGradeLevel>"
             "uri://ed-fi.org/GradeLevelDescriptor#Eighth grade</EntryGradeLevel>"
             "</StudentSchoolAssociation>\n")
 
@@ -100,8 +111,7 @@ def _state_collection(uid: int) -> str:
 
 
 def _education_organization_association(uid: int) -> str:
-    return (f"<StudentEducationOrganizationAssociation><StudentReference><StudentIdentity>"
-            f"<StudentUniqueId>{uid}</StudentUniqueId></StudentIdentity></StudentReference>"
+    return (f"<StudentEducationOrganizationAssociation>{_student_reference(uid)}"
             f"<EducationOrganizationReference><EducationOrganizationIdentity>"
             f"<EducationOrganizationId>{SCHOOL_IDS[uid % 2]}</EducationOrganizationId>"
             "</EducationOrganizationIdentity></EducationOrganizationReference>"

@@ -146,3 +146,31 @@ def test_broken_xml_is_refused_with_its_line(engine: Engine, synced: dict,
     assert (fatal.level, fatal.file) == ("fatal", "MasterSchedule.xml")
     assert "not well-formed" in fatal.reason and fatal.line and fatal.line > 1
     assert store_snapshot(engine) == synced
+
+
+REFUSED = Path(__file__).parent / "fixtures" / "refused"  # several fatal problems at once
+OFFICIAL_XSD = Path(__file__).resolve().parents[2] / ".." / "shared" / "standards" / "edfi" / "xsd"
+
+
+def test_a_set_with_several_fatal_problems_names_every_one_at_its_line(engine: Engine) -> None:
+    before = store_snapshot(engine)
+    report = sync_xml(engine, REFUSED)
+    named = {(i.file, i.line): i.reason for i in problems(report)}
+    assert set(named) == {("Student.xml", 5), ("StaffAssociation.xml", 2),
+                          ("EducationOrgCalendar.xml", 15)}
+    assert named["Student.xml", 5].startswith("DOCTYPE declares entities (school)")
+    assert "'http://example.org/not-ed-fi'" in named["StaffAssociation.xml", 2]
+    assert named["EducationOrgCalendar.xml", 15].startswith("not well-formed XML")
+    assert all(i.level == "fatal" for i in problems(report))
+    assert report.state == "failed" and "3 fatal problems" in report.message
+    assert store_snapshot(engine) == before
+
+
+def test_with_the_official_xsds_the_schema_violation_is_named_too(engine: Engine) -> None:
+    if not OFFICIAL_XSD.is_dir():
+        pytest.skip(f"the official Ed-Fi XSDs are not at {OFFICIAL_XSD} (../shared/standards)")
+    report = sync_xml(engine, REFUSED, xsd_dir=str(OFFICIAL_XSD))
+    [schema] = [i for i in problems(report) if i.file == "MasterSchedule.xml"]
+    assert schema.line == 5 and "CourseOfferingReference': This element is not expected" \
+        in schema.reason
+    assert len(problems(report)) == 4

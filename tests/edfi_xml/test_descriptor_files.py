@@ -1,5 +1,6 @@
-"""Descriptor interchange files: values the crosswalk maps pass silently, in either namespace
-spelling; a value it cannot map is named once, up front, before any row using it is rejected."""
+"""Descriptor interchange files: values the crosswalk maps exactly pass silently, in either
+namespace spelling; a district's own value is accepted and named once, up front, with what it
+is read as; a value that is neither the Data Standard's nor a district's is named as unknown."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ def _descriptors(folder: Path, *values: tuple[str, str]) -> None:
 
 
 def _warnings(report) -> list[str]:  # noqa: ANN001
-    return [i.reason for i in report.issues if "crosswalk" in i.reason]
+    return [i.reason for i in report.issues if i.field and "Descriptor[" in i.field]
 
 
 def test_mapped_values_raise_no_warning_in_either_namespace_spelling(
@@ -37,15 +38,27 @@ def test_mapped_values_raise_no_warning_in_either_namespace_spelling(
     assert _warnings(report) == []
 
 
-def test_an_unmapped_value_is_named_once_with_its_uri_and_line(
+def test_a_district_value_is_accepted_and_named_once_with_its_reading_uri_and_line(
         engine: Engine, xml_copy: Path) -> None:
     _descriptors(xml_copy, ("uri://ed-fi.org/SexDescriptor", "Female"),
                  ("uri://district.example/SexDescriptor", "Declined"))
 
     report = sync_xml(engine, xml_copy)
 
-    [warning] = [i for i in report.issues if "crosswalk" in i.reason]
+    assert report.state == "applied"
+    [warning] = [i for i in report.issues if i.value and "Declined" in i.value]
     assert warning.level == "warning"
     assert warning.value == "uri://district.example/SexDescriptor#Declined"
     assert warning.line == 4  # the declaration, the root, then one value a line
     assert warning.field == "/InterchangeDescriptors/SexDescriptor[2]"
+    assert "district value: read as 'unspecified'" in warning.reason
+
+
+def test_an_edfi_value_no_data_standard_defines_is_named_as_unknown(
+        engine: Engine, xml_copy: Path) -> None:
+    _descriptors(xml_copy, ("uri://ed-fi.org/SexDescriptor", "Mythical"))
+
+    report = sync_xml(engine, xml_copy)
+
+    [warning] = _warnings(report)
+    assert "'uri://ed-fi.org/SexDescriptor#Mythical' is not a known SexDescriptor" in warning

@@ -312,20 +312,26 @@ def test_an_entry_missing_a_natural_key_part_is_rejected_naming_its_element(
     assert set(stored(engine, "lineItems")) == {entry_sid("8907100001")}
 
 
-def test_an_unknown_submission_status_rejects_the_result_naming_its_element(
+def test_an_unknown_submission_status_is_left_out_with_a_warning_and_the_score_decides(
     engine: Engine, tmp_path: Path,
 ) -> None:
+    """Ed-Fi's submission status is optional: a value no Data Standard defines cannot be
+    mapped, so it is left out (said once, with its element and line) and the result keeps the
+    status its score implies; the row is not refused for an optional field."""
     odd = RESULT_1.replace("SubmissionStatusDescriptor#Graded", "SubmissionStatusDescriptor#Lost")
     folder = write_set(tmp_path / "set", StudentGradebook="\n".join(
         (ENTRY_1, ENTRY_2, odd, RESULT_2, RESULT_3)))
     report = sync_tolerant(engine, folder)
-    [error] = problems(report)
-    assert (error.family, error.field) == (
-        "results", "/InterchangeStudentGradebook/StudentGradebookEntry[1]/SubmissionStatus")
-    assert error.line == _line_of(folder, "<StudentGradebookEntry>")
-    assert "Lost" in error.reason and "not a known SubmissionStatusDescriptor" in error.reason
-    assert result_sid("8907100001", "604822") not in stored(engine, "results")
-    assert len(stored(engine, "results")) == 2
+    assert problems(report) == []
+    [warning] = [i for i in report.issues if "Lost" in i.reason]
+    assert (warning.level, warning.field) == (
+        "warning", "/InterchangeStudentGradebook/StudentGradebookEntry[1]/SubmissionStatus")
+    assert warning.line == _line_of(folder, "<StudentGradebookEntry>")
+    assert "not a known SubmissionStatusDescriptor" in warning.reason
+    assert "left out" in warning.reason
+    result = stored(engine, "results")[result_sid("8907100001", "604822")]
+    assert result["scoreStatus"] == "fully graded"
+    assert len(stored(engine, "results")) == 3
 
 
 def test_a_result_without_a_date_fulfilled_is_dated_by_its_entry(
