@@ -162,6 +162,7 @@ def test_rotate_secret_and_disable_commands(gateway, tmp_path, engine):
     client_id, old = added(gateway("apps", "add", "Reading Buddy", "--agreement",
                                    str(write_agreement(tmp_path))))
     rotated = gateway("apps", "rotate-secret", client_id)
+    assert rotated.exit_code == 0, rotated.output
     new = re.search(r"client_secret:\s+(\S+)", rotated.output).group(1)
     assert new != old and verify_secret(new, stored_hash(engine, client_id))
     assert gateway("apps", "disable", client_id).exit_code == 0

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from gateway.model import ROSTER_TABLES
+from gateway.store import make_engine, upgrade
 from tests.edfi_xml.large_interchange import DROPPED_MARKER, write_large_set
 
 REPO = Path(__file__).resolve().parents[2]
@@ -77,19 +78,25 @@ def test_reading_a_200_mb_set_takes_no_more_memory_than_reading_a_20_mb_one(
 
 @pytest.mark.slow
 def test_a_200_mb_set_imports_within_a_fixed_memory_bound_well_below_its_size(
-        database_url: str, engine: Engine, interchange_sets: dict[str, tuple[Path, int]]) -> None:
+        tmp_path: Path, interchange_sets: dict[str, tuple[Path, int]]) -> None:
     """The whole import: the stream, plus the store's fixed costs (SQLite's page cache is
-    capped at 64 MiB; staging writes in batches of 5,000 rows)."""
+    capped at 64 MiB; staging writes in batches of 5,000 rows). On SQLite, where the store's
+    memory is the importing process's own: PostgreSQL's is the server's, so the same run there
+    measures less and proves nothing more (the small set below runs on both)."""
     folder, students = interchange_sets["large"]
+    database_url = f"sqlite:///{tmp_path / 'store.db'}"
+    upgrade_engine = make_engine(database_url)
+    upgrade(upgrade_engine)
 
     large = _import(database_url, folder)
 
     assert large["state"] == "applied", large
     assert large["peak_kib"] * 1024 < 200 * MiB, large
     users = ROSTER_TABLES["users"]
-    with engine.connect() as conn:
+    with upgrade_engine.connect() as conn:
         stored = conn.execute(select(func.count()).select_from(users)
                               .where(users.c.status == "active")).scalar_one()
+    upgrade_engine.dispose()
     assert stored == students
 
 

@@ -178,11 +178,15 @@ def test_a_401_mid_run_gets_one_fresh_token_then_an_error_naming_the_url(
     assert marks(engine) == {"people": "2025-02-01T00:00:00Z"}
 
 
-def test_an_expired_token_is_replaced_before_it_is_refused(engine, api, connector) -> None:
+def test_an_expired_token_is_replaced_before_it_is_refused(engine, api, tmp_path) -> None:
+    """The vendor pauses longer than its token lives (a timeout long enough to wait for it, so
+    the pause is not a retry): the next page goes out with a fresh token, never the stale one."""
     server, vendor = api
+    patient = tmp_path / "patient.yaml"
+    patient.write_text(CONNECTOR.replace("timeout: 0.5", "timeout: 10"), encoding="utf-8")
     vendor.token_lifetime = 1
     vendor.faults["expire_wait"] = 1
-    report = pull(engine, server, connector)
+    report = pull(engine, server, patient)
     assert report.state == "applied", report.message
     assert vendor.tokens_issued == 2 and vendor.hits["401"] == 0
 
