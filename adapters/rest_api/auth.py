@@ -85,9 +85,25 @@ def build_session(auth: AuthSpec, http: HttpSpec, base_url: str,
             session.auth = ApiKey(auth.header or "", credentials["api_key"] or "", auth.prefix)
         elif auth.type == "basic":
             session.auth = (credentials["username"] or "", credentials["password"] or "")
-    session.verify = ca_bundle or True
+    if ca_bundle:
+        _trust_only(session, ca_bundle)
     mount_retries(session, http)
     return session, renew
+
+
+def _trust_only(session: requests.Session, ca_bundle: str) -> None:
+    """Verify against the source's CA bundle on every request, the token's included. requests
+    lets REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE (set on many machines) override `session.verify`,
+    so the configured bundle is pinned where requests merges the environment in."""
+    session.verify = ca_bundle
+    merge = session.merge_environment_settings
+
+    def merged(url, proxies, stream, verify, cert):  # noqa: ANN001, ANN202
+        settings = merge(url, proxies, stream, verify, cert)
+        settings["verify"] = ca_bundle
+        return settings
+
+    session.merge_environment_settings = merged  # type: ignore[method-assign]
 
 
 def _fetch_token(session: OAuth2Session, token_url: str) -> None:
