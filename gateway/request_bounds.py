@@ -29,6 +29,13 @@ _BRACES_AS_BRACKETS = bytes.maketrans(b"{}", b"[]")
 _API_PREFIXES = ("/ims/oneroster/", "/data/v3/")
 
 
+class NulCharacter(BadRequest):
+    """A NUL in the path or a query parameter: PostgreSQL text cannot hold one (the query would
+    fail with a DataError, a 500), and no identifier, filter or paging value has one."""
+
+    description = "a NUL character (%00) is not allowed in the path or in a query parameter"
+
+
 class TooDeep(BadRequest):
     """A JSON body nested deeper than MAX_JSON_DEPTH (answered 400 in the API's format)."""
 
@@ -73,11 +80,17 @@ def bounded_int(text: str, low: int, high: int) -> int | None:
     return value if low <= value <= high else None
 
 
-def _check_json_body() -> None:
-    """Before any view: read (and so size-check) a JSON body under the APIs, refuse it when
-    nested too deep. The body stays cached for the view's own get_json()."""
+def _check_request() -> None:
+    """Before any view under the APIs: refuse a NUL in the path or the query; read (and so
+    size-check) a JSON body and refuse it when nested too deep. The body stays cached for the
+    view's own get_json()."""
     req: Request = request
-    if req.method in ("GET", "HEAD", "OPTIONS") or not req.path.startswith(_API_PREFIXES):
+    if not req.path.startswith(_API_PREFIXES):
+        return
+    if "\x00" in req.path or b"%00" in req.query_string or any(
+            "\x00" in name or "\x00" in value for name, value in req.args.items(multi=True)):
+        raise NulCharacter()
+    if req.method in ("GET", "HEAD", "OPTIONS"):
         return
     if req.content_length is not None and req.content_length > MAX_BODY_BYTES:
         raise RequestEntityTooLarge()
@@ -86,7 +99,7 @@ def _check_json_body() -> None:
 
 
 def init_request_bounds(app: Flask) -> None:
-    """Cap every request body at MAX_BODY_BYTES (Werkzeug raises 413 while reading past it)
-    and bound JSON nesting before a view parses a body."""
+    """Cap every request body at MAX_BODY_BYTES (Werkzeug raises 413 while reading past it),
+    refuse NULs in paths and parameters, and bound JSON nesting before a view parses a body."""
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
-    app.before_request(_check_json_body)
+    app.before_request(_check_request)

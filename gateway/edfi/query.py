@@ -68,7 +68,10 @@ def decode_token(token: str) -> str:
         raise bad("pageToken is not a token this server issued")
     try:
         data = json.loads(base64.urlsafe_b64decode(token.encode() + b"==="))
-        return str(data["after"])
+        after = str(data["after"])
+        if "\x00" in after:  # not one of ours; PostgreSQL text cannot hold it
+            raise ValueError(after)
+        return after
     except (ValueError, KeyError, TypeError, binascii.Error, RecursionError):
         raise bad(f"pageToken {token!r} is not a token this server issued") from None
 

@@ -107,3 +107,19 @@ def test_the_depth_bound_is_exact_and_ignores_brackets_inside_strings() -> None:
     assert not json_too_deep(at_bound.encode())
     assert json_too_deep(("{\"a\":" + at_bound + "}").encode())
     assert not json_too_deep(('["' + "[" * 100 + '\\"[", {"b": "{{{{"}]').encode())
+
+
+@pytest.mark.parametrize("path", [
+    f"{OR12}/users?filter=givenName='a%00b'", f"{OR12}/users?filter=sourcedId~'%00'",
+    f"{OR12}/users/a%00b", f"{OR11}/classes?sort=title&filter=title>'%00'",
+    f"{GB12}/results/r%00", f"{EDFI}/students?firstName=a%00b", f"{EDFI}/students/a%00b",
+    f"{EDFI}/students?pageToken=eyJhZnRlciI6ICJcdTAwMDAifQ",  # {"after": "\u0000"}
+    f"{EDFI}/sexDescriptors?codeValue=%00",
+])
+def test_a_nul_in_a_path_or_parameter_is_a_400_on_both_databases(probe, path: str) -> None:
+    """PostgreSQL text cannot hold a NUL: such a value reaching a query was a 500 there."""
+    reply = probe.call("GET", path)
+    if path.startswith(EDFI):
+        _problem(reply)
+    else:
+        _oneroster_error(reply)
