@@ -64,10 +64,15 @@ def test_oneroster_due_dates_out_of_range_are_refused(probe, path: str, query: s
     "pageToken=" + "A" * 5000, "pageToken=" + "W1tb" * 200,
 ])
 @pytest.mark.parametrize("path", ["/students", "/schools", "/students/deletes",
-                                  "/sections/keyChanges"])
+                                  "/sections/keyChanges", "/sexDescriptors"])
 def test_edfi_paging_and_change_versions_out_of_range_are_refused(probe, path: str,
                                                                   query: str) -> None:
     _problem(probe.call("GET", f"{EDFI}{path}?{query}"))
+
+
+def test_a_descriptor_page_token_of_unicode_digits_is_refused(probe) -> None:
+    """Descriptor tokens carry a position; '\u00b2' passes str.isdigit() but not int()."""
+    _problem(probe.call("GET", f"{EDFI}/sexDescriptors?pageToken=eyJhZnRlciI6ICJcdTAwYjIifQ"))
 
 
 def test_the_largest_64_bit_change_version_is_still_served(probe) -> None:
