@@ -140,9 +140,15 @@ def test_readers_during_syncs_and_edfi_writes_see_no_5xx_and_no_torn_page(
           f"reads/s (p50 {_ms(outcomes.latencies, 0.5)} ms, max {_ms(outcomes.latencies, 1)} ms), "
           f"writes {dict(outcomes.statuses)}, {len(syncs)} syncs")
     assert reads["tried"] >= READERS and writes["tried"] >= WRITERS and syncs
-    assert not outcomes.problems, outcomes.problems
+    assert not outcomes.problems, (outcomes.problems, _tracebacks(tmp_path / "server.log"))
     assert syncs.count("applied") == len(syncs), syncs
     assert refused == REVOKED_READS, f"{REVOKED_READS - refused} reads served a revoked token"
+
+
+def _tracebacks(log: Path) -> str:
+    """The server's tracebacks, for a failure message (the test folder may not outlive it)."""
+    text = log.read_text(errors="replace") if log.exists() else ""
+    return "\n".join(part[:3000] for part in text.split("Traceback")[1:4])
 
 
 def _ms(values: list[float], share: float) -> int:
