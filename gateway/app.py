@@ -18,6 +18,7 @@ from gateway.oneroster import views as oneroster
 from gateway.policy.disclosure_spool import DisclosureSpool, spool_folder
 from gateway.policy.scoping import check_rules
 from gateway.public_url import init_public_url
+from gateway.request_bounds import init_request_bounds
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -34,6 +35,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config["ONEROSTER_MAX_LIMIT"] = settings.oneroster_max_limit
     app.config["DISCLOSURE_LOG"] = settings.disclosure_log
     init_public_url(app)
+    init_request_bounds(app)
     app.register_blueprint(health)
     oneroster.init_app(app)
     edfi.init_app(app)

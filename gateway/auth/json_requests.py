@@ -10,6 +10,8 @@ from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import urlencode
 
+from gateway.request_bounds import json_too_deep
+
 MAX_BODY = 64 * 1024
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
@@ -34,7 +36,7 @@ class JsonAsForm:
             length = 0
         raw = environ["wsgi.input"].read(length) if length else b""
         try:
-            data = json.loads(raw or b"null")
+            data = None if json_too_deep(raw) else json.loads(raw or b"null")
         except ValueError:
             data = None  # left empty: the endpoint answers invalid_request as for any bad body
         pairs = {k: str(v) for k, v in data.items()

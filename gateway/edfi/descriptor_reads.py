@@ -32,6 +32,7 @@ from gateway.edfi.reads import json_response
 from gateway.edfi.serialize import timestamp
 from gateway.extensions import read_engine
 from gateway.model import ROSTER_TABLES
+from gateway.request_bounds import INT32_MAX, bounded_int
 
 TABLE = ROSTER_TABLES["descriptors"]
 # Query by example: lower-cased parameter -> property; values compare case-insensitively.
@@ -142,9 +143,10 @@ def _start(paging: Paging) -> int:
         return paging.offset
     if paging.cursor is None:
         return 0
-    if not paging.cursor.isdigit():
+    start = bounded_int(paging.cursor, 0, INT32_MAX)  # str.isdigit() admits '²', int() not
+    if start is None:
         raise bad("pageToken is not a token this server issued for descriptors")
-    return int(paging.cursor)
+    return start
 
 
 def descriptor_collection(segment: str) -> Response:

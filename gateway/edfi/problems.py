@@ -20,6 +20,7 @@ TITLES = {
     "data-conflict:non-unique-identity": "Identifying Values Are Not Unique",
     "bad-request:data-validation-failed:key-change-not-supported": "Key Change Not Supported",
     "method-not-allowed": "Method Not Allowed",
+    "payload-too-large": "Payload Too Large",
     "not-acceptable": "Not Acceptable",
     "service-unavailable": "Service Unavailable",
 }
@@ -30,7 +31,8 @@ STATUS = {
     "data-conflict:unresolved-reference": 409, "conflict:write-conflict": 409,
     "data-conflict:non-unique-identity": 409,
     "bad-request:data-validation-failed:key-change-not-supported": 400,
-    "method-not-allowed": 405, "not-acceptable": 406, "service-unavailable": 503,
+    "method-not-allowed": 405, "payload-too-large": 413, "not-acceptable": 406,
+    "service-unavailable": 503,
 }
 
 

@@ -21,9 +21,11 @@ from gateway.edfi.lookups import Lookups
 from gateway.edfi.problems import EdFiProblem
 from gateway.model import ROSTER_TABLES
 from gateway.model.columns import indexed_column
+from gateway.request_bounds import INT32_MAX, INT64_MAX, bounded_int
 from gateway.store.json_fields import json_text
 
 DEFAULT_LIMIT, MAX_LIMIT = 25, 500
+MAX_TOKEN = 1024
 CONTROL = frozenset({"offset", "limit", "totalcount", "pagetoken", "pagesize",
                      "minchangeversion", "maxchangeversion"})
 USERS = ROSTER_TABLES["users"]
@@ -49,24 +51,28 @@ class Paging:
     max_version: int | None
 
 
-def _int(args: dict[str, str], name: str, low: int, high: int | None = None) -> int | None:
+def _int(args: dict[str, str], name: str, low: int, high: int) -> int | None:
+    """An integer parameter within [low, high]; the bounds keep values the database's 64-bit
+    integers (or Python's digit limit) cannot take from ever reaching a query."""
     if name not in args:
         return None
-    try:
-        value = int(args[name])
-    except ValueError:
-        raise bad(f"{name} must be an integer, got {args[name]!r}") from None
-    if value < low or (high is not None and value > high):
-        bound = f"from {low} to {high}" if high is not None else f"at least {low}"
-        raise bad(f"{name} must be {bound}, got {value}")
+    value = bounded_int(args[name], low, high)
+    if value is None:
+        shown = args[name] if len(args[name]) <= 40 else args[name][:40] + "..."
+        raise bad(f"{name} must be an integer from {low} to {high}, got {shown!r}")
     return value
 
 
 def decode_token(token: str) -> str:
+    if len(token) > MAX_TOKEN:  # ours are short; a long one is not ours (and not decoded)
+        raise bad("pageToken is not a token this server issued")
     try:
         data = json.loads(base64.urlsafe_b64decode(token.encode() + b"==="))
-        return str(data["after"])
-    except (ValueError, KeyError, TypeError, binascii.Error):
+        after = str(data["after"])
+        if "\x00" in after:  # not one of ours; PostgreSQL text cannot hold it
+            raise ValueError(after)
+        return after
+    except (ValueError, KeyError, TypeError, binascii.Error, RecursionError):
         raise bad(f"pageToken {token!r} is not a token this server issued") from None
 
 
@@ -81,13 +87,13 @@ def parse_paging(args: dict[str, str]) -> Paging:
         raise bad("use either offset/limit or pageToken/pageSize, not both")
     size = _int(args, "pagesize" if cursor_mode else "limit", 0, MAX_LIMIT)
     return Paging(
-        offset=_int(args, "offset", 0) or 0,
+        offset=_int(args, "offset", 0, INT32_MAX) or 0,
         limit=DEFAULT_LIMIT if size is None else size,
         cursor=decode_token(args["pagetoken"]) if "pagetoken" in args else None,
         cursor_mode=cursor_mode,
         total=_bool(args.get("totalcount", "false"), "totalCount"),
-        min_version=_int(args, "minchangeversion", 0),
-        max_version=_int(args, "maxchangeversion", 0),
+        min_version=_int(args, "minchangeversion", 0, INT64_MAX),
+        max_version=_int(args, "maxchangeversion", 0, INT64_MAX),
     )
 
 

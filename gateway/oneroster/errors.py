@@ -17,6 +17,7 @@ CODES = {
     "forbidden": (403, "forbidden", "forbidden"),
     "unknown_object": (404, "unknownobject", "unknown object"),
     "unprocessable": (422, "invaliddata", "invalid data"),
+    "too_large": (413, "invaliddata", "invalid data"),
     "server_busy": (429, "server_busy", "server_busy"),
     "store_busy": (503, "server_busy", "server_busy"),
     "internal": (500, "internal_server_error", "invalid data"),

@@ -25,8 +25,8 @@ from gateway.policy.query_errors import (
     INVALID_SORT_FIELD,
     QueryError,
 )
+from gateway.request_bounds import INT32_MAX, bounded_int
 
-INT32_MAX = 2**31 - 1
 _DIGITS = re.compile(r"[0-9]+")
 
 
@@ -104,9 +104,9 @@ def parse_page(limit: str | None, offset: str | None, *, default: int = 100, max
     if start > INT32_MAX:
         raise QueryError(
             INVALID_DATA,
-            f"offset: must be at most {INT32_MAX}, got '{offset}'",
+            f"offset: must be at most {INT32_MAX}, got '{_shown(offset)}'",
             parameter="offset",
-            field=offset,
+            field=_shown(offset),
         )
     return Page(limit=min(size, maximum), offset=start)
 
@@ -126,15 +126,24 @@ def _descending(order_by: str | None) -> bool:
 
 
 def _integer(parameter: str, text: str) -> int:
+    """A plain non-negative integer. A number longer than any bound (thousands of digits
+    included) is read as INT32_MAX + 1: above every limit, so a limit is clamped and an offset
+    refused, without int() meeting Python's digit limit."""
     stripped = text.strip()
     if _DIGITS.fullmatch(stripped) is None:
         raise QueryError(
             INVALID_DATA,
-            f"{parameter}: expected a whole number such as 100, got '{text}'",
+            f"{parameter}: expected a whole number such as 100, got '{_shown(text)}'",
             parameter=parameter,
-            field=text,
+            field=_shown(text),
         )
-    return int(stripped)
+    value = bounded_int(stripped, 0, INT32_MAX)
+    return INT32_MAX + 1 if value is None else value
+
+
+def _shown(text: str, most: int = 40) -> str:
+    """A parameter value quoted back in an error, cut short."""
+    return text if len(text) <= most else text[:most] + "..."
 
 
 def _split_names(values: Iterable[str]) -> list[str]:

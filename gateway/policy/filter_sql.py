@@ -217,7 +217,10 @@ def _parse_instant(text: str) -> datetime:
         raise InvalidFilterValue("not a real calendar date or time") from None
     if parsed.tzinfo is None:  # the gateway's timestamps are UTC; so is a value without offset
         return parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:  # 9999-12-31T23:59:59-23:59 is past year 9999 in UTC
+        raise InvalidFilterValue("outside the years 0001 to 9999 once moved to UTC") from None
 
 
 _COERCE: dict[str, Callable[[ColumnElement[Any], str], Any]] = {

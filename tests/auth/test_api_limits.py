@@ -27,3 +27,21 @@ def test_a_new_window_starts_a_new_budget(engine):
     assert not decision.allowed
     assert limiter.hit(engine, "app", now=NOW + 60).allowed
     assert decision.retry_after == 57
+
+
+def test_a_held_write_lock_delays_no_request_and_the_count_settles_later(engine, database_url):
+    """A sync holding SQLite's write lock for seconds must not hold up reads through the
+    limiter's settlement (found by tests/hardening/test_load.py: reads of 1-5 s during syncs);
+    what could not be settled is settled, not lost, once the lock is free."""
+    import time
+
+    from tests.store.write_lock import write_lock_held
+
+    limiter, other = ApiRateLimiter(limit=1000), ApiRateLimiter(limit=1000)
+    with write_lock_held(database_url):
+        started = time.perf_counter()
+        for n in range(5):
+            assert limiter.hit(engine, "app", now=NOW + n * 1.5).allowed  # each one settles
+        assert time.perf_counter() - started < 2.0
+    limiter.hit(engine, "app", now=NOW + 8)
+    assert other.hit(engine, "app", now=NOW + 9).count == 7
