@@ -20,11 +20,15 @@ from gateway.auth.lti_registry import (
     add_tool,
     list_platforms,
     list_tools,
+    load_tool,
     open_registry,
     remove_platform,
     remove_tool,
 )
+from gateway.auth.lti_state import secret
 from gateway.config import ConfigError, Settings, load_settings
+from gateway.lti.launch import launch_link
+from gateway.lti.signing import TOKENS
 from gateway.safe_text import terminal as shown
 
 
@@ -197,3 +201,25 @@ def platforms_remove(issuer: str, client_id: str) -> None:
         click.echo(shown(f"removed platform {issuer} client {client_id}"))
 
     _run(remove)
+
+
+@lti.command("launch-url")
+@click.option("--tool", "tool_client_id", required=True, help="The tool's client id.")
+@click.option("--class", "class_id", required=True, help="The class's sourcedId.")
+@click.option("--user", "user_id", required=True, help="The user's sourcedId.")
+@click.option("--link", default="default", show_default=True,
+              help="Names the resource link within the class (its id is derived from it).")
+@click.option("--minutes", default=60, show_default=True, type=click.IntRange(1, 60 * 24 * 7))
+def launch_url(tool_client_id: str, class_id: str, user_id: str, link: str,
+               minutes: int) -> None:
+    """Print a signed link that launches USER into the tool in CLASS (for a portal or a
+    message); the user's membership and opt-outs are checked when it is opened."""
+
+    def mint(settings: Settings, engine: Engine) -> None:
+        if load_tool(engine, tool_client_id) is None:
+            raise LtiRegistryError(f"--tool: no tool with client id {tool_client_id!r}")
+        base = settings.public_url or settings.issuer
+        click.echo(launch_link(secret(engine, TOKENS), base, tool_client_id, class_id,
+                               user_id, link, minutes * 60))
+
+    _run(mint)
