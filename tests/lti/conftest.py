@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import time
 import uuid
 from dataclasses import dataclass, field
 from html import unescape
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -28,6 +30,7 @@ from gateway.config import SourceConfig
 from gateway.lti.launch import launch_link
 from gateway.lti.signing import TOKENS
 from gateway.policy.agreement import parse_agreement
+from gateway.store import make_engine
 from gateway.sync.runner import run_sync
 from tests.oneroster.district import two_schools
 
@@ -47,11 +50,32 @@ def other_key() -> RSAKey:
     return RSAKey.generate_key(2048, private=True)
 
 
-@pytest.fixture
-def district(engine: Engine) -> Engine:
+def _sync(engine: Engine) -> None:
     report = run_sync(engine, SourceConfig(name="sis", adapter="test"), iter(two_schools()),
                       adapter_name="test")
     assert report.state == "applied", report.issues[:5]
+
+
+@pytest.fixture(scope="session")
+def synced_sqlite(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Path:
+    """The district synced once per session; SQLite tests start from a copy (a sync per
+    test would cost more than most tests)."""
+    path = tmp_path_factory.mktemp("lti-district") / "store.db"
+    shutil.copy(sqlite_template, path)
+    engine = make_engine(f"sqlite:///{path}")
+    _sync(engine)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture
+def district(database_url: str, request: pytest.FixtureRequest) -> Engine:
+    if database_url.startswith("sqlite:///"):
+        shutil.copy(request.getfixturevalue("synced_sqlite"),
+                    database_url.removeprefix("sqlite:///"))
+        return request.getfixturevalue("engine")
+    engine = request.getfixturevalue("engine")
+    _sync(engine)
     return engine
 
 
