@@ -55,6 +55,4 @@ def enrollment_roles_for(filter_value: str) -> tuple[str, ...] | None:
     wanted = filter_value.strip().casefold()
     found = tuple(role for role, uri in CONTEXT_ROLES.items()
                   if wanted in (uri.casefold(), uri.rsplit("#", 1)[1].casefold()))
-    if not found and wanted in ((MEMBERSHIP + "Member").casefold(), "member"):
-        return ()
     return found or None

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from datetime import date, timedelta
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from click.testing import CliRunner, Result
@@ -13,8 +14,10 @@ from joserfc.jwk import RSAKey
 from sqlalchemy import func, select
 
 from gateway.auth.lti_registry import LTI_SCOPES, list_platforms, list_tools, load_tool
+from gateway.auth.lti_state import secret
 from gateway.auth.registry import register_app
 from gateway.cli import main
+from gateway.lti.signing import TOKENS, unsign
 from gateway.model import LtiPlatform, LtiTool
 from gateway.policy.agreement import parse_agreement
 
@@ -184,3 +187,17 @@ def test_plain_http_is_accepted_only_on_loopback(gateway, engine, app_id):
                      "http://127.0.0.1:5001/login", "--redirect-uri",
                      "http://127.0.0.1:5001/launch", "--jwks-url", "http://localhost:5001/jwks")
     assert result.exit_code == 0, result.output
+
+
+def test_launch_url_mints_a_gateway_link_for_a_registered_tool_only(gateway, engine, app_id):
+    added = gateway("lti", "tools", "add", "T", "--app", app_id, *TOOL, "--client-id", "t1")
+    assert added.exit_code == 0, added.output
+    minted = gateway("lti", "launch-url", "--tool", "t1", "--class", "cls-a", "--user", "u1")
+    assert minted.exit_code == 0, minted.output
+    link = minted.output.strip()
+    assert link.split("?")[0].endswith("/lti/launch")
+    payload = unsign(secret(engine, TOKENS), "launch-link", parse_qs(urlsplit(link).query)["t"][0])
+    assert (payload["t"], payload["c"], payload["u"], payload["l"]) == ("t1", "cls-a", "u1",
+                                                                        "default")
+    unknown = gateway("lti", "launch-url", "--tool", "nope", "--class", "c", "--user", "u")
+    assert unknown.exit_code == 1 and "--tool: no tool with client id 'nope'" in unknown.output
