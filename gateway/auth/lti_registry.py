@@ -28,7 +28,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from gateway.config import Settings
-from gateway.model import App, LtiContext, LtiLaunch, LtiPlatform, LtiTool
+from gateway.model import (
+    App,
+    LtiContext,
+    LtiLaunch,
+    LtiLineItem,
+    LtiLink,
+    LtiPlatform,
+    LtiTool,
+)
 from gateway.store.session import open_store
 
 NRPS_SCOPE = "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly"
@@ -268,13 +276,16 @@ def list_tools(engine: Engine) -> list[ToolRegistration]:
 
 
 def remove_tool(engine: Engine, client_id: str) -> None:
-    """The tool's launches, contexts and pending state go with it."""
+    """The tool's launches, contexts, links and AGS bindings go with it (the grades it
+    wrote stay in the gradebook, owned by its app's source)."""
     with engine.begin() as conn:
         tool_id = conn.execute(select(LtiTool.id).where(LtiTool.client_id == client_id)).scalar()
         if tool_id is None:
             raise LtiRegistryError(f"no tool with client id {client_id!r}")
         conn.execute(delete(LtiLaunch).where(LtiLaunch.tool_id == tool_id))
         conn.execute(delete(LtiContext).where(LtiContext.tool_id == tool_id))
+        conn.execute(delete(LtiLink).where(LtiLink.tool_id == tool_id))
+        conn.execute(delete(LtiLineItem).where(LtiLineItem.tool_id == tool_id))
         conn.execute(delete(LtiTool).where(LtiTool.id == tool_id))
 
 

@@ -1,7 +1,10 @@
 """The LTI broker's shared state in the store, so that every gateway node agrees: HMAC secrets
 (made on first use), single-use values (id_token nonces, client-assertion jtis), launches
 waiting for the tool's authentication request, and the contexts each tool has been launched
-into. gateway.lti calls these; it never reads the store itself."""
+into. gateway.lti calls these; it never reads the store itself. Callers pass the engine that
+takes SQLite's write lock when a transaction begins (`write_engine`) to the functions that
+write: a deferred transaction that reads and then writes can be refused outright when another
+writer (a sync, the disclosure mover) committed in between."""
 
 from __future__ import annotations
 
@@ -11,8 +14,17 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Connection, Engine, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
-from gateway.model import LtiContext, LtiLaunch, LtiSecret, LtiUsedValue
+from gateway.model import (
+    LtiContext,
+    LtiLaunch,
+    LtiLineItem,
+    LtiLink,
+    LtiScoreMark,
+    LtiSecret,
+    LtiUsedValue,
+)
 
 
 class AlreadyUsed(Exception):
@@ -130,3 +142,101 @@ def context_class(conn: Connection | Engine, tool_id: int, context_id: str) -> s
         with conn.connect() as c:
             return c.execute(query).scalar()
     return conn.execute(query).scalar()
+
+
+def remember_link(engine: Engine, tool_id: int, link_id: str, context_id: str) -> None:
+    with engine.connect() as conn:
+        if conn.execute(select(LtiLink.link_id).where(
+                LtiLink.tool_id == tool_id, LtiLink.link_id == link_id)).first():
+            return
+    try:
+        with engine.begin() as conn:
+            conn.execute(insert(LtiLink).values(tool_id=tool_id, link_id=link_id,
+                                                context_id=context_id))
+    except IntegrityError:
+        pass
+
+
+def link_context(engine: Engine, tool_id: int, link_id: str) -> str | None:
+    with engine.connect() as conn:
+        return conn.execute(select(LtiLink.context_id).where(
+            LtiLink.tool_id == tool_id, LtiLink.link_id == link_id)).scalar()
+
+
+@dataclass(frozen=True)
+class AgsLineItem:
+    line_item_id: str
+    context_id: str
+    class_id: str
+    resource_link_id: str | None
+    resource_id: str | None
+    tag: str | None
+
+
+def _line_item(row: LtiLineItem) -> AgsLineItem:
+    return AgsLineItem(row.line_item_id, row.context_id, row.class_id, row.resource_link_id,
+                       row.resource_id, row.tag)
+
+
+def add_line_item(engine: Engine, tool_id: int, item: AgsLineItem) -> None:
+    with engine.begin() as conn:
+        conn.execute(insert(LtiLineItem).values(
+            line_item_id=item.line_item_id, tool_id=tool_id, context_id=item.context_id,
+            class_id=item.class_id, resource_link_id=item.resource_link_id,
+            resource_id=item.resource_id, tag=item.tag, created_at=_now()))
+
+
+def line_items(engine: Engine, tool_id: int, context_id: str, *,
+               line_item_id: str | None = None, resource_link_id: str | None = None,
+               resource_id: str | None = None, tag: str | None = None) -> list[AgsLineItem]:
+    """This tool's line items in the context, in creation order, filtered as AGS asks."""
+    query = select(LtiLineItem).where(LtiLineItem.tool_id == tool_id,
+                                      LtiLineItem.context_id == context_id)
+    for column, value in ((LtiLineItem.line_item_id, line_item_id),
+                          (LtiLineItem.resource_link_id, resource_link_id),
+                          (LtiLineItem.resource_id, resource_id), (LtiLineItem.tag, tag)):
+        if value is not None:
+            query = query.where(column == value)
+    with Session(engine) as session:
+        rows = session.execute(query.order_by(LtiLineItem.created_at,
+                                              LtiLineItem.line_item_id)).scalars()
+        return [_line_item(r) for r in rows]
+
+
+def claim_score_time(engine: Engine, line_item_id: str, user_id: str,
+                     timestamp: str) -> str | None:
+    """Record `timestamp` (fixed-width UTC ISO text) as the latest score of the user on the
+    line item; returns the previous one (None for the first), or raises AlreadyUsed with the
+    recorded timestamp when the new one is not strictly later."""
+    with engine.begin() as conn:
+        previous = conn.execute(select(LtiScoreMark.timestamp).where(
+            LtiScoreMark.line_item_id == line_item_id,
+            LtiScoreMark.user_id == user_id)).scalar()
+        if previous is None:
+            try:
+                nested = conn.begin_nested()
+                conn.execute(insert(LtiScoreMark).values(line_item_id=line_item_id,
+                                                         user_id=user_id, timestamp=timestamp))
+                nested.commit()
+            except IntegrityError:
+                nested.rollback()
+                raise AlreadyUsed("a concurrent score") from None
+            return None
+        moved = conn.execute(update(LtiScoreMark).where(
+            LtiScoreMark.line_item_id == line_item_id, LtiScoreMark.user_id == user_id,
+            LtiScoreMark.timestamp < timestamp).values(timestamp=timestamp)).rowcount
+        if not moved:
+            raise AlreadyUsed(previous)
+        return previous
+
+
+def restore_score_time(engine: Engine, line_item_id: str, user_id: str, timestamp: str,
+                       previous: str | None) -> None:
+    """Undo `claim_score_time` when the score itself could not be stored."""
+    where = (LtiScoreMark.line_item_id == line_item_id, LtiScoreMark.user_id == user_id,
+             LtiScoreMark.timestamp == timestamp)
+    with engine.begin() as conn:
+        if previous is None:
+            conn.execute(delete(LtiScoreMark).where(*where))
+        else:
+            conn.execute(update(LtiScoreMark).where(*where).values(timestamp=previous))

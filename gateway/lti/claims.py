@@ -11,12 +11,13 @@ import time
 import uuid
 from typing import Any
 
-from gateway.auth.lti_registry import NRPS_SCOPE, ToolRegistration
+from gateway.auth.lti_registry import AGS_SCOPES, NRPS_SCOPE, ToolRegistration
 from gateway.lti.roles import launch_roles
 from gateway.lti.roster import Member
 
 LTI = "https://purl.imsglobal.org/spec/lti/claim/"
 NRPS_CLAIM = "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"
+AGS_CLAIM = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
 COURSE_SECTION = "http://purl.imsglobal.org/vocab/lis/v2/course#CourseSection"
 
 
@@ -27,7 +28,7 @@ def platform_guid(issuer: str) -> str:
 def id_token_claims(*, issuer: str, tool: ToolRegistration, nonce: str, sub: str,
                     member: Member, klass: dict[str, Any], context_id: str,
                     resource_link_id: str, link_title: str, target_link_uri: str,
-                    claims: frozenset[str], memberships_url: str,
+                    claims: frozenset[str], context_url: str,
                     lifetime: int) -> dict[str, Any]:
     now = int(time.time())
     token: dict[str, Any] = {
@@ -58,6 +59,9 @@ def id_token_claims(*, issuer: str, tool: ToolRegistration, nonce: str, sub: str
         token[LTI + "lis"] = {"person_sourcedid": member.user_id,
                               "course_section_sourcedid": klass["sourcedId"]}
     if NRPS_SCOPE in tool.scopes:
-        token[NRPS_CLAIM] = {"context_memberships_url": memberships_url,
+        token[NRPS_CLAIM] = {"context_memberships_url": context_url + "/memberships",
                              "service_versions": ["2.0"]}
+    ags = sorted(tool.scopes & set(AGS_SCOPES))
+    if ags:
+        token[AGS_CLAIM] = {"scope": ags, "lineitems": context_url + "/lineitems"}
     return token

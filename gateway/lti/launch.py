@@ -29,6 +29,7 @@ from gateway.auth.lti_state import (
     AlreadyUsed,
     LaunchRefused,
     remember_context,
+    remember_link,
     start_launch,
     take_launch,
     use_once,
@@ -165,7 +166,7 @@ def launch() -> Response:
     except Refused as refused:
         return refused.response
     tool = subject.tool
-    launch_id = start_launch(store_engine(), tool_id=tool.id, user_id=user_id,
+    launch_id = start_launch(write_engine(), tool_id=tool.id, user_id=user_id,
                              class_id=class_id, link=link,
                              target_link_uri=tool.target_link_uri, lifetime=LOGIN_LIFETIME)
     key = state.token_key()
@@ -277,16 +278,18 @@ def _id_token_response(subject: Subject, class_id: str, user_id: str, link: str,
     tool = subject.tool
     key = lti_state().pairwise_key()
     context_id = pairwise(key, "context", tool.client_id, class_id, size=16)
-    remember_context(store_engine(), tool.id, context_id, class_id)
+    link_id = pairwise(key, "link", tool.client_id, class_id, link, size=16)
+    remember_context(write_engine(), tool.id, context_id, class_id)
+    remember_link(write_engine(), tool.id, link_id, context_id)
     settings = auth_state().settings
     claims = id_token_claims(
         issuer=settings.issuer, tool=tool, nonce=nonce,
         sub=pairwise(key, "sub", tool.client_id, user_id), member=member, klass=klass,
         context_id=context_id,
-        resource_link_id=pairwise(key, "link", tool.client_id, class_id, link, size=16),
+        resource_link_id=link_id,
         link_title=link, target_link_uri=target_link_uri,
         claims=granted_claims(subject.app.agreement, tool.share),
-        memberships_url=f"{public_root()}/lti/contexts/{context_id}/memberships",
+        context_url=f"{public_root()}/lti/contexts/{context_id}",
         lifetime=ID_TOKEN_LIFETIME)
     keys = auth_state().signing_keys()
     kid = next(iter(keys)).kid

@@ -38,7 +38,8 @@ class ServiceError(Exception):
         return body
 
 
-def service_caller(scope: str) -> ServiceCaller:
+def service_caller(*accepted: str) -> ServiceCaller:
+    """The caller, whose token must carry one of the `accepted` scopes."""
     scheme, _, token = request.headers.get("Authorization", "").strip().partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise ServiceError(401, "invalid_request", "send Authorization: Bearer <service token "
@@ -57,6 +58,7 @@ def service_caller(scope: str) -> ServiceCaller:
         raise ServiceError(401, "invalid_token", "the tool is no longer registered under an "
                                                  "active agreement")
     scopes = frozenset(claims.get("scope", "").split()) & tool.scopes
-    if scope not in scopes:
-        raise ServiceError(403, "insufficient_scope", f"this call needs the scope {scope}")
+    if not scopes & set(accepted):
+        raise ServiceError(403, "insufficient_scope",
+                           f"this call needs the scope {' or '.join(accepted)}")
     return ServiceCaller(tool, app, scopes)

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from flask import current_app
 
-from gateway.extensions import store_engine
+from gateway.extensions import write_engine
 from gateway.lti.signing import PAIRWISE, TOKENS, Secrets
 from gateway.lti.tool_keys import ToolKeys
 
@@ -23,10 +23,10 @@ class LtiState:
     tool_keys: ToolKeys = field(default_factory=ToolKeys)
 
     def pairwise_key(self) -> bytes:
-        return self.secrets.get(store_engine(), PAIRWISE)
+        return self.secrets.get(write_engine(), PAIRWISE)
 
     def token_key(self) -> bytes:
-        return self.secrets.get(store_engine(), TOKENS)
+        return self.secrets.get(write_engine(), TOKENS)
 
 
 def lti_state() -> LtiState:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
+from gateway.lti.ags import ags
 from gateway.lti.launch import launches
 from gateway.lti.nrps import nrps
 from gateway.lti.service_tokens import tokens
@@ -15,3 +16,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(launches)
     app.register_blueprint(tokens)
     app.register_blueprint(nrps)
+    app.register_blueprint(ags)

@@ -6,7 +6,10 @@ from gateway.model.edfi import EDFI_ID_MARKS, EDFI_IDS, EDFI_KEY_CHANGES
 from gateway.model.lti import (
     LtiContext,
     LtiLaunch,
+    LtiLineItem,
+    LtiLink,
     LtiPlatform,
+    LtiScoreMark,
     LtiSecret,
     LtiTool,
     LtiUsedValue,
@@ -28,5 +31,6 @@ __all__ = [
     "ChangeCounter", "RunIssue", "SourceBookmark", "StoreMark", "SyncRun",
     "AgreementRow", "App", "DisclosedStudent", "Disclosure", "DisclosureHead", "OptOut",
     "OAuth1Nonce", "OAuth1Secret", "RateCounter", "RevokedToken", "SigningKey",
-    "LtiContext", "LtiLaunch", "LtiPlatform", "LtiSecret", "LtiTool", "LtiUsedValue",
+    "LtiContext", "LtiLaunch", "LtiLineItem", "LtiLink", "LtiPlatform", "LtiScoreMark",
+    "LtiSecret", "LtiTool", "LtiUsedValue",
 ]

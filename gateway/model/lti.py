@@ -103,3 +103,45 @@ class LtiSecret(Base):
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class LtiLink(Base):
+    """A resource link a tool has been launched from: the tool sees `link_id` (a per-tool
+    pseudonym); AGS line items may name it."""
+
+    __tablename__ = "lti_links"
+
+    tool_id: Mapped[int] = mapped_column(ForeignKey("lti_tools.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    link_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    context_id: Mapped[str] = mapped_column(String(64))
+
+
+class LtiLineItem(Base):
+    """An AGS line item: the canonical gradebook line item (`line_item_id`, written through
+    the sync engine as the tool's app source) plus what AGS keeps that the canonical model does
+    not: the tool's resourceId and tag (never modified), and the resource link."""
+
+    __tablename__ = "lti_line_items"
+    __table_args__ = (Index("ix_lti_line_items_tool_context", "tool_id", "context_id"),)
+
+    line_item_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    tool_id: Mapped[int] = mapped_column(ForeignKey("lti_tools.id", ondelete="CASCADE"))
+    context_id: Mapped[str] = mapped_column(String(64))
+    class_id: Mapped[str] = mapped_column(String(255))
+    resource_link_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    resource_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    tag: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class LtiScoreMark(Base):
+    """The timestamp of the last score accepted per (line item, user): AGS scores must arrive
+    with strictly increasing timestamps, on every node."""
+
+    __tablename__ = "lti_score_marks"
+
+    line_item_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    # ISO 8601 UTC with microseconds, fixed width, so text order is time order on every backend
+    timestamp: Mapped[str] = mapped_column(String(32))

@@ -5,13 +5,15 @@ requests session.
 
 pylti1p3 validates our launch its own way (state cookie, nonce, our JWKS fetched over HTTP,
 registration, deployment, message claims) and calls our NRPS with a service token it requests
-itself (its own client assertion, checked against the JWK Set it serves)."""
+itself (its own client assertion, checked against the JWK Set it serves), then finds or
+creates a line item by tag, posts a score and reads the results through our AGS."""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -19,6 +21,8 @@ import requests
 from flask import Flask, jsonify
 from joserfc.jwk import RSAKey
 from pylti1p3.contrib.flask import FlaskMessageLaunch, FlaskOIDCLogin, FlaskRequest
+from pylti1p3.grade import Grade
+from pylti1p3.lineitem import LineItem
 from pylti1p3.tool_config import ToolConfDict
 from werkzeug.serving import make_server
 
@@ -64,9 +68,20 @@ def tool_app(holder: dict[str, Any]) -> Flask:
                 page, url = nrps.get_members_page(url)
                 paged += page
                 pages += 1
+            grades = message.get_ags()
+            item = grades.find_or_create_lineitem(
+                LineItem().set_tag("quiz-1").set_resource_id("q1").set_label("Quiz 1")
+                .set_score_maximum(10), find_by="tag")
+            grades.put_grade(Grade().set_score_given(7).set_score_maximum(10)
+                             .set_timestamp(datetime.now(UTC).isoformat())
+                             .set_activity_progress("Completed")
+                             .set_grading_progress("FullyGraded").set_user_id(data["sub"]),
+                             item)
+            results = grades.get_grades(item)
         except Exception as exc:  # noqa: BLE001
             return jsonify(error=f"{type(exc).__name__}: {exc}"), 400
-        return jsonify(claims=data, members=members, paged=paged, pages=pages)
+        return jsonify(claims=data, members=members, paged=paged, pages=pages,
+                       lineitem=item.get_id(), results=results)
 
     @app.get("/jwks")
     def jwks():  # noqa: ANN202
@@ -145,6 +160,10 @@ def test_pylti1p3_validates_our_launch_and_reads_our_roster(district, database_u
             assert body["pages"] == 3
             assert sorted(m["user_id"] for m in body["paged"]) == sorted(
                 m["user_id"] for m in members)
+            # AGS: pylti1p3 found-or-created its line item, posted a score and read it back
+            [result] = body["results"]
+            assert result["userId"] == claims["sub"] and result["resultScore"] == 7
+            assert result["scoreOf"] == body["lineitem"]
 
             # a rotated signing key: the next launch is signed with it, pylti1p3 finds it
             rotate_keys(engine, 3600)
@@ -152,6 +171,7 @@ def test_pylti1p3_validates_our_launch_and_reads_our_roster(district, database_u
                 key, gateway_url, tool.client_id, "cls-a", "stu-a2"))
             assert again.status_code == 200, again.text
             assert again.json()["claims"]["sub"] == claims["sub"]
+            assert again.json()["lineitem"] == body["lineitem"]  # found by tag, not created
 
             # an opted-out student is stopped at the gateway, before the tool hears of it
             refused = requests.get(launch_link(key, gateway_url, tool.client_id, "cls-a",

@@ -1,8 +1,8 @@
-"""lti registrations, contexts, launches, single-use values, secrets
+"""lti registrations, contexts, links, launches, single-use values, secrets, AGS line items and score marks
 
 Revision ID: 0012
 Revises: 0011
-Create Date: 2026-12-07 16:33:42.545586
+Create Date: 2026-12-07 16:53:07.174383
 """
 from alembic import op
 import sqlalchemy as sa
@@ -26,6 +26,12 @@ def upgrade() -> None:
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_lti_platforms')),
     sa.UniqueConstraint('issuer', 'client_id', name='uq_lti_platforms_issuer_client')
+    )
+    op.create_table('lti_score_marks',
+    sa.Column('line_item_id', sa.String(length=255), nullable=False),
+    sa.Column('user_id', sa.String(length=255), nullable=False),
+    sa.Column('timestamp', sa.String(length=32), nullable=False),
+    sa.PrimaryKeyConstraint('line_item_id', 'user_id', name=op.f('pk_lti_score_marks'))
     )
     op.create_table('lti_secrets',
     sa.Column('name', sa.String(length=64), nullable=False),
@@ -81,9 +87,32 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_lti_launches'))
     )
     op.create_index(op.f('ix_lti_launches_expires_at'), 'lti_launches', ['expires_at'], unique=False)
+    op.create_table('lti_line_items',
+    sa.Column('line_item_id', sa.String(length=255), nullable=False),
+    sa.Column('tool_id', sa.Integer(), nullable=False),
+    sa.Column('context_id', sa.String(length=64), nullable=False),
+    sa.Column('class_id', sa.String(length=255), nullable=False),
+    sa.Column('resource_link_id', sa.String(length=64), nullable=True),
+    sa.Column('resource_id', sa.String(length=255), nullable=True),
+    sa.Column('tag', sa.String(length=255), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['tool_id'], ['lti_tools.id'], name=op.f('fk_lti_line_items_tool_id_lti_tools'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('line_item_id', name=op.f('pk_lti_line_items'))
+    )
+    op.create_index('ix_lti_line_items_tool_context', 'lti_line_items', ['tool_id', 'context_id'], unique=False)
+    op.create_table('lti_links',
+    sa.Column('tool_id', sa.Integer(), nullable=False),
+    sa.Column('link_id', sa.String(length=64), nullable=False),
+    sa.Column('context_id', sa.String(length=64), nullable=False),
+    sa.ForeignKeyConstraint(['tool_id'], ['lti_tools.id'], name=op.f('fk_lti_links_tool_id_lti_tools'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('tool_id', 'link_id', name=op.f('pk_lti_links'))
+    )
 
 
 def downgrade() -> None:
+    op.drop_table('lti_links')
+    op.drop_index('ix_lti_line_items_tool_context', table_name='lti_line_items')
+    op.drop_table('lti_line_items')
     op.drop_index(op.f('ix_lti_launches_expires_at'), table_name='lti_launches')
     op.drop_table('lti_launches')
     op.drop_table('lti_contexts')
@@ -92,4 +121,5 @@ def downgrade() -> None:
     op.drop_index('ix_lti_used_values_expires', table_name='lti_used_values')
     op.drop_table('lti_used_values')
     op.drop_table('lti_secrets')
+    op.drop_table('lti_score_marks')
     op.drop_table('lti_platforms')
