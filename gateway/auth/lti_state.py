@@ -240,3 +240,16 @@ def restore_score_time(engine: Engine, line_item_id: str, user_id: str, timestam
             conn.execute(delete(LtiScoreMark).where(*where))
         else:
             conn.execute(update(LtiScoreMark).where(*where).values(timestamp=previous))
+
+
+def drop_line_item(engine: Engine, tool_id: int, line_item_id: str) -> None:
+    with engine.begin() as conn:
+        conn.execute(delete(LtiLineItem).where(LtiLineItem.tool_id == tool_id,
+                                               LtiLineItem.line_item_id == line_item_id))
+        conn.execute(delete(LtiScoreMark).where(LtiScoreMark.line_item_id == line_item_id))
+
+
+def has_scores(engine: Engine, line_item_id: str) -> bool:
+    with engine.connect() as conn:
+        return conn.execute(select(LtiScoreMark.user_id).where(
+            LtiScoreMark.line_item_id == line_item_id).limit(1)).first() is not None

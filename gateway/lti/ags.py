@@ -30,6 +30,8 @@ from gateway.auth.lti_state import (
     add_line_item,
     claim_score_time,
     context_class,
+    drop_line_item,
+    has_scores,
     line_items,
     link_context,
     restore_score_time,
@@ -252,7 +254,7 @@ def create_item(context_id: str) -> Response:
     if link is not None and link_context(store_engine(), caller.tool.id, link) != context_id:
         raise _not_found(f"resource link {link!r} in this context")
     tool = caller.tool
-    category = "lti-cat-" + hashlib.sha256(tool.client_id.encode()).hexdigest()[:16]
+    category = _category(tool.client_id)
     line_item_id = "lti-" + uuid.uuid4().hex
     now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     events = [
@@ -269,6 +271,11 @@ def create_item(context_id: str) -> Response:
     item = AgsLineItem(line_item_id, context_id, class_id, link, resource_id, tag)
     add_line_item(write_engine(), tool.id, item)
     return _one(caller, context_id, line_item_id, status=201)
+
+
+def _category(tool_client_id: str) -> str:
+    """The gradebook category a tool's line items are filed under (one per tool)."""
+    return "lti-cat-" + hashlib.sha256(tool_client_id.encode()).hexdigest()[:16]
 
 
 def _one(caller: ServiceCaller, context_id: str, line_item_id: str,
@@ -293,6 +300,62 @@ def _one(caller: ServiceCaller, context_id: str, line_item_id: str,
 def get_item(context_id: str, line_item_id: str) -> Response:
     caller = service_caller(LINEITEM, LINEITEM_READ)
     return _one(caller, context_id, line_item_id)
+
+
+def _found(caller: ServiceCaller, context_id: str, line_item_id: str) -> AgsLineItem:
+    found = line_items(store_engine(), caller.tool.id, context_id, line_item_id=line_item_id)
+    if not found:
+        raise _not_found(f"line item {line_item_id!r}")
+    return found[0]
+
+
+@ags.put("/lti/contexts/<context_id>/lineitems/<line_item_id>")
+@_guard
+def update_item(context_id: str, line_item_id: str) -> Response:
+    """A full replacement of what the tool may change: label, scoreMaximum, dates. The id,
+    resourceLinkId, resourceId and tag stay as created (sent differently: 400)."""
+    caller = service_caller(LINEITEM)
+    body = _body()
+    item = _found(caller, context_id, line_item_id)
+    label = _text(body, "label", required=True)
+    maximum = body.get("scoreMaximum")
+    if isinstance(maximum, bool) or not isinstance(maximum, int | float) or maximum <= 0:
+        raise _bad("scoreMaximum is required and must be a number greater than 0")
+    for name, kept in (("resourceLinkId", item.resource_link_id),
+                       ("resourceId", item.resource_id), ("tag", item.tag)):
+        if name in body and body[name] != kept:
+            raise _bad(f"{name} cannot be changed (it stays {kept!r})")
+    start, end = _moment(body, "startDateTime"), _moment(body, "endDateTime")
+    _class_id, session_cm = _open(caller, context_id, log=False)
+    with session_cm as session:
+        docs = _documents(session, [line_item_id])
+    if line_item_id not in docs:
+        raise _not_found(f"line item {line_item_id!r}")
+    doc = docs[line_item_id]
+    if maximum != _number(doc.get("resultValueMax")) and has_scores(store_engine(),
+                                                                     line_item_id):
+        raise ServiceError(409, "conflict", "scoreMaximum cannot change once scores were "
+                                            "posted (rescaling results is not offered)")
+    _apply(caller, [FamilyMode("lineItems", "delta", "AGS request"), Record(
+        "lineItems", line_item_id, {
+            "title": label, "assignDate": start or doc.get("assignDate"),
+            "dueDate": end or doc.get("dueDate"), "class": item.class_id,
+            "category": _category(caller.tool.client_id),
+            "resultValueMin": 0, "resultValueMax": maximum},
+        file="AGS request", line=1, status="active")])
+    return _one(caller, context_id, line_item_id)
+
+
+@ags.delete("/lti/contexts/<context_id>/lineitems/<line_item_id>")
+@_guard
+def delete_item(context_id: str, line_item_id: str) -> Response:
+    """The canonical line item is tombstoned (through the sync engine) and unbound."""
+    caller = service_caller(LINEITEM)
+    _found(caller, context_id, line_item_id)
+    _apply(caller, [FamilyMode("lineItems", "delta", "AGS request"), Record(
+        "lineItems", line_item_id, {}, file="AGS request", line=1, status="tobedeleted")])
+    drop_line_item(write_engine(), caller.tool.id, line_item_id)
+    return Response(status=204)
 
 
 def _student(session: ReadSession, caller: ServiceCaller, class_id: str,

@@ -208,3 +208,26 @@ def test_a_read_only_token_cannot_write(ags):
 def test_oversized_ags_bodies_are_refused(ags):
     response = ags.call("POST", ags.lineitems, {"label": "x" * 70_000, "scoreMaximum": 1})
     assert response.status_code == 413
+
+
+def test_a_line_item_is_replaced_but_its_bindings_stay_and_it_can_be_deleted(ags):
+    item = ags.create(tag="Grade", resourceId="Q7")
+    updated = ags.call("PUT", item["id"], {**item, "label": "Quiz 7 (retake)",
+                                           "scoreMaximum": 12})
+    assert updated.status_code == 200, updated.get_json()
+    body = json.loads(updated.get_data())
+    assert (body["label"], body["scoreMaximum"], body["tag"], body["resourceId"]) == (
+        "Quiz 7 (retake)", 12, "Grade", "Q7")
+    changed_tag = ags.call("PUT", item["id"], {**body, "tag": "Other"})
+    assert changed_tag.status_code == 400
+    assert changed_tag.get_json()["error_description"] == (
+        "tag cannot be changed (it stays 'Grade')")
+    assert ags.score(item["id"], "2026-09-10T10:00:00Z").status_code == 204
+    rescale = ags.call("PUT", item["id"], {**body, "scoreMaximum": 20})
+    assert rescale.status_code == 409
+    assert ags.call("DELETE", item["id"]).status_code == 204
+    assert ags.call("GET", item["id"]).status_code == 404
+    assert json.loads(ags.call("GET", ags.lineitems).get_data()) == []
+    sourced_id = item["id"].rsplit("/", 1)[1]
+    gone = oneroster(ags.lti, f"/ims/oneroster/gradebook/v1p2/lineItems/{sourced_id}")
+    assert gone.status_code == 404
