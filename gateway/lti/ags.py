@@ -12,6 +12,7 @@ tool's pairwise id of the student, mapped back through the class's roster as the
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 import uuid
@@ -78,13 +79,14 @@ def tool_source(app_client_id: str) -> SourceConfig:
 
 
 def _guard(view):  # noqa: ANN001, ANN202
+    """A ServiceError anywhere in the view is its JSON error response."""
+    @functools.wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Response:
         try:
             return view(*args, **kwargs)
         except ServiceError as exc:
             return exc.response()
 
-    wrapped.__name__ = view.__name__
     return wrapped
 
 

@@ -28,7 +28,7 @@ from joserfc.errors import JoseError
 from gateway.auth.lti_registry import load_tool
 from gateway.auth.lti_state import AlreadyUsed, use_once
 from gateway.auth.request_limits import bound_oauth_requests
-from gateway.auth.tokens import unverified_header
+from gateway.auth.tokens import TokenInvalid, unverified_header
 from gateway.auth.wiring import auth_state
 from gateway.extensions import store_engine, write_engine
 from gateway.lti.state import LEEWAY, SERVICE_TOKEN_LIFETIME, lti_state
@@ -84,7 +84,7 @@ def _verify(assertion: str) -> tuple[Any, dict[str, Any]]:
         raise TokenRefused("invalid_request", "client_assertion must be a signed JWT")
     try:
         header = unverified_header(assertion)
-    except Exception:  # noqa: BLE001 - any malformed header is the same refusal
+    except TokenInvalid:
         raise TokenRefused("invalid_client", "client_assertion is not a JWT") from None
     if header.get("alg") != "RS256":
         raise TokenRefused("invalid_client", "client_assertion must be signed RS256")
