@@ -37,6 +37,7 @@ from gateway.model import (
     LtiPlatform,
     LtiTool,
 )
+from gateway.store.engine import for_writes
 from gateway.store.session import open_store
 
 NRPS_SCOPE = "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly"
@@ -232,7 +233,7 @@ def add_tool(engine: Engine, name: str, *, app_client_id: str, login_url: str,
         custom=_custom(custom or {}), scopes=sorted(set(wanted)), share=sorted(set(share or ())),
         created_at=_now())
     try:
-        with engine.begin() as conn:
+        with for_writes(engine).begin() as conn:
             values["app_id"] = _app_id(conn, app_client_id)
             if conn.execute(select(LtiTool.id).where(LtiTool.client_id == client_id)).first():
                 raise LtiRegistryError(f"--client-id: a tool with client id {client_id!r} is "
@@ -278,7 +279,7 @@ def list_tools(engine: Engine) -> list[ToolRegistration]:
 def remove_tool(engine: Engine, client_id: str) -> None:
     """The tool's launches, contexts, links and AGS bindings go with it (the grades it
     wrote stay in the gradebook, owned by its app's source)."""
-    with engine.begin() as conn:
+    with for_writes(engine).begin() as conn:
         tool_id = conn.execute(select(LtiTool.id).where(LtiTool.client_id == client_id)).scalar()
         if tool_id is None:
             raise LtiRegistryError(f"no tool with client id {client_id!r}")
@@ -306,7 +307,7 @@ def add_platform(engine: Engine, *, issuer: str, client_id: str, deployment_ids:
     duplicate = LtiRegistryError(f"--client-id: platform {issuer!r} already has a registration "
                                  f"with client id {client_id!r}")
     try:
-        with engine.begin() as conn:
+        with for_writes(engine).begin() as conn:
             if conn.execute(select(LtiPlatform.id).where(
                     LtiPlatform.issuer == issuer, LtiPlatform.client_id == client_id)).first():
                 raise duplicate
@@ -327,7 +328,7 @@ def list_platforms(engine: Engine) -> list[PlatformRegistration]:
 
 
 def remove_platform(engine: Engine, issuer: str, client_id: str) -> None:
-    with engine.begin() as conn:
+    with for_writes(engine).begin() as conn:
         removed = conn.execute(delete(LtiPlatform).where(
             LtiPlatform.issuer == issuer, LtiPlatform.client_id == client_id)).rowcount
     if not removed:

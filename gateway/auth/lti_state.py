@@ -1,10 +1,10 @@
 """The LTI broker's shared state in the store, so that every gateway node agrees: HMAC secrets
 (made on first use), single-use values (id_token nonces, client-assertion jtis), launches
 waiting for the tool's authentication request, and the contexts each tool has been launched
-into. gateway.lti calls these; it never reads the store itself. Callers pass the engine that
-takes SQLite's write lock when a transaction begins (`write_engine`) to the functions that
-write: a deferred transaction that reads and then writes can be refused outright when another
-writer (a sync, the disclosure mover) committed in between."""
+into. gateway.lti calls these; it never reads the store itself. Every write transaction here
+takes SQLite's write lock when it begins (`for_writes`): a deferred transaction that reads and
+then writes is refused outright when another writer (a sync, the disclosure mover) committed
+in between."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ from gateway.model import (
     LtiSecret,
     LtiUsedValue,
 )
+from gateway.store.engine import for_writes
 
 
 class AlreadyUsed(Exception):
@@ -56,7 +57,7 @@ def secret(engine: Engine, name: str) -> bytes:
         found = conn.execute(query).scalar()
     if found is None:
         try:
-            with engine.begin() as conn:
+            with for_writes(engine).begin() as conn:
                 conn.execute(insert(LtiSecret).values(name=name, value=secrets.token_hex(32),
                                                       created_at=_now()))
         except IntegrityError:
@@ -88,7 +89,7 @@ def start_launch(engine: Engine, *, tool_id: int, user_id: str, class_id: str, l
     """A launch waiting for the tool's authentication request; returns its id."""
     launch_id = secrets.token_hex(16)
     now = _now()
-    with engine.begin() as conn:
+    with for_writes(engine).begin() as conn:
         conn.execute(delete(LtiLaunch).where(LtiLaunch.expires_at < now - timedelta(hours=1)))
         conn.execute(insert(LtiLaunch).values(
             id=launch_id, tool_id=tool_id, user_id=user_id, class_id=class_id, link=link,
@@ -127,7 +128,7 @@ def remember_context(engine: Engine, tool_id: int, context_id: str, class_id: st
     if found is not None:
         return
     try:
-        with engine.begin() as conn:
+        with for_writes(engine).begin() as conn:
             conn.execute(insert(LtiContext).values(tool_id=tool_id, context_id=context_id,
                                                    class_id=class_id, created_at=_now()))
     except IntegrityError:
@@ -150,7 +151,7 @@ def remember_link(engine: Engine, tool_id: int, link_id: str, context_id: str) -
                 LtiLink.tool_id == tool_id, LtiLink.link_id == link_id)).first():
             return
     try:
-        with engine.begin() as conn:
+        with for_writes(engine).begin() as conn:
             conn.execute(insert(LtiLink).values(tool_id=tool_id, link_id=link_id,
                                                 context_id=context_id))
     except IntegrityError:
@@ -179,7 +180,7 @@ def _line_item(row: LtiLineItem) -> AgsLineItem:
 
 
 def add_line_item(engine: Engine, tool_id: int, item: AgsLineItem) -> None:
-    with engine.begin() as conn:
+    with for_writes(engine).begin() as conn:
         conn.execute(insert(LtiLineItem).values(
             line_item_id=item.line_item_id, tool_id=tool_id, context_id=item.context_id,
             class_id=item.class_id, resource_link_id=item.resource_link_id,
@@ -208,7 +209,7 @@ def claim_score_time(engine: Engine, line_item_id: str, user_id: str,
     """Record `timestamp` (fixed-width UTC ISO text) as the latest score of the user on the
     line item; returns the previous one (None for the first), or raises AlreadyUsed with the
     recorded timestamp when the new one is not strictly later."""
-    with engine.begin() as conn:
+    with for_writes(engine).begin() as conn:
         previous = conn.execute(select(LtiScoreMark.timestamp).where(
             LtiScoreMark.line_item_id == line_item_id,
             LtiScoreMark.user_id == user_id)).scalar()
@@ -235,7 +236,7 @@ def restore_score_time(engine: Engine, line_item_id: str, user_id: str, timestam
     """Undo `claim_score_time` when the score itself could not be stored."""
     where = (LtiScoreMark.line_item_id == line_item_id, LtiScoreMark.user_id == user_id,
              LtiScoreMark.timestamp == timestamp)
-    with engine.begin() as conn:
+    with for_writes(engine).begin() as conn:
         if previous is None:
             conn.execute(delete(LtiScoreMark).where(*where))
         else:
@@ -243,7 +244,7 @@ def restore_score_time(engine: Engine, line_item_id: str, user_id: str, timestam
 
 
 def drop_line_item(engine: Engine, tool_id: int, line_item_id: str) -> None:
-    with engine.begin() as conn:
+    with for_writes(engine).begin() as conn:
         conn.execute(delete(LtiLineItem).where(LtiLineItem.tool_id == tool_id,
                                                LtiLineItem.line_item_id == line_item_id))
         conn.execute(delete(LtiScoreMark).where(LtiScoreMark.line_item_id == line_item_id))
