@@ -32,6 +32,7 @@ from gateway.lti.signing import TOKENS
 from gateway.policy.agreement import parse_agreement
 from gateway.store import make_engine
 from gateway.sync.runner import run_sync
+from tests.lti.spec_check import check
 from tests.oneroster.district import two_schools
 
 LOGIN = "https://tool.example/login"
@@ -136,6 +137,7 @@ class Lti:
         assert action == REDIRECT and fields["state"] == params["state"]
         claims = self.verify(fields["id_token"])
         assert claims["nonce"] == params["nonce"]
+        check("id_token", claims)
         return claims
 
     def verify(self, token: str) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from gateway.auth.registry import register_app
 from gateway.model import LtiLineItem, LtiScoreMark
 from gateway.policy.agreement import parse_agreement
+from tests.lti.spec_check import check
 
 AGS_CLAIM = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
 LTI = "https://purl.imsglobal.org/spec/lti/claim/"
@@ -44,7 +45,10 @@ class Ags:
         item = {"label": "Quiz 7", "scoreMaximum": 6, **body}
         response = self.call("POST", self.lineitems, item)
         assert response.status_code == 201, response.get_json()
-        return json.loads(response.get_data())
+        assert response.mimetype == "application/vnd.ims.lis.v2.lineitem+json"
+        item = json.loads(response.get_data())
+        check("ags-lineitem", item)
+        return item
 
     def score(self, item_url: str, timestamp: str, given: float | None = 1, **extra):
         body = {"userId": self.claims["sub"], "timestamp": timestamp,
@@ -56,7 +60,10 @@ class Ags:
     def results(self, item_url: str):
         response = self.call("GET", item_url + "/results")
         assert response.status_code == 200, response.get_json()
-        return json.loads(response.get_data())
+        assert response.mimetype == "application/vnd.ims.lis.v2.resultcontainer+json"
+        results = json.loads(response.get_data())
+        check("ags-result-container", results)
+        return results
 
 
 @pytest.fixture
@@ -92,6 +99,8 @@ def test_a_line_item_is_created_kept_as_given_and_served_by_oneroster(ags):
     assert fetched == item
     other = ags.create(label="Homework", tag="Other")
     listed = json.loads(ags.call("GET", ags.lineitems).get_data())
+    for each in listed:
+        check("ags-lineitem", each)
     assert [i["id"] for i in listed] == [item["id"], other["id"]]
     assert [i["id"] for i in json.loads(ags.call("GET", ags.lineitems, tag="Grade")
                                         .get_data())] == [item["id"]]

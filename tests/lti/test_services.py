@@ -17,6 +17,7 @@ from gateway.policy.agreement import parse_agreement
 from gateway.policy.optouts import add_optout
 from tests.disclosure_log import settle
 from tests.lti.conftest import NRPS, make_lti
+from tests.lti.spec_check import check
 
 MEDIA = "application/vnd.ims.lti-nrps.v2.membershipcontainer+json"
 LEARNER = "http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"
@@ -126,6 +127,7 @@ def test_memberships_come_from_the_roster_with_pairwise_ids_and_no_opted_out_stu
     assert response.status_code == 200, response.get_json()
     assert response.mimetype == MEDIA
     body = json.loads(response.get_data())
+    check("nrps-membership-container", body)
     assert body["id"] == url
     assert body["context"]["title"] == "Algebra I (A)"
     members = body["members"]
@@ -162,6 +164,8 @@ def test_memberships_carry_only_the_granted_identity_claims(district, database_u
                                                             tool_key):
     lti = make_lti(district, database_url, tmp_path, tool_key, share=["name", "lis"])
     members = json.loads(_get(lti, _nrps_url(lti), lti.token()).get_data())["members"]
+    check("nrps-membership-container", {"id": "https://x.example", "context": {"id": "c"},
+                                        "members": members})
     ben = next(m for m in members if m.get("given_name") == "Ben")
     assert ben["lis_person_sourcedid"] == "stu-a2" and ben["family_name"] == "Pupila"
     assert all("email" not in m for m in members)
