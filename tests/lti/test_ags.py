@@ -240,3 +240,16 @@ def test_a_line_item_is_replaced_but_its_bindings_stay_and_it_can_be_deleted(ags
     sourced_id = item["id"].rsplit("/", 1)[1]
     gone = oneroster(ags.lti, f"/ims/oneroster/gradebook/v1p2/lineItems/{sourced_id}")
     assert gone.status_code == 404
+
+
+def test_an_opted_out_student_has_no_results_and_cannot_be_scored(ags):
+    from gateway.policy.optouts import add_optout
+
+    item = ags.create()
+    assert ags.score(item["id"], "2026-09-10T10:00:00Z").status_code == 204
+    assert len(ags.results(item["id"])) == 1
+    add_optout(ags.lti.engine, "stu-a1", ags.lti.app_client_id)
+    assert ags.results(item["id"]) == []
+    refused = ags.score(item["id"], "2026-09-11T10:00:00Z")
+    assert refused.status_code == 400
+    assert "is not a member of this context" in refused.get_json()["error_description"]

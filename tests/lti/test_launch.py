@@ -239,3 +239,16 @@ def test_oversized_authentication_requests_are_refused(lti):
     response = lti.client.post("/lti/authorize", data={"client_id": "x" * 70_000})
     assert response.status_code == 413
     assert LOGIN not in response.get_data(as_text=True)
+
+
+def test_a_launch_is_a_logged_disclosure_of_the_student_it_names(lti):
+    from gateway.model import DisclosedStudent, Disclosure
+    from tests.disclosure_log import settle
+
+    lti.launch("stu-a2")
+    settle(lti.app)
+    with lti.engine.connect() as conn:
+        rows = conn.execute(select(Disclosure.endpoint, DisclosedStudent.student_id).join(
+            DisclosedStudent, DisclosedStudent.disclosure_id == Disclosure.id)).all()
+    assert ("/lti/authorize", "stu-a2") in rows
+    assert {student for _endpoint, student in rows} == {"stu-a2"}
