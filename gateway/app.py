@@ -14,6 +14,7 @@ from gateway.edfi import views as edfi
 from gateway.extensions import Store, init_request_reads
 from gateway.health import health
 from gateway.http_headers import init_http_headers
+from gateway.lti import views as lti
 from gateway.oneroster import views as oneroster
 from gateway.policy.disclosure_spool import DisclosureSpool, spool_folder
 from gateway.policy.scoping import check_rules
@@ -39,6 +40,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(health)
     oneroster.init_app(app)
     edfi.init_app(app)
+    lti.init_app(app)
     init_auth(app)
     init_api_errors(app)
     init_http_headers(app)

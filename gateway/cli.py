@@ -390,9 +390,11 @@ def serve(ctx: Context, host: str, port: int, workers: int | None, dev: bool) ->
 
 
 from gateway.auth.cli import apps, keys  # noqa: E402
+from gateway.lti.cli import lti  # noqa: E402
 
 main.add_command(apps)
 main.add_command(keys)
+main.add_command(lti)
 
 
 @main.group()

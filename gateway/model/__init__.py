@@ -3,6 +3,17 @@
 from gateway.model.auth import OAuth1Nonce, OAuth1Secret, RateCounter, RevokedToken, SigningKey
 from gateway.model.base import Base, metadata
 from gateway.model.edfi import EDFI_ID_MARKS, EDFI_IDS, EDFI_KEY_CHANGES
+from gateway.model.lti import (
+    LtiContext,
+    LtiLaunch,
+    LtiLineItem,
+    LtiLink,
+    LtiPlatform,
+    LtiScoreMark,
+    LtiSecret,
+    LtiTool,
+    LtiUsedValue,
+)
 from gateway.model.policy import (
     AgreementRow,
     App,
@@ -20,4 +31,6 @@ __all__ = [
     "ChangeCounter", "RunIssue", "SourceBookmark", "StoreMark", "SyncRun",
     "AgreementRow", "App", "DisclosedStudent", "Disclosure", "DisclosureHead", "OptOut",
     "OAuth1Nonce", "OAuth1Secret", "RateCounter", "RevokedToken", "SigningKey",
+    "LtiContext", "LtiLaunch", "LtiLineItem", "LtiLink", "LtiPlatform", "LtiScoreMark",
+    "LtiSecret", "LtiTool", "LtiUsedValue",
 ]

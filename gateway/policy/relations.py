@@ -144,3 +144,14 @@ def results_of_student_in_class(p: Params) -> ColumnElement:
 def class_in_school(p: Params) -> ColumnElement:
     """The path's class belongs to the path's school (a parent check, on classes)."""
     return CLASSES.c.school_id == p["schoolSourcedId"]
+
+
+def enrollments_of_class(class_id: str, roles: tuple[str, ...] | None) -> ColumnElement:
+    """A class's enrollments, optionally only those in some roles (LTI's roster service)."""
+    where = ENROLLMENTS.c.class_id == class_id
+    return where if roles is None else where & ENROLLMENTS.c.role.in_(roles)
+
+
+def sourced_ids_in(family: str, ids: tuple[str, ...]) -> ColumnElement:
+    """Rows named by sourcedId (the users of one roster page)."""
+    return T[family].c.sourced_id.in_(ids)

@@ -1,0 +1,298 @@
+"""Launches from the gateway into a tool: the OIDC third-party initiated login (LTI Core 1.3
+section 4; Security Framework 5.1.1).
+
+1. `GET /lti/launch?t=...`: a launch link the gateway signed for (tool, class, link, user).
+   The user's membership is checked through the policy layer (an opted-out student gets a
+   plain page saying so), a pending launch is stored, and the browser goes to the tool's login
+   initiation URL with a signed `login_hint` and `lti_message_hint` that name it.
+2. `GET|POST /lti/authorize`: the tool's authentication request. Until the client and the
+   exact redirect URI are known, an error is a page (never a redirect anywhere); after that,
+   errors are posted back to the registered redirect URI (OIDC Core 3.1.2.6). The launch and
+   the nonce are used once, in one transaction with the read that builds the claims, so a
+   refused launch leaves nothing behind and a replay is refused.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Blueprint, Response, current_app, redirect, request
+from joserfc import jwt
+
+from gateway.auth.clients import AppClient
+from gateway.auth.lti_registry import ToolRegistration, load_tool
+from gateway.auth.lti_state import (
+    AlreadyUsed,
+    LaunchRefused,
+    remember_context,
+    remember_link,
+    start_launch,
+    take_launch,
+    use_once,
+)
+from gateway.auth.request_limits import bound_oauth_requests
+from gateway.auth.wiring import auth_state
+from gateway.extensions import (
+    disclosure_log,
+    read_caches,
+    request_reads,
+    store_engine,
+    write_engine,
+)
+from gateway.lti import pages
+from gateway.lti.claims import id_token_claims
+from gateway.lti.roster import Member, class_document, enrollments, granted_claims, members
+from gateway.lti.signing import BadSignature, pairwise, sign, unsign
+from gateway.lti.state import (
+    ID_TOKEN_LIFETIME,
+    LAUNCH_LINK_LIFETIME,
+    LEEWAY,
+    LOGIN_LIFETIME,
+    lti_state,
+)
+from gateway.policy.reads import Reader, ReadSession, read_session
+from gateway.public_url import public_root
+
+launches = Blueprint("lti_launch", __name__)
+bound_oauth_requests(launches)  # a few short parameters; anything larger is refused (413)
+
+LINK = "launch-link"
+LOGIN_HINT = "login-hint"
+MESSAGE_HINT = "message-hint"
+MAX_NONCE = 255
+MAX_STATE = 1024
+
+
+def launch_link(key: bytes, base_url: str, tool_client_id: str, class_id: str, user_id: str,
+                link: str = "default", lifetime: int = LAUNCH_LINK_LIFETIME) -> str:
+    """A link that launches `user_id` into the tool, in the class, for `lifetime` seconds."""
+    token = sign(key, LINK, {"t": tool_client_id, "c": class_id, "u": user_id, "l": link},
+                 lifetime)
+    return f"{base_url.rstrip('/')}/lti/launch?{urlencode({'t': token})}"
+
+
+class Refused(Exception):
+    """The launch cannot go on; `response` tells the browser why."""
+
+    def __init__(self, response: Response) -> None:
+        super().__init__("refused")
+        self.response = response
+
+
+@dataclass(frozen=True)
+class Subject:
+    tool: ToolRegistration
+    app: AppClient
+
+
+def _subject(client_id: str | None) -> Subject | None:
+    tool = load_tool(store_engine(), client_id or "")
+    if tool is None:
+        return None
+    app = auth_state().clients.get(store_engine(), tool.app_client_id)
+    if app is None:
+        return None
+    return Subject(tool, app)
+
+
+def _reader(subject: Subject, log: bool) -> Reader:
+    return Reader(subject.app.app_id, subject.app.agreement, secrets.token_hex(8),
+                  endpoint=request.path,
+                  log_disclosures=log and current_app.config["DISCLOSURE_LOG"])
+
+
+def _member(session: ReadSession, subject: Subject, class_id: str,
+            user_id: str) -> tuple[Member, dict[str, Any]]:
+    """The user as a member of the class, as this tool may see them, or Refused."""
+    name = subject.tool.name
+    if user_id in session.opted_out():
+        raise Refused(pages.refusal(
+            f"{name} is not available to you",
+            f"Your family has asked the district not to share your information with {name}, "
+            "so it cannot be opened for you. Ask your school if you think this is a mistake.",
+            403))
+    klass = class_document(session, class_id)
+    enrolled = enrollments(session, class_id, None, user_id=user_id, limit=5)[0] \
+        if klass is not None else []
+    if klass is None or not enrolled:
+        raise Refused(pages.refusal(
+            f"{name} cannot be opened here",
+            f"This class is not shared with {name}, or you are not a member of it.", 403))
+    claims = granted_claims(subject.app.agreement, subject.tool.share)
+    found = members(session, enrolled[:1], claims)
+    if not found:
+        raise Refused(pages.refusal(
+            f"{name} cannot be opened here",
+            f"Your account is not shared with {name}.", 403))
+    return found[0], klass
+
+
+def _inactive(subject: Subject | None) -> Response | None:
+    if subject is None:
+        return pages.refusal("This tool cannot be opened",
+                             "The tool is not registered with the district's gateway.", 404)
+    refusal = subject.app.refusal()
+    if refusal:
+        return pages.refusal(f"{subject.tool.name} cannot be opened",
+                             f"The district's agreement with this tool is not active "
+                             f"({refusal}).", 403)
+    return None
+
+
+@launches.get("/lti/launch")
+def launch() -> Response:
+    """Step 1: check the link and the membership, then send the browser to the tool."""
+    state = lti_state()
+    try:
+        payload = unsign(state.token_key(), LINK, request.args.get("t"))
+    except BadSignature as exc:
+        reason = ("The link has expired; open the tool again from where you found it."
+                  if str(exc) == "expired" else "The link is not valid.")
+        return pages.refusal("This launch link cannot be used", reason, 400)
+    subject = _subject(str(payload.get("t", "")))
+    stop = _inactive(subject)
+    if stop is not None:
+        return stop
+    assert subject is not None
+    class_id, user_id, link = str(payload["c"]), str(payload["u"]), str(payload["l"])
+    try:
+        with read_session(request_reads(), disclosure_log(), read_caches(),
+                          _reader(subject, log=False)) as session:
+            _member(session, subject, class_id, user_id)
+    except Refused as refused:
+        return refused.response
+    tool = subject.tool
+    launch_id = start_launch(write_engine(), tool_id=tool.id, user_id=user_id,
+                             class_id=class_id, link=link,
+                             target_link_uri=tool.target_link_uri, lifetime=LOGIN_LIFETIME)
+    key = state.token_key()
+    params = {
+        "iss": auth_state().settings.issuer,
+        "login_hint": sign(key, LOGIN_HINT, {"l": launch_id, "t": tool.client_id},
+                           LOGIN_LIFETIME),
+        "target_link_uri": tool.target_link_uri,
+        "lti_message_hint": sign(key, MESSAGE_HINT, {"l": launch_id}, LOGIN_LIFETIME),
+        "client_id": tool.client_id,
+        "lti_deployment_id": tool.deployment_id,
+    }
+    glue = "&" if "?" in tool.login_url else "?"
+    response = redirect(tool.login_url + glue + urlencode(params), code=302)
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def _param(name: str) -> str | None:
+    source = request.form if request.method == "POST" else request.args
+    values = source.getlist(name)
+    if len(values) > 1:
+        return "\x00"  # a repeated parameter is never valid
+    return values[0] if values else None
+
+
+@launches.route("/lti/authorize", methods=["GET", "POST"])
+def authorize() -> Response:
+    """Step 2: the tool's authentication request; answers with the id_token (form_post)."""
+    subject = _subject(_param("client_id"))
+    if subject is None:
+        return pages.refusal("This tool cannot be opened",
+                             "The authentication request names an unknown client_id.", 400)
+    tool = subject.tool
+    redirect_uri = _param("redirect_uri")
+    if redirect_uri not in tool.redirect_uris:
+        return pages.refusal(f"{tool.name} cannot be opened",
+                             "The authentication request's redirect_uri is not registered "
+                             "for this tool.", 400)
+    state = _param("state")
+
+    def error(code: str, description: str) -> Response:
+        fields = {"error": code, "error_description": description}
+        if state and state != "\x00" and len(state) <= MAX_STATE:
+            fields["state"] = state
+        return pages.form_post(redirect_uri, fields, status=400)
+
+    problem = _request_problem(state)
+    if problem is not None:
+        return error(*problem)
+    key = lti_state().token_key()
+    try:
+        login = unsign(key, LOGIN_HINT, _param("login_hint"))
+    except BadSignature as exc:
+        return error("invalid_request", f"login_hint is not valid ({exc})")
+    try:
+        message = unsign(key, MESSAGE_HINT, _param("lti_message_hint"))
+    except BadSignature as exc:
+        return error("invalid_request", f"lti_message_hint is not valid ({exc})")
+    if login.get("t") != tool.client_id:
+        return error("invalid_request", "login_hint was issued to another client")
+    if message.get("l") != login.get("l"):
+        return error("invalid_request", "lti_message_hint does not belong to this login_hint")
+    if subject.app.refusal():
+        return error("access_denied", "the tool's data-sharing agreement is not active")
+    nonce = str(_param("nonce"))
+    try:
+        with write_engine().begin() as conn:
+            pending = take_launch(conn, str(login["l"]), tool.id)
+            expires = datetime.now(UTC) + timedelta(seconds=ID_TOKEN_LIFETIME + LOGIN_LIFETIME
+                                                    + LEEWAY)
+            use_once(conn, f"nonce:{tool.client_id}", nonce, expires)
+            with read_session(request_reads(), disclosure_log(), read_caches(),
+                              _reader(subject, log=True)) as session:
+                member, klass = _member(session, subject, pending.class_id, pending.user_id)
+    except Refused as refused:
+        return refused.response
+    except LaunchRefused as exc:
+        return error("invalid_request", str(exc))
+    except AlreadyUsed as exc:
+        what = "login_hint" if str(exc) == "launch" else "nonce"
+        return error("invalid_request", f"this {what} has been used already (replay)")
+    return _id_token_response(subject, pending.class_id, pending.user_id, pending.link,
+                              pending.target_link_uri, member, klass, nonce, redirect_uri,
+                              state or "")
+
+
+def _request_problem(state: str | None) -> tuple[str, str] | None:
+    scope = _param("scope") or ""
+    if "openid" not in scope.split(" "):
+        return "invalid_scope", "scope must be openid"
+    if _param("response_type") != "id_token":
+        return "unsupported_response_type", "response_type must be id_token"
+    if _param("response_mode") != "form_post":
+        return "invalid_request", "response_mode must be form_post"
+    if _param("prompt") != "none":
+        return "invalid_request", "prompt must be none"
+    nonce = _param("nonce")
+    if not nonce or nonce == "\x00" or len(nonce) > MAX_NONCE:
+        return "invalid_request", f"nonce is required (1 to {MAX_NONCE} characters)"
+    if not state or state == "\x00" or len(state) > MAX_STATE:
+        return "invalid_request", f"state is required (1 to {MAX_STATE} characters)"
+    return None
+
+
+def _id_token_response(subject: Subject, class_id: str, user_id: str, link: str,
+                       target_link_uri: str, member: Member, klass: dict[str, Any],
+                       nonce: str, redirect_uri: str, state: str) -> Response:
+    tool = subject.tool
+    key = lti_state().pairwise_key()
+    context_id = pairwise(key, "context", tool.client_id, class_id, size=16)
+    link_id = pairwise(key, "link", tool.client_id, class_id, link, size=16)
+    remember_context(write_engine(), tool.id, context_id, class_id)
+    remember_link(write_engine(), tool.id, link_id, context_id)
+    settings = auth_state().settings
+    claims = id_token_claims(
+        issuer=settings.issuer, tool=tool, nonce=nonce,
+        sub=pairwise(key, "sub", tool.client_id, user_id), member=member, klass=klass,
+        context_id=context_id,
+        resource_link_id=link_id,
+        link_title=link, target_link_uri=target_link_uri,
+        claims=granted_claims(subject.app.agreement, tool.share),
+        context_url=f"{public_root()}/lti/contexts/{context_id}",
+        lifetime=ID_TOKEN_LIFETIME)
+    keys = auth_state().signing_keys()
+    kid = next(iter(keys)).kid
+    token = jwt.encode({"alg": "RS256", "typ": "JWT", "kid": kid}, claims, keys,
+                       algorithms=["RS256"])
+    return pages.form_post(redirect_uri, {"id_token": token, "state": state})

@@ -1,0 +1,116 @@
+"""Names and Role Provisioning Services 2.0: the membership of a context (a class), answered
+from the canonical roster through the read engine.
+
+Members are the class's enrollments the tool's app may see (agreement schools; opted-out
+students absent), in a stable order, with context roles, status, the same pairwise `user_id`
+the tool got as `sub` at launch, and only the identity claims the tool is granted. Paging is
+`limit` and a `Link: <...>; rel="next"` whose URL is lowercase-safe (pylti1p3 2.0.0 lowercases
+it): a lowercase hex context id and numbers, the role filter compared case-insensitively. A
+context that is not this tool's, or whose class is no longer within the agreement, is 404
+like an unknown one. Each page is a logged disclosure (the read engine logs it)."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+from urllib.parse import urlencode
+
+import orjson
+from flask import Blueprint, Response, current_app, request
+
+from gateway.auth.lti_registry import NRPS_SCOPE
+from gateway.auth.lti_state import context_class
+from gateway.extensions import disclosure_log, read_caches, request_reads, store_engine
+from gateway.lti.roles import context_role, enrollment_roles_for
+from gateway.lti.roster import class_document, enrollments, granted_claims, members
+from gateway.lti.services import ServiceError, service_caller
+from gateway.lti.signing import pairwise
+from gateway.lti.state import lti_state
+from gateway.policy.reads import Reader, read_session
+from gateway.public_url import public_root
+
+nrps = Blueprint("lti_nrps", __name__)
+
+MEDIA_TYPE = "application/vnd.ims.lti-nrps.v2.membershipcontainer+json"
+DEFAULT_LIMIT = 100
+MAX_LIMIT = 1000
+
+
+def _number(name: str, default: int, maximum: int) -> int:
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    if not raw.isdigit() or not 1 <= int(raw) <= maximum:
+        raise ServiceError(400, "invalid_request", f"{name} must be a whole number from 1 to "
+                                                   f"{maximum}")
+    return int(raw)
+
+
+@nrps.get("/lti/contexts/<context_id>/memberships")
+def memberships(context_id: str) -> Response:
+    try:
+        return _memberships(context_id)
+    except ServiceError as exc:
+        return exc.response()
+
+
+def _memberships(context_id: str) -> Response:
+    caller = service_caller(NRPS_SCOPE)
+    tool = caller.tool
+    if "rlid" in request.args:
+        raise ServiceError(400, "invalid_request", "resource link membership (rlid) is not "
+                                                   "offered")
+    limit = _number("limit", DEFAULT_LIMIT, MAX_LIMIT)
+    page = _number("page", 1, 10**9)
+    role = request.args.get("role")
+    roles = None if role is None else enrollment_roles_for(role)
+    not_found = ServiceError(404, "not_found", f"no context {context_id!r} for this tool")
+    class_id = context_class(store_engine(), tool.id, context_id)
+    if class_id is None:
+        raise not_found
+    reader = Reader(caller.app.app_id, caller.app.agreement, secrets.token_hex(8),
+                    endpoint=request.full_path.rstrip("?"),
+                    log_disclosures=current_app.config["DISCLOSURE_LOG"])
+    claims = granted_claims(caller.app.agreement, tool.share)
+    with read_session(request_reads(), disclosure_log(), read_caches(), reader) as session:
+        klass = class_document(session, class_id)
+        if klass is None:
+            raise not_found
+        if role is not None and roles is None:
+            enrolled, total = [], 0
+        else:
+            enrolled, total = enrollments(session, class_id, roles, limit=limit,
+                                          offset=(page - 1) * limit)
+        found = members(session, enrolled, claims)
+    key = lti_state().pairwise_key()
+    url = f"{public_root()}/lti/contexts/{context_id}/memberships"
+    body: dict[str, Any] = {
+        "id": url,
+        "context": {"id": context_id, **({"label": klass["classCode"]}
+                                         if klass.get("classCode") else {}),
+                    **({"title": klass["title"]} if klass.get("title") else {})},
+        "members": [_member(m, key, tool.client_id, claims) for m in found],
+    }
+    response = current_app.response_class(orjson.dumps(body), mimetype=MEDIA_TYPE)
+    if page * limit < total:
+        args = {"limit": limit, "page": page + 1, **({"role": role} if role else {})}
+        response.headers["Link"] = f'<{url}?{urlencode(args)}>; rel="next"'
+    return response
+
+
+def _member(member: Any, key: bytes, tool_client_id: str,
+            claims: frozenset[str]) -> dict[str, Any]:
+    found: dict[str, Any] = {
+        "user_id": pairwise(key, "sub", tool_client_id, member.user_id),
+        "roles": [context_role(member.enrollment_role)],
+        "status": "Active" if member.active else "Inactive",
+    }
+    user = member.user
+    if "name" in claims:
+        given, family = user.get("givenName", ""), user.get("familyName", "")
+        found.update(given_name=given, family_name=family, name=f"{given} {family}".strip())
+    if "email" in claims and user.get("email"):
+        found["email"] = user["email"]
+    if "lis" in claims:
+        found["lis_person_sourcedid"] = member.user_id
+    return found

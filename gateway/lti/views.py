@@ -1,0 +1,19 @@
+"""Wiring the LTI broker into the app: its blueprints and its per-app state."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from gateway.lti.ags import ags
+from gateway.lti.launch import launches
+from gateway.lti.nrps import nrps
+from gateway.lti.service_tokens import tokens
+from gateway.lti.state import LtiState
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["gateway.lti"] = LtiState()
+    app.register_blueprint(launches)
+    app.register_blueprint(tokens)
+    app.register_blueprint(nrps)
+    app.register_blueprint(ags)

@@ -1,0 +1,147 @@
+"""LTI 1.3 state kept in the store so that every gateway node agrees: the tools the gateway
+launches as a platform (each bound to an app, so the app's agreement governs it), the LMSs it
+will answer as a tool, the contexts a tool has been launched into, pending launches, values
+that may be used only once (id_token nonces, client-assertion jtis) and the secrets behind
+pseudonyms and signed hints."""
+
+from datetime import datetime
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from gateway.model.base import Base
+
+
+class LtiTool(Base):
+    """A learning tool registered with the gateway as its LTI platform."""
+
+    __tablename__ = "lti_tools"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    client_id: Mapped[str] = mapped_column(String(255), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    app_id: Mapped[int] = mapped_column(ForeignKey("apps.id", ondelete="CASCADE"), index=True)
+    deployment_id: Mapped[str] = mapped_column(String(255))
+    login_url: Mapped[str] = mapped_column(Text)
+    redirect_uris: Mapped[list] = mapped_column(JSON)
+    target_link_uri: Mapped[str] = mapped_column(Text)
+    jwks_url: Mapped[str | None] = mapped_column(Text, nullable=True)
+    public_jwk: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    custom: Mapped[dict] = mapped_column(JSON)
+    scopes: Mapped[list] = mapped_column(JSON)
+    # identity claims district IT chose to send ("name", "email", "lis"); the app's
+    # agreement must grant each as well
+    share: Mapped[list] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class LtiPlatform(Base):
+    """An LMS (issuer + the client id it gave the gateway) the gateway is a tool for."""
+
+    __tablename__ = "lti_platforms"
+    __table_args__ = (UniqueConstraint("issuer", "client_id",
+                                       name="uq_lti_platforms_issuer_client"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    issuer: Mapped[str] = mapped_column(String(255))
+    client_id: Mapped[str] = mapped_column(String(255))
+    deployment_ids: Mapped[list] = mapped_column(JSON)
+    auth_url: Mapped[str] = mapped_column(Text)
+    token_url: Mapped[str] = mapped_column(Text)
+    jwks_url: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class LtiContext(Base):
+    """A class as one tool knows it: the tool sees only `context_id` (a per-tool pseudonym),
+    the NRPS URL carries it, and this row maps it back to the class."""
+
+    __tablename__ = "lti_contexts"
+
+    tool_id: Mapped[int] = mapped_column(ForeignKey("lti_tools.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    context_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    class_id: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class LtiLaunch(Base):
+    """A launch the gateway started (login initiation sent) and the tool has yet to complete
+    at /lti/authorize: the signed login_hint and lti_message_hint name it; used once."""
+
+    __tablename__ = "lti_launches"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    tool_id: Mapped[int] = mapped_column(ForeignKey("lti_tools.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(String(255))
+    class_id: Mapped[str] = mapped_column(String(255))
+    link: Mapped[str] = mapped_column(String(255))
+    target_link_uri: Mapped[str] = mapped_column(Text)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class LtiUsedValue(Base):
+    """A value that may be used once (an id_token nonce, a client assertion's jti), per
+    `scope` (which tool, which kind); kept until `expires_at`, after which the token carrying
+    it is refused for its age anyway."""
+
+    __tablename__ = "lti_used_values"
+    __table_args__ = (Index("ix_lti_used_values_expires", "expires_at"),)
+
+    scope: Mapped[str] = mapped_column(String(300), primary_key=True)
+    value: Mapped[str] = mapped_column(String(255), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class LtiSecret(Base):
+    """Random secrets the LTI broker keys HMACs with (pairwise pseudonyms, signed hints);
+    created on first use, never shown."""
+
+    __tablename__ = "lti_secrets"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class LtiLink(Base):
+    """A resource link a tool has been launched from: the tool sees `link_id` (a per-tool
+    pseudonym); AGS line items may name it."""
+
+    __tablename__ = "lti_links"
+
+    tool_id: Mapped[int] = mapped_column(ForeignKey("lti_tools.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    link_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    context_id: Mapped[str] = mapped_column(String(64))
+
+
+class LtiLineItem(Base):
+    """An AGS line item: the canonical gradebook line item (`line_item_id`, written through
+    the sync engine as the tool's app source) plus what AGS keeps that the canonical model does
+    not: the tool's resourceId and tag (never modified), and the resource link."""
+
+    __tablename__ = "lti_line_items"
+    __table_args__ = (Index("ix_lti_line_items_tool_context", "tool_id", "context_id"),)
+
+    line_item_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    tool_id: Mapped[int] = mapped_column(ForeignKey("lti_tools.id", ondelete="CASCADE"))
+    context_id: Mapped[str] = mapped_column(String(64))
+    class_id: Mapped[str] = mapped_column(String(255))
+    resource_link_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    resource_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    tag: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class LtiScoreMark(Base):
+    """The timestamp of the last score accepted per (line item, user): AGS scores must arrive
+    with strictly increasing timestamps, on every node."""
+
+    __tablename__ = "lti_score_marks"
+
+    line_item_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    # ISO 8601 UTC with microseconds, fixed width, so text order is time order on every backend
+    timestamp: Mapped[str] = mapped_column(String(32))
