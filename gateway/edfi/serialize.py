@@ -12,13 +12,14 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Column, Table
-
 from adapters.edfi_mapping import derived_keys
 from adapters.edfi_mapping.descriptors import crosswalk
 from adapters.edfi_mapping.identity import edfi_id
 from adapters.edfi_mapping.resources import REFERENCES, RESOURCES
-from gateway.edfi.lookups import Lookups
+from gateway.policy.edfi.lookups import Lookups
+
+# A person's unique id as the app is shown it: (sourcedId, the user's data) -> the key.
+PersonKey = Callable[[str, dict[str, Any]], str]
 
 RACES = ("americanIndianOrAlaskaNative", "asian", "blackOrAfricanAmerican",
          "nativeHawaiianOrOtherPacificIslander", "white")
@@ -62,15 +63,13 @@ def _season(session: dict[str, Any]) -> str:
     return "fall" if month >= 8 else "spring" if month <= 5 else "summer"
 
 
-def row_columns(table: Table) -> tuple[Column, ...]:
-    """The columns of a roster table that `EdFiSerializer.render` reads from each row."""
-    return (table.c.sourced_id, table.c.status, table.c.date_last_modified,
-            table.c.change_version, table.c.data)
-
-
 class EdFiSerializer:
-    def __init__(self, lookups: Lookups) -> None:
+    """`person_key`: the district's unique id (derived_keys.unique_id) unless the app is
+    shown pseudonyms (gateway.policy.pseudonyms)."""
+
+    def __init__(self, lookups: Lookups, person_key: PersonKey | None = None) -> None:
         self.look = lookups
+        self.person_key: PersonKey = person_key or derived_keys.unique_id
 
     # -- references --------------------------------------------------------------------------
     def edorg_ref(self, name: str, org: str) -> dict[str, Any]:
@@ -83,7 +82,7 @@ class EdFiSerializer:
         unique = {"students": "studentUniqueId", "staffs": "staffUniqueId",
                   "contacts": "contactUniqueId"}[resource]
         data = self.look.row("users", user)
-        return {unique: derived_keys.unique_id(user, data), "link": _link(resource, user)}
+        return {unique: self.person_key(user, data), "link": _link(resource, user)}
 
     def session_key(self, session_id: str, school: str | None) -> dict[str, Any]:
         session = self.look.sessions.get(session_id, {})
@@ -230,7 +229,7 @@ class EdFiSerializer:
         }
 
     def _person(self, unique: str, sid: str, d: dict[str, Any]) -> dict[str, Any]:
-        return {unique: derived_keys.unique_id(sid, d), "firstName": d.get("givenName"),
+        return {unique: self.person_key(sid, d), "firstName": d.get("givenName"),
                 "middleName": d.get("middleName"), "lastSurname": d.get("familyName"),
                 "preferredFirstName": d.get("preferredFirstName"),
                 "preferredLastSurname": d.get("preferredLastName")}

@@ -12,8 +12,8 @@ from typing import Any
 from sqlalchemy import Connection, func, select
 
 from adapters.edfi_mapping import derived_keys
-from gateway.edfi.offerings import representatives
 from gateway.model import LINK_TABLES, ROSTER_TABLES
+from gateway.policy.edfi.offerings import representatives
 
 
 class Lookups:
@@ -90,7 +90,7 @@ class Lookups:
             self._first_school_of_term[r[0]] = r[1]
 
     def load_offerings(self, class_ids: Iterable[str]) -> None:
-        """The class that stands for each class's course offering (gateway/edfi/offerings)."""
+        """The class that stands for each class's course offering (policy/edfi/offerings)."""
         wanted = [c for c in class_ids if c not in self._offerings]
         self._offerings |= representatives(self.conn, wanted)
 
