@@ -6,7 +6,6 @@ users, classes, demographics) are read once per page by the policy layer's Looku
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -31,10 +30,10 @@ class EdFiDocuments:
 
     def objects(self, session: ReadSession, rows: Sequence[Any]) -> list[dict[str, Any]]:
         look = Lookups(session.conn)
-        if self.resource == "students":
+        if self.resource == "students" and "birthDate" in self.profile.shown:
             look.load("demographics", [r.sourced_id for r in rows])
-        return [self.profile.apply(o) for o in
-                EdFiSerializer(look, self.person_key).render(self.resource, rows)]
+        serializer = EdFiSerializer(look, self.person_key, self.profile.shown)
+        return [self.profile.apply(o) for o in serializer.render(self.resource, rows)]
 
     def render(self, session: ReadSession, family: str,
                rows: Sequence[Any]) -> tuple[list[bytes], list[str]]:
@@ -52,4 +51,4 @@ def students_of(resource: str, rows: Sequence[Any]) -> list[str]:
         return [r.sourced_id for r in rows]
     ref = res.prop("studentReference")
     field = ref.sources[0].split(".")[1] if ref is not None and ref.sources else "user"
-    return [json.loads(r.data)[field] for r in rows]
+    return [orjson.loads(r.data)[field] for r in rows]

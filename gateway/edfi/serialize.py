@@ -7,14 +7,16 @@ Rows without Ed-Fi natural keys get derived ones (adapters/edfi_mapping/derived_
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
+
+import orjson
 
 from adapters.edfi_mapping import derived_keys
 from adapters.edfi_mapping.descriptors import crosswalk
-from adapters.edfi_mapping.identity import edfi_id
+from adapters.edfi_mapping.identity import edfi_id as _edfi_id
 from adapters.edfi_mapping.resources import REFERENCES, RESOURCES
 from gateway.policy.edfi.lookups import Lookups
 
@@ -31,6 +33,11 @@ _LINK_REL = {"localEducationAgencies": "LocalEducationAgency", "schools": "Schoo
              "contacts": "Contact"}
 
 
+# A page of 500 names each row and the rows it links to by Ed-Fi id (a UUID5 apiece): the
+# same ids recur page after page, so a process remembers the most recent ones.
+edfi_id = lru_cache(maxsize=1 << 16)(_edfi_id)
+
+
 def timestamp(value: datetime) -> str:
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
@@ -42,6 +49,7 @@ def _link(resource: str, sourced_id: str) -> dict[str, str]:
             f"/ed-fi/{resource}/{edfi_id(resource, sourced_id)}"}
 
 
+@lru_cache(maxsize=4096)  # the crosswalk is the process's own (loaded once)
 def _uri(descriptor: str, canonical: str | None) -> str | None:
     return None if canonical is None else crosswalk().to_uri(descriptor, canonical)
 
@@ -67,8 +75,12 @@ class EdFiSerializer:
     """`person_key`: the district's unique id (derived_keys.unique_id) unless the app is
     shown pseudonyms (gateway.policy.pseudonyms)."""
 
-    def __init__(self, lookups: Lookups, person_key: PersonKey | None = None) -> None:
+    def __init__(self, lookups: Lookups, person_key: PersonKey | None = None,
+                 shown: frozenset[str] | None = None) -> None:
+        """`shown`: the properties the app's profile keeps (None: all), so that a page does
+        not read rows only a withheld property needs (demographics for birthDate)."""
         self.look = lookups
+        self.shown = shown
         self.person_key: PersonKey = person_key or derived_keys.unique_id
 
     # -- references --------------------------------------------------------------------------
@@ -109,7 +121,7 @@ class EdFiSerializer:
         """`rows` carry sourced_id, date_last_modified, change_version and data."""
         build: Callable[[str, dict[str, Any]], dict[str, Any]] = getattr(
             self, "_" + resource)
-        datas = [json.loads(r.data) for r in rows]
+        datas = [orjson.loads(r.data) for r in rows]
         self._prefetch(resource, rows, datas)
         out = []
         for row, data in zip(rows, datas, strict=True):
@@ -126,7 +138,7 @@ class EdFiSerializer:
         family = RESOURCES[resource].family
         if family in ("roles", "enrollments"):
             self.look.load("users", [d.get(f) for d in datas for f in ("user", "student")])
-        if family == "roles":
+        if resource == "studentEducationOrganizationAssociations":
             self.look.load("demographics", [d.get("user") for d in datas])
         if family == "enrollments":
             self.look.load("classes", [d.get("class") for d in datas])
@@ -241,6 +253,8 @@ class EdFiSerializer:
                  "electronicMailTypeDescriptor": _uri("ElectronicMailTypeDescriptor", kind)}]
 
     def _students(self, sid: str, d: dict[str, Any]) -> dict[str, Any]:
+        if self.shown is not None and "birthDate" not in self.shown:
+            return self._person("studentUniqueId", sid, d)
         birth = self.look.row("demographics", sid).get("birthDate") or UNKNOWN_BIRTH_DATE
         return {**self._person("studentUniqueId", sid, d), "birthDate": birth}
 

@@ -27,6 +27,7 @@ MARKS = StoreMark.__table__
 KEY_MARKS = tuple(f"pseudonym_key_{n}" for n in range(4))  # 4 x 62 random bits
 USERS = ROSTER_TABLES["users"]
 LENGTH = 32  # hex digits: Ed-Fi unique ids are at most 32 characters
+FORWARD_ENTRIES = 1 << 17  # pseudonyms one app's process remembers (pages repeat them)
 
 
 def _read_key(conn: Connection) -> bytes | None:
@@ -64,10 +65,17 @@ class Pseudonyms:
         self.prefix = f"{app_id}\x1f".encode()
         self.reverse: dict[str, str] = {}
         self.mark = -1  # users' change_version the map is complete up to
+        self.forward: dict[str, str] = {}
 
     def of(self, sourced_id: str) -> str:
-        return hmac.new(self.key, self.prefix + sourced_id.encode("utf-8"),
-                        hashlib.sha256).hexdigest()[:LENGTH]
+        found = self.forward.get(sourced_id)
+        if found is None:
+            if len(self.forward) >= FORWARD_ENTRIES:
+                self.forward.clear()
+            found = self.forward[sourced_id] = hmac.new(
+                self.key, self.prefix + sourced_id.encode("utf-8"),
+                hashlib.sha256).hexdigest()[:LENGTH]
+        return found
 
     def add(self, sourced_ids: Iterable[str]) -> None:
         for sid in sourced_ids:
