@@ -43,6 +43,7 @@ from flask import Response, request
 from sqlalchemy import Connection
 
 from adapters.canonical import FAMILIES
+from adapters.edfi_mapping.derived_keys import unique_id
 from adapters.edfi_mapping.identity import edfi_id
 from adapters.edfi_mapping.resources import KEY_UPDATABLE, RESOURCES
 from adapters.edfi_mapping.to_canonical import (
@@ -60,9 +61,10 @@ from gateway.edfi.body import check_body
 from gateway.edfi.problems import EdFiProblem, invalid
 from gateway.edfi.reads import Request, visible_item
 from gateway.edfi.serialize import RACES, EdFiSerializer, flatten_key
-from gateway.extensions import store_engine, write_engine
+from gateway.extensions import read_caches, store_engine, write_engine
 from gateway.oneroster.writes import app_source
 from gateway.policy.edfi import rows as stored
+from gateway.policy.edfi.examples import UNIQUE
 from gateway.policy.edfi.lookups import Lookups
 from gateway.policy.scoping import Scope
 from gateway.policy.write_access import WriteAccess
@@ -90,8 +92,34 @@ def _writable(resource: str) -> None:
                                                 f"writable: {', '.join(sorted(WRITABLE))}")
 
 
-def _body(resource: str) -> dict[str, Any]:
-    return check_body(RESOURCES[resource], request.get_json(silent=True))
+def _body(req: Request, resource: str) -> dict[str, Any]:
+    return _district_keys(req, check_body(RESOURCES[resource], request.get_json(silent=True)))
+
+
+def _district_keys(req: Request, body: dict[str, Any]) -> dict[str, Any]:
+    """A body as the district's keys spell it: an app shown pseudonyms instead of person ids
+    (gateway.policy.pseudonyms) writes with them, so each person key that is one of its
+    pseudonyms (at any depth: references) becomes the person's district id before anything
+    maps the body. Other values stay as written (a new person's own id)."""
+    if "identifier" in req.caller.agreement.allowed_fields("users"):
+        return body
+    with store_engine().connect() as conn:
+        pseudonyms = read_caches().pseudonyms.for_app(conn, store_engine(), req.caller.app_id)
+        look = Lookups(conn)
+
+        def district(value: str) -> str:
+            person = pseudonyms.person(conn, value)
+            return value if person is None else unique_id(person, look.row("users", person))
+
+        def walk(value: Any) -> Any:  # noqa: ANN401
+            if isinstance(value, dict):
+                return {k: district(v) if k in UNIQUE and isinstance(v, str) else walk(v)
+                        for k, v in value.items()}
+            if isinstance(value, list):
+                return [walk(v) for v in value]
+            return value
+
+        return walk(body)
 
 
 def _find_by_key(conn: Connection, look: Lookups, resource: str, key: dict[str, Any],
@@ -310,7 +338,7 @@ def etag_of(family: str, sourced_id: str) -> str:
 
 def post(req: Request, resource: str) -> Response:
     _writable(resource)
-    body = _body(resource)
+    body = _body(req, resource)
     try:
         key = natural_key(RESOURCES[resource], body)
     except MappingError as exc:
@@ -378,7 +406,7 @@ def require_if_match(change_version: int) -> None:
 def put(req: Request, resource: str, the_id: str) -> Response:
     _writable(resource)
     row, current = _existing(req, resource, the_id)
-    body = _body(resource)
+    body = _body(req, resource)
     if body.get("id") not in (None, the_id):
         raise invalid("$.id", "differs from the id in the URL")
     try:
