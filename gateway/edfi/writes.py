@@ -39,7 +39,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Response, request
+from flask import Response, g, request
 from sqlalchemy import Connection
 
 from adapters.canonical import FAMILIES
@@ -101,15 +101,22 @@ def _district_keys(req: Request, body: dict[str, Any]) -> dict[str, Any]:
     (gateway.policy.pseudonyms) writes with them, so each person key that is one of its
     pseudonyms (at any depth: references) becomes the person's district id before anything
     maps the body. Other values stay as written (a new person's own id)."""
+    g.edfi_mapped_ids = None
     if "identifier" in req.caller.agreement.allowed_fields("users"):
         return body
+    mapped: set[str] = set()
+    g.edfi_mapped_ids = mapped
     with store_engine().connect() as conn:
         pseudonyms = read_caches().pseudonyms.for_app(conn, store_engine(), req.caller.app_id)
         look = Lookups(conn)
 
         def district(value: str) -> str:
             person = pseudonyms.person(conn, value)
-            return value if person is None else unique_id(person, look.row("users", person))
+            if person is None:
+                return value
+            found = unique_id(person, look.row("users", person))
+            mapped.add(found.casefold())
+            return found
 
         def walk(value: Any) -> Any:  # noqa: ANN401
             if isinstance(value, dict):
@@ -129,8 +136,15 @@ def _find_by_key(conn: Connection, look: Lookups, resource: str, key: dict[str, 
     if resource in _CLASS_VIEWS:
         found = _class_by_key(look, resource, key)
         return found if access is None or access.may_name("classes", found) else None
-    return stored.find_by_key(conn, look, resource, key,
-                              None if access is None else access.may_name)
+    may_name = None if access is None else access.may_name
+    mapped = g.get("edfi_mapped_ids")
+    if access is not None and mapped is not None and any(
+            str(v).casefold() not in mapped for k, v in key.items() if k in UNIQUE):
+        # An app shown pseudonyms names a person by a value it was not shown (a district
+        # id, say): it reaches only what it wrote itself, so the write does not confirm
+        # which district ids exist.
+        may_name = access.owns
+    return stored.find_by_key(conn, look, resource, key, may_name)
 
 
 def _folded(key: dict[str, Any]) -> dict[str, str]:

@@ -119,3 +119,29 @@ def test_query_by_a_hidden_property_is_refused_whether_or_not_it_matches(edfi_id
     assert "lastSurname" in bare(matching)["detail"]
     # a property the allowlist keeps still narrows
     assert len(narrowed.get("/ed-fi/students?firstName=Ana").get_json()) == 2
+
+
+def test_a_district_id_an_app_was_not_shown_names_nobody_in_its_writes(edfi_ids):
+    """An app shown pseudonyms that writes a district id (guessed or learnt elsewhere) gets
+    the answer an unknown id gets: its writes do not confirm which district ids exist."""
+    writer = edfi_ids.as_app(scopes=WRITER, name="writer", sensitive=NO_IDS)
+    school = writer.get("/ed-fi/schools").get_json()[0]["schoolId"]
+
+    def enrol(unique: str):  # noqa: ANN202
+        return writer("POST", "/ed-fi/studentSchoolAssociations", json={
+            "studentReference": {"studentUniqueId": unique},
+            "schoolReference": {"schoolId": school}, "entryDate": "2027-01-20",
+            "entryGradeLevelDescriptor": "uri://ed-fi.org/GradeLevelDescriptor#Ninth grade"})
+    known, unknown = enrol("S-stu-a2"), enrol("S-nobody")
+    assert known.status_code == unknown.status_code == 409
+
+    def bare(reply, the_id: str) -> dict:  # noqa: ANN001
+        return {k: str(v).replace(the_id, "<id>") for k, v in reply.get_json().items()
+                if k != "correlationId"}
+    assert bare(known, "S-stu-a2") == bare(unknown, "S-nobody")
+    # while a student the app created itself is named by the id it gave it
+    made = writer("POST", "/ed-fi/students", json={
+        "studentUniqueId": "own-1", "firstName": "Nia", "lastSurname": "New",
+        "birthDate": "2012-04-01"})
+    assert made.status_code == 201, made.get_json()
+    assert enrol("own-1").status_code == 201
