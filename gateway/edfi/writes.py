@@ -241,11 +241,12 @@ def _authorise(conn: Connection, req: Request, records: list[Record],
 
 
 def _records(conn: Connection, req: Request, resource: str, body: dict[str, Any],
-             sourced_id: str | None, also: tuple[str, ...] = ()) -> list[Record]:
+             sourced_id: str | None, also: tuple[str, ...] = (),
+             access: WriteAccess | None = None) -> list[Record]:
     """The canonical records of a body, authorised, merged with the stored fields other
     resources own (OWNS)."""
     look = Lookups(conn)
-    access = write_access(conn, req)
+    access = access or write_access(conn, req)
     try:
         records = to_records(resource, body, _resolver(conn, look, access),
                              sourced_id=sourced_id)
@@ -362,7 +363,7 @@ def post(req: Request, resource: str) -> Response:
         access = write_access(conn, req)
         found = _find_by_key(conn, look, resource, key, access)
         if resource == SEOA:
-            records = _records(conn, req, resource, body, None)
+            records = _records(conn, req, resource, body, None, access=access)
             role = _seoa_role(conn, look, key)
             _authorise(conn, req, records, (json.loads(role.data)["org"],))
             sid, updated = role.sourced_id, _carries_seoa(conn, records[0].sourced_id)
@@ -372,7 +373,7 @@ def post(req: Request, resource: str) -> Response:
                 target = _section_target(conn, look, req, body)
             if target is None:
                 target = _new_sourced_id(resource, key, access)
-            records = _records(conn, req, resource, body, target)
+            records = _records(conn, req, resource, body, target, access=access)
             sid = records[0].sourced_id
             updated = _active(conn, records[0].family, found) is not None
     apply_write(req, records)
