@@ -22,10 +22,9 @@ from gateway.edfi.reads import Request, disclose_keys, json_response, person_key
 from gateway.edfi.serialize import EdFiSerializer, flatten_key
 from gateway.extensions import disclosure_log, read_caches, read_engine, request_reads
 from gateway.policy.edfi.changes import deleted_rows, key_change_rows, newest_change_version
+from gateway.policy.edfi.examples import UNIQUE
 from gateway.policy.edfi.lookups import Lookups
 from gateway.policy.reads import read_session
-
-_UNIQUE = ("studentUniqueId", "staffUniqueId", "contactUniqueId", "parentUniqueId")
 
 
 def available_change_versions() -> Response:
@@ -53,7 +52,7 @@ def _shown_key(key: dict, person: str | None, shown) -> dict:  # noqa: ANN001
     the app gets pseudonyms (the log holds the district's ids)."""
     if shown is None or person is None:
         return key
-    return {k: shown(person, {}) if k in _UNIQUE else v for k, v in key.items()}
+    return {k: shown(person, {}) if k in UNIQUE else v for k, v in key.items()}
 
 
 def key_changes(req: Request, resource: str) -> Response:
