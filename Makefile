@@ -40,10 +40,14 @@ demo: $(STAMP)
 	GATEWAY_CONFIG=$(DEMO_CONFIG) $(BIN)/gateway serve --host $(HOST) --port $(PORT)
 
 test: $(STAMP)
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q -n auto --maxprocesses=4
 
+# ruff, then the import contracts of pyproject.toml ([tool.importlinter]): DESIGN.md's data-flow
+# rules, checked (consumers reach the store only through the policy layer and the sync engine).
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 bench: $(STAMP)
 	$(BIN)/python bench/import.py

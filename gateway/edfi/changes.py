@@ -14,44 +14,32 @@ from __future__ import annotations
 import json
 
 from flask import Response, request
-from sqlalchemy import func, select
 
 from adapters.edfi_mapping.identity import edfi_id
-from adapters.edfi_mapping.resources import RESOURCES
 from gateway.edfi import descriptor_reads
-from gateway.edfi.lookups import Lookups
-from gateway.edfi.projection import subset
-from gateway.edfi.query import parse_paging, version_window
-from gateway.edfi.reads import Request, disclose_keys, json_response
-from gateway.edfi.serialize import EdFiSerializer, flatten_key, row_columns
-from gateway.extensions import read_engine
-from gateway.model import EDFI_KEY_CHANGES, ROSTER_TABLES, ChangeCounter
-from gateway.policy.scoping import Scope
+from gateway.edfi.query import parse_paging
+from gateway.edfi.reads import Request, disclose_keys, json_response, person_keys, reader
+from gateway.edfi.serialize import EdFiSerializer, flatten_key
+from gateway.extensions import disclosure_log, read_caches, read_engine, request_reads
+from gateway.policy.edfi.changes import deleted_rows, key_change_rows, newest_change_version
+from gateway.policy.edfi.examples import UNIQUE
+from gateway.policy.edfi.lookups import Lookups
+from gateway.policy.reads import read_session
 
 
 def available_change_versions() -> Response:
-    counter = ChangeCounter.__table__
-    with read_engine().connect() as conn:
-        newest = conn.execute(select(func.max(counter.c.value))).scalar() or 0
-    return json_response({"oldestChangeVersion": 0, "newestChangeVersion": int(newest)})
+    return json_response({"oldestChangeVersion": 0,
+                          "newestChangeVersion": newest_change_version(request_reads())})
 
 
 def deletes(req: Request, resource: str) -> Response:
-    res = RESOURCES[resource]
-    table = ROSTER_TABLES[res.family]
     paging = parse_paging({k.lower(): v for k, v in request.args.items()})
-    with read_engine().connect() as conn:
-        scope = Scope(conn, req.caller.app_id, req.caller.agreement.schools)
-        # The app's scope applies to tombstones too; a school-limited app may therefore miss
-        # the deletion of a person whose roles went with it (it never learns keys elsewhere).
-        where = [table.c.status == "tobedeleted", subset(resource, any_status=True),
-                 scope.visible(res.family)]
-        where += version_window(table.c.change_version, paging)
-        rows = conn.execute(
-            select(*row_columns(table)).where(*where)
-            .order_by(table.c.change_version, table.c.sourced_id)
-            .limit(paging.limit).offset(paging.offset)).all()
-        objects = EdFiSerializer(Lookups(conn)).render(resource, rows)
+    with read_session(request_reads(), disclosure_log(), read_caches(),
+                      reader(req, log=False)) as session:
+        rows = deleted_rows(session, resource, paging.min_version, paging.max_version,
+                            paging.limit, paging.offset)
+        keys = person_keys(session, req.caller)
+        objects = EdFiSerializer(Lookups(session.conn), keys.shown).render(resource, rows)
     disclose_keys(req, resource, rows)
     body = [{"id": obj["id"], "changeVersion": row.change_version,
              "keyValues": flatten_key(resource, obj)} for row, obj in zip(rows, objects,
@@ -59,28 +47,28 @@ def deletes(req: Request, resource: str) -> Response:
     return json_response(body)
 
 
+def _shown_key(key: dict, person: str | None, shown) -> dict:  # noqa: ANN001
+    """A logged key as this app is shown keys: its person's unique id as a pseudonym when
+    the app gets pseudonyms (the log holds the district's ids)."""
+    if shown is None or person is None:
+        return key
+    return {k: shown(person, {}) if k in UNIQUE else v for k, v in key.items()}
+
+
 def key_changes(req: Request, resource: str) -> Response:
-    res = RESOURCES[resource]
-    table = ROSTER_TABLES[res.family]
-    log = EDFI_KEY_CHANGES
     paging = parse_paging({k.lower(): v for k, v in request.args.items()})
-    with read_engine().connect() as conn:
-        scope = Scope(conn, req.caller.app_id, req.caller.agreement.schools)
-        where = [log.c.resource == resource, subset(resource, any_status=True),
-                 scope.visible(res.family)]
-        where += version_window(log.c.change_version, paging)
-        rows = conn.execute(
-            select(log.c.sourced_id, log.c.change_version, log.c.old_key, log.c.new_key,
-                   table.c.data)
-            .join(table, table.c.sourced_id == log.c.sourced_id).where(*where)
-            .order_by(log.c.change_version, log.c.id)).all()
+    with read_session(request_reads(), disclosure_log(), read_caches(),
+                      reader(req, log=False)) as session:
+        rows = key_change_rows(session, resource, paging.min_version, paging.max_version)
+        keys = person_keys(session, req.caller)
     items: dict[str, dict] = {}
     for row in rows:
+        person = json.loads(row.data).get("user")
         item = items.setdefault(row.sourced_id, {
             "id": edfi_id(resource, row.sourced_id), "changeVersion": row.change_version,
-            "oldKeyValues": json.loads(row.old_key)})
+            "oldKeyValues": _shown_key(json.loads(row.old_key), person, keys.shown)})
         item["changeVersion"] = row.change_version
-        item["newKeyValues"] = json.loads(row.new_key)
+        item["newKeyValues"] = _shown_key(json.loads(row.new_key), person, keys.shown)
     page = list(items.values())[paging.offset:paging.offset + paging.limit]
     shown = {item["id"] for item in page}
     disclose_keys(req, resource, [r for r in dict((r.sourced_id, r) for r in rows).values()

@@ -15,7 +15,7 @@ import json
 from typing import Any
 
 from flask import Response, request
-from sqlalchemy import Connection, Row, func, select
+from sqlalchemy import Connection, Row
 
 from adapters.edfi_mapping.descriptors import DescriptorValue, crosswalk
 from adapters.edfi_mapping.identity import edfi_id
@@ -26,15 +26,13 @@ from gateway.edfi.query import (
     bad,
     encode_token,
     parse_paging,
-    version_window,
 )
 from gateway.edfi.reads import json_response
 from gateway.edfi.serialize import timestamp
 from gateway.extensions import read_engine
-from gateway.model import ROSTER_TABLES
+from gateway.policy.edfi import descriptors
 from gateway.request_bounds import INT32_MAX, bounded_int
 
-TABLE = ROSTER_TABLES["descriptors"]
 # Query by example: lower-cased parameter -> property; values compare case-insensitively.
 QUERYABLE = {"codevalue": "codeValue", "namespace": "namespace",
              "shortdescription": "shortDescription"}
@@ -64,27 +62,15 @@ def crosswalk_by_id(name: str, the_id: str) -> DescriptorValue | None:
 
 def stored_rows(conn: Connection, name: str, *, status: str = "active",
                 paging: Paging | None = None) -> list[Row[Any]]:
-    """The stored values of descriptor `name` with `status`, in sourcedId order, within the
-    paging's change-version window when one is given."""
-    where = [TABLE.c.descriptor == name, TABLE.c.status == status]
-    if paging is not None:
-        where += version_window(TABLE.c.change_version, paging)
-    return list(conn.execute(
-        select(TABLE.c.sourced_id, TABLE.c.status, TABLE.c.date_last_modified,
-               TABLE.c.change_version, TABLE.c.source, TABLE.c.data)
-        .where(*where).order_by(TABLE.c.change_version, TABLE.c.sourced_id)).all())
+    """The stored values of descriptor `name` with `status`, within the paging's
+    change-version window when one is given."""
+    if paging is None:
+        return descriptors.stored_rows(conn, name, status=status)
+    return descriptors.stored_rows(conn, name, status=status, low=paging.min_version,
+                                   high=paging.max_version)
 
 
-def stored_by_uri(conn: Connection, name: str, uri: str, *,
-                  active_only: bool = True) -> Row[Any] | None:
-    """The stored value of `name` with this URI, compared case-insensitively (Ed-Fi matches
-    descriptor values without regard to case)."""
-    where = [TABLE.c.descriptor == name, func.lower(TABLE.c.sourced_id) == uri.lower()]
-    if active_only:
-        where.append(TABLE.c.status == "active")
-    return conn.execute(select(TABLE.c.sourced_id, TABLE.c.status, TABLE.c.change_version,
-                               TABLE.c.source, TABLE.c.data)
-                        .where(*where).order_by(TABLE.c.sourced_id)).first()
+stored_by_uri = descriptors.stored_by_uri
 
 
 def stored_by_id(conn: Connection, name: str, the_id: str) -> Row[Any] | None:

@@ -22,7 +22,6 @@ from adapters.records import Record
 from gateway.edfi import discovery
 from gateway.edfi.body import check_body
 from gateway.edfi.descriptor_reads import (
-    TABLE,
     crosswalk_by_id,
     crosswalk_value,
     descriptor_id,
@@ -150,7 +149,7 @@ def post(req: Request, segment: str) -> Response:
     apply_write(req, [_record(name, sourced_id, body)])
     return Response(status=200 if existed else 201,
                     headers={"Location": _location(segment, sourced_id),
-                             "ETag": etag_of(TABLE, sourced_id)})
+                             "ETag": etag_of("descriptors", sourced_id)})
 
 
 def _target(segment: str, the_id: str) -> Row[Any]:
@@ -182,7 +181,7 @@ def put(req: Request, segment: str, the_id: str) -> Response:
                           "changed by PUT: delete the value and POST the new one")
     _refuse_foreign_namespace(req, str(body["namespace"]))
     apply_write(req, [_record(name, row.sourced_id, body)])
-    return Response(status=204, headers={"ETag": etag_of(TABLE, row.sourced_id)})
+    return Response(status=204, headers={"ETag": etag_of("descriptors", row.sourced_id)})
 
 
 def delete(req: Request, segment: str, the_id: str) -> Response:

@@ -12,28 +12,19 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import ColumnElement, Table, false, func, select
+from sqlalchemy import ColumnElement
 
-from adapters.edfi_mapping.resources import REFERENCES, RESOURCES, Resource
-from gateway.edfi.lookups import Lookups
+from adapters.edfi_mapping.resources import RESOURCES, Resource
 from gateway.edfi.problems import EdFiProblem
-from gateway.model import ROSTER_TABLES
-from gateway.model.columns import indexed_column
+from gateway.policy.edfi.examples import ExampleError, PersonOf, example_condition
+from gateway.policy.edfi.lookups import Lookups
 from gateway.request_bounds import INT32_MAX, INT64_MAX, bounded_int
-from gateway.store.json_fields import json_text
 
 DEFAULT_LIMIT, MAX_LIMIT = 25, 500
 MAX_TOKEN = 1024
 CONTROL = frozenset({"offset", "limit", "totalcount", "pagetoken", "pagesize",
                      "minchangeversion", "maxchangeversion"})
-USERS = ROSTER_TABLES["users"]
-_UNIQUE = ("studentUniqueId", "staffUniqueId", "contactUniqueId", "parentUniqueId")
-_EDORG = ("schoolId", "localEducationAgencyId", "educationOrganizationId")
-_PERSON_REF = {"roles": "user_id", "enrollments": "user_id"}
-_EDORG_REF = {"roles": "org_id", "courses": "org_id", "classes": "school_id",
-              "enrollments": "school_id"}
 
 
 def bad(detail: str) -> EdFiProblem:
@@ -103,16 +94,16 @@ def _bool(text: str, name: str) -> bool:
     raise bad(f"{name} must be true or false, got {text!r}")
 
 
-def example_predicates(resource: str, args: dict[str, str], look: Lookups,
-                       names: dict[str, str],
-                       shown: frozenset[str] | None = None) -> list[ColumnElement[bool]]:
-    """SQL for each query-by-example parameter (`names` maps lower-case to the client's).
+def example_names(resource: str, args: dict[str, str], names: dict[str, str],
+                  shown: frozenset[str] | None = None) -> tuple[tuple[str, str], ...]:
+    """The query-by-example parameters as (property, value), in the client's order (`names`
+    maps lower-case to the client's spelling).
 
     `shown` is what the app's profile lets it read: a property outside it is refused exactly
     like a property that does not exist, since an example on a hidden property would reveal
-    it one narrowed count at a time. (None: the server's own lookups, not an app's query.)"""
+    it one narrowed count at a time. The refusal comes before any read, so it is the same
+    whether or not a row would match. (None: the server's own lookups, not an app's query.)"""
     res = RESOURCES[resource]
-    table = ROSTER_TABLES[res.family]
     out = []
     for lower, value in args.items():
         if lower in CONTROL:
@@ -122,8 +113,18 @@ def example_predicates(resource: str, args: dict[str, str], look: Lookups,
             name = None
         if name is None:
             raise bad(f"{names[lower]!r} is not a property of {resource} that can be queried")
-        out.append(_predicate(resource, table, name, value, look))
-    return out
+        out.append((name, value))
+    return tuple(out)
+
+
+def example_predicates(resource: str, examples: tuple[tuple[str, str], ...], look: Lookups,
+                       person_of: PersonOf = None) -> list[ColumnElement[bool]]:
+    """The examples as SQL conditions (the policy layer's), a bad value as a 400."""
+    try:
+        return [example_condition(resource, name, value, look, person_of)
+                for name, value in examples]
+    except ExampleError as exc:
+        raise bad(str(exc)) from None
 
 
 def _hidden(res: Resource, name: str, shown: frozenset[str]) -> bool:
@@ -141,59 +142,3 @@ def _queryable(resource: str) -> dict[str, str]:
 
 def _property_name(resource: str, lower: str) -> str | None:
     return _queryable(resource).get(lower)
-
-
-def _predicate(resource: str, table: Table, name: str, value: str,
-               look: Lookups) -> ColumnElement[bool]:
-    res = RESOURCES[resource]
-    if name in _UNIQUE:
-        users = select(USERS.c.sourced_id).where(
-            func.coalesce(json_text(USERS.c.data, "identifier"), USERS.c.sourced_id) == value)
-        if res.family == "users":
-            return table.c.sourced_id.in_(users)
-        if res.family in _PERSON_REF:
-            return table.c[_person_column(res, name)].in_(users)
-    if name in _EDORG:
-        try:
-            orgs = look.orgs_with_id(int(value))
-        except ValueError:
-            raise bad(f"{name} must be an integer, got {value!r}") from None
-        if res.family == "orgs":
-            return table.c.sourced_id.in_(orgs)
-        if res.family in _EDORG_REF:
-            return table.c[_EDORG_REF[res.family]].in_(orgs)
-    prop = res.prop(name)
-    if prop is not None and len(prop.sources) == 1:
-        family, field = prop.sources[0].split(".")
-        if family == res.family:
-            return json_text(table.c.data, field) == _text(prop.kind, value, name)
-    raise bad(f"query by {name} is not supported on {resource}")
-
-
-def _person_column(res: Resource, unique: str) -> str:
-    """The column of the person a unique id names: the reference's own source field (a contact
-    association names its student in `roles.student`), else the row's user."""
-    for prop in res.identity_props:
-        parts = {k for k, _ in REFERENCES.get(prop.reference or "", ("", ()))[1]}
-        if unique in parts and len(prop.sources) == 1:
-            return indexed_column(prop.sources[0].split(".")[1], "ref")
-    return _PERSON_REF[res.family]
-
-
-def _text(kind: str, value: str, name: str) -> Any:
-    if kind == "integer" and not value.lstrip("-").isdigit():
-        raise bad(f"{name} must be an integer, got {value!r}")
-    return value
-
-
-NOTHING = false()
-
-
-def version_window(column: ColumnElement, paging: Paging) -> list[ColumnElement[bool]]:
-    """minChangeVersion / maxChangeVersion (both inclusive) as predicates on `column`."""
-    where = []
-    if paging.min_version is not None:
-        where.append(column >= paging.min_version)
-    if paging.max_version is not None:
-        where.append(column <= paging.max_version)
-    return where

@@ -7,18 +7,21 @@ Rows without Ed-Fi natural keys get derived ones (adapters/edfi_mapping/derived_
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Column, Table
+import orjson
 
 from adapters.edfi_mapping import derived_keys
 from adapters.edfi_mapping.descriptors import crosswalk
-from adapters.edfi_mapping.identity import edfi_id
+from adapters.edfi_mapping.identity import edfi_id as _edfi_id
 from adapters.edfi_mapping.resources import REFERENCES, RESOURCES
-from gateway.edfi.lookups import Lookups
+from gateway.policy.edfi.lookups import Lookups
+
+# A person's unique id as the app is shown it: (sourcedId, the user's data) -> the key.
+PersonKey = Callable[[str, dict[str, Any]], str]
 
 RACES = ("americanIndianOrAlaskaNative", "asian", "blackOrAfricanAmerican",
          "nativeHawaiianOrOtherPacificIslander", "white")
@@ -28,6 +31,11 @@ _LINK_REL = {"localEducationAgencies": "LocalEducationAgency", "schools": "Schoo
              "sessions": "Session", "courses": "Course", "courseOfferings": "CourseOffering",
              "sections": "Section", "students": "Student", "staffs": "Staff",
              "contacts": "Contact"}
+
+
+# A page of 500 names each row and the rows it links to by Ed-Fi id (a UUID5 apiece): the
+# same ids recur page after page, so a process remembers the most recent ones.
+edfi_id = lru_cache(maxsize=1 << 16)(_edfi_id)
 
 
 def timestamp(value: datetime) -> str:
@@ -41,6 +49,7 @@ def _link(resource: str, sourced_id: str) -> dict[str, str]:
             f"/ed-fi/{resource}/{edfi_id(resource, sourced_id)}"}
 
 
+@lru_cache(maxsize=4096)  # the crosswalk is the process's own (loaded once)
 def _uri(descriptor: str, canonical: str | None) -> str | None:
     return None if canonical is None else crosswalk().to_uri(descriptor, canonical)
 
@@ -62,15 +71,17 @@ def _season(session: dict[str, Any]) -> str:
     return "fall" if month >= 8 else "spring" if month <= 5 else "summer"
 
 
-def row_columns(table: Table) -> tuple[Column, ...]:
-    """The columns of a roster table that `EdFiSerializer.render` reads from each row."""
-    return (table.c.sourced_id, table.c.status, table.c.date_last_modified,
-            table.c.change_version, table.c.data)
-
-
 class EdFiSerializer:
-    def __init__(self, lookups: Lookups) -> None:
+    """`person_key`: the district's unique id (derived_keys.unique_id) unless the app is
+    shown pseudonyms (gateway.policy.pseudonyms)."""
+
+    def __init__(self, lookups: Lookups, person_key: PersonKey | None = None,
+                 shown: frozenset[str] | None = None) -> None:
+        """`shown`: the properties the app's profile keeps (None: all), so that a page does
+        not read rows only a withheld property needs (demographics for birthDate)."""
         self.look = lookups
+        self.shown = shown
+        self.person_key: PersonKey = person_key or derived_keys.unique_id
 
     # -- references --------------------------------------------------------------------------
     def edorg_ref(self, name: str, org: str) -> dict[str, Any]:
@@ -83,7 +94,7 @@ class EdFiSerializer:
         unique = {"students": "studentUniqueId", "staffs": "staffUniqueId",
                   "contacts": "contactUniqueId"}[resource]
         data = self.look.row("users", user)
-        return {unique: derived_keys.unique_id(user, data), "link": _link(resource, user)}
+        return {unique: self.person_key(user, data), "link": _link(resource, user)}
 
     def session_key(self, session_id: str, school: str | None) -> dict[str, Any]:
         session = self.look.sessions.get(session_id, {})
@@ -110,7 +121,7 @@ class EdFiSerializer:
         """`rows` carry sourced_id, date_last_modified, change_version and data."""
         build: Callable[[str, dict[str, Any]], dict[str, Any]] = getattr(
             self, "_" + resource)
-        datas = [json.loads(r.data) for r in rows]
+        datas = [orjson.loads(r.data) for r in rows]
         self._prefetch(resource, rows, datas)
         out = []
         for row, data in zip(rows, datas, strict=True):
@@ -127,7 +138,7 @@ class EdFiSerializer:
         family = RESOURCES[resource].family
         if family in ("roles", "enrollments"):
             self.look.load("users", [d.get(f) for d in datas for f in ("user", "student")])
-        if family == "roles":
+        if resource == "studentEducationOrganizationAssociations":
             self.look.load("demographics", [d.get("user") for d in datas])
         if family == "enrollments":
             self.look.load("classes", [d.get("class") for d in datas])
@@ -230,7 +241,7 @@ class EdFiSerializer:
         }
 
     def _person(self, unique: str, sid: str, d: dict[str, Any]) -> dict[str, Any]:
-        return {unique: derived_keys.unique_id(sid, d), "firstName": d.get("givenName"),
+        return {unique: self.person_key(sid, d), "firstName": d.get("givenName"),
                 "middleName": d.get("middleName"), "lastSurname": d.get("familyName"),
                 "preferredFirstName": d.get("preferredFirstName"),
                 "preferredLastSurname": d.get("preferredLastName")}
@@ -242,6 +253,8 @@ class EdFiSerializer:
                  "electronicMailTypeDescriptor": _uri("ElectronicMailTypeDescriptor", kind)}]
 
     def _students(self, sid: str, d: dict[str, Any]) -> dict[str, Any]:
+        if self.shown is not None and "birthDate" not in self.shown:
+            return self._person("studentUniqueId", sid, d)
         birth = self.look.row("demographics", sid).get("birthDate") or UNKNOWN_BIRTH_DATE
         return {**self._person("studentUniqueId", sid, d), "birthDate": birth}
 

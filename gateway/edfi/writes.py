@@ -29,7 +29,7 @@ are always those of the item a GET shows):
   class); an offering posted over a class with a section keeps the section's identifier,
   periods and name (the class title; the offering's own title is kept as localCourseTitle).
   DELETE of either tombstones the class, so both views go. Several classes may show one
-  offering key: the first by sourcedId stands for it (gateway/edfi/offerings.py).
+  offering key: the first by sourcedId stands for it (gateway/policy/edfi/offerings.py).
 * studentContactAssociations is one contact role per (student, contact) pair; its `student`
   names the student, and the role is held at the student's school (found from the store).
 """
@@ -39,10 +39,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Response, request
-from sqlalchemy import Connection, Table, or_, select
+from flask import Response, g, request
+from sqlalchemy import Connection
 
 from adapters.canonical import FAMILIES
+from adapters.edfi_mapping.derived_keys import unique_id
 from adapters.edfi_mapping.identity import edfi_id
 from adapters.edfi_mapping.resources import KEY_UPDATABLE, RESOURCES
 from adapters.edfi_mapping.to_canonical import (
@@ -57,18 +58,17 @@ from adapters.edfi_mapping.to_canonical import (
 )
 from adapters.records import FamilyMode, Record
 from gateway.edfi.body import check_body
-from gateway.edfi.lookups import Lookups
 from gateway.edfi.problems import EdFiProblem, invalid
-from gateway.edfi.query import example_predicates
-from gateway.edfi.reads import Request, find_visible
-from gateway.edfi.serialize import RACES, EdFiSerializer, flatten_key, row_columns
-from gateway.extensions import store_engine, write_engine
-from gateway.model import EDFI_KEY_CHANGES, ROSTER_TABLES
+from gateway.edfi.reads import Request, visible_item
+from gateway.edfi.serialize import RACES, EdFiSerializer, flatten_key
+from gateway.extensions import read_caches, store_engine, write_engine
 from gateway.oneroster.writes import app_source
+from gateway.policy.edfi import rows as stored
+from gateway.policy.edfi.examples import UNIQUE
+from gateway.policy.edfi.lookups import Lookups
 from gateway.policy.scoping import Scope
 from gateway.policy.write_access import WriteAccess
 from gateway.public_url import public_root
-from gateway.store.json_fields import json_text
 from gateway.sync.runner import OnApply, run_sync
 
 SEOA = "studentEducationOrganizationAssociations"
@@ -92,55 +92,72 @@ def _writable(resource: str) -> None:
                                                 f"writable: {', '.join(sorted(WRITABLE))}")
 
 
-def _body(resource: str) -> dict[str, Any]:
-    return check_body(RESOURCES[resource], request.get_json(silent=True))
+def _body(req: Request, resource: str) -> dict[str, Any]:
+    return _district_keys(req, check_body(RESOURCES[resource], request.get_json(silent=True)))
 
 
-def _find_by_key(conn: Connection, look: Lookups, resource: str,
-                 key: dict[str, Any]) -> str | None:
-    """The row of `resource` with this natural key, whichever source it came from."""
-    res = RESOURCES[resource]
-    table = ROSTER_TABLES[res.family]
-    from gateway.edfi.projection import subset
+def _district_keys(req: Request, body: dict[str, Any]) -> dict[str, Any]:
+    """A body as the district's keys spell it: an app shown pseudonyms instead of person ids
+    (gateway.policy.pseudonyms) writes with them, so each person key that is one of its
+    pseudonyms (at any depth: references) becomes the person's district id before anything
+    maps the body. Other values stay as written (a new person's own id)."""
+    g.edfi_mapped_ids = None
+    if "identifier" in req.caller.agreement.allowed_fields("users"):
+        return body
+    mapped: set[str] = set()
+    g.edfi_mapped_ids = mapped
+    with store_engine().connect() as conn:
+        pseudonyms = read_caches().pseudonyms.for_app(conn, store_engine(), req.caller.app_id)
+        look = Lookups(conn)
 
-    own = canonical_sourced_id(resource, key)
-    if conn.execute(select(table.c.sourced_id).where(table.c.sourced_id == own)).first():
-        return own
+        def district(value: str) -> str:
+            person = pseudonyms.person(conn, value)
+            if person is None:
+                return value
+            found = unique_id(person, look.row("users", person))
+            mapped.add(found.casefold())
+            return found
+
+        def walk(value: Any) -> Any:  # noqa: ANN401
+            if isinstance(value, dict):
+                return {k: district(v) if k in UNIQUE and isinstance(v, str) else walk(v)
+                        for k, v in value.items()}
+            if isinstance(value, list):
+                return [walk(v) for v in value]
+            return value
+
+        return walk(body)
+
+
+def _find_by_key(conn: Connection, look: Lookups, resource: str, key: dict[str, Any],
+                 access: WriteAccess | None = None) -> str | None:
+    """The row of `resource` with this natural key; with `access`, only among the rows the
+    app may name, so that what it may not see is found exactly as what does not exist."""
     if resource in _CLASS_VIEWS:
-        return _class_by_key(conn, look, resource, key)
-    try:
-        where = example_predicates(resource, {k.lower(): str(v) for k, v in key.items()}, look,
-                                   {k.lower(): k for k in key})
-    except EdFiProblem:
-        return None
-    return conn.execute(select(table.c.sourced_id).where(
-        *where, subset(resource, any_status=True)).order_by(
-        table.c.status, table.c.sourced_id)).scalar()  # 'active' sorts before 'tobedeleted'
+        found = _class_by_key(look, resource, key)
+        return found if access is None or access.may_name("classes", found) else None
+    may_name = None if access is None else access.may_name
+    mapped = g.get("edfi_mapped_ids")
+    if access is not None and mapped is not None and any(
+            str(v).casefold() not in mapped for k, v in key.items() if k in UNIQUE):
+        # An app shown pseudonyms names a person by a value it was not shown (a district
+        # id, say): it reaches only what it wrote itself, so the write does not confirm
+        # which district ids exist.
+        may_name = access.owns
+    return stored.find_by_key(conn, look, resource, key, may_name)
 
 
 def _folded(key: dict[str, Any]) -> dict[str, str]:
     return {k: str(v).casefold() for k, v in key.items()}
 
 
-def _class_by_key(conn: Connection, look: Lookups, resource: str,
-                  key: dict[str, Any]) -> str | None:
+def _class_by_key(look: Lookups, resource: str, key: dict[str, Any]) -> str | None:
     """The class that shows this course offering or section key. Their keys are partly derived
     (a session's name and year, a code falling back to classCode), so candidates at the school
     are rendered exactly as GET renders them and compared."""
-    classes = ROSTER_TABLES["classes"]
-    try:
-        schools = look.orgs_with_id(int(key["schoolId"]))
-    except (KeyError, TypeError, ValueError):
-        return None
-    code = str(key.get(_CLASS_VIEWS[resource]))
-    rows = conn.execute(select(*row_columns(classes)).where(
-        classes.c.school_id.in_(schools),
-        or_(json_text(classes.c.data, _CLASS_VIEWS[resource]) == code,
-            json_text(classes.c.data, "classCode") == code, classes.c.sourced_id == code),
-    ).order_by(classes.c.status, classes.c.sourced_id)).all()
     wanted = _folded(key)
     serializer = EdFiSerializer(look)
-    for row in rows:
+    for row in stored.class_candidates(look.conn, look, resource, key):
         shown = flatten_key(resource, serializer.render(resource, [row])[0])
         if _folded(shown) == wanted:
             return row.sourced_id
@@ -149,11 +166,7 @@ def _class_by_key(conn: Connection, look: Lookups, resource: str,
 
 def _active(conn: Connection, family: str, sourced_id: str | None) -> Any | None:
     """The stored row (source, data) when it is active."""
-    if sourced_id is None:
-        return None
-    table = ROSTER_TABLES[family]
-    return conn.execute(select(table.c.sourced_id, table.c.source, table.c.data).where(
-        table.c.sourced_id == sourced_id, table.c.status == "active")).first()
+    return stored.active_row(conn, family, sourced_id)
 
 
 def _offered_course(conn: Connection, look: Lookups, key: dict[str, Any]) -> str | None:
@@ -166,11 +179,8 @@ def _student_school(conn: Connection, look: Lookups, key: dict[str, Any],
                     access: WriteAccess) -> str | None:
     """STUDENT_SCHOOL: the school of the student's active studentSchoolAssociation role; of
     several, one the app may name."""
-    student = _find_by_key(conn, look, "students", key)
-    roles = ROSTER_TABLES["roles"]
-    schools = conn.execute(select(roles.c.org_id).where(
-        roles.c.user_id == student, roles.c.role == "student", roles.c.status == "active",
-    ).order_by(roles.c.sourced_id)).scalars().all() if student else []
+    student = _find_by_key(conn, look, "students", key, access)
+    schools = stored.student_schools(conn, student) if student else []
     return next((s for s in schools if access.may_name("orgs", s)),
                 schools[0] if schools else None)
 
@@ -178,18 +188,15 @@ def _student_school(conn: Connection, look: Lookups, key: dict[str, Any],
 def _resolver(conn: Connection, look: Lookups, access: WriteAccess):  # noqa: ANN202
     """Finds what a body references, among the rows the app may name (write_access): a row it
     may not see resolves to nothing, exactly as a row that does not exist."""
-    def reachable(family: str, sourced_id: str | None) -> str | None:
-        return sourced_id if access.may_name(family, sourced_id) else None
-
     def resolve(target: str, key: dict[str, Any]) -> str | None:
         if target == DESCRIPTOR_VALUES:  # a value a client posted (descriptor_writes)
             from gateway.edfi.descriptor_writes import stored_uri
             return stored_uri(conn, key)
         if target == OFFERED_COURSE:
-            offering = reachable("classes", _find_by_key(conn, look, "courseOfferings", key))
+            offering = _find_by_key(conn, look, "courseOfferings", key, access)
             return _offered_course(conn, look, key) if offering else None
         if target == STUDENT_SCHOOL:
-            student = reachable("users", _find_by_key(conn, look, "students", key))
+            student = _find_by_key(conn, look, "students", key, access)
             return _student_school(conn, look, key, access) if student else None
         if target in ("schools", "localEducationAgencies") or list(key) == [
                 "educationOrganizationId"]:
@@ -202,7 +209,7 @@ def _resolver(conn: Connection, look: Lookups, access: WriteAccess):  # noqa: AN
             return found[0] if found else None
         if target not in RESOURCES:
             return None
-        return reachable(RESOURCES[target].family, _find_by_key(conn, look, target, key))
+        return _find_by_key(conn, look, target, key, access)
     return resolve
 
 
@@ -234,11 +241,12 @@ def _authorise(conn: Connection, req: Request, records: list[Record],
 
 
 def _records(conn: Connection, req: Request, resource: str, body: dict[str, Any],
-             sourced_id: str | None, also: tuple[str, ...] = ()) -> list[Record]:
+             sourced_id: str | None, also: tuple[str, ...] = (),
+             access: WriteAccess | None = None) -> list[Record]:
     """The canonical records of a body, authorised, merged with the stored fields other
     resources own (OWNS)."""
     look = Lookups(conn)
-    access = write_access(conn, req)
+    access = access or write_access(conn, req)
     try:
         records = to_records(resource, body, _resolver(conn, look, access),
                              sourced_id=sourced_id)
@@ -327,8 +335,8 @@ def apply_write(req: Request, records: list[Record], on_apply: OnApply | None = 
                       errors=errors or {"$": [str(report.message)]})
 
 
-def _table(resource: str) -> Table:
-    return ROSTER_TABLES[RESOURCES[resource].family]
+def _family(resource: str) -> str:
+    return RESOURCES[resource].family
 
 
 def _location(resource: str, sourced_id: str) -> str:
@@ -336,26 +344,26 @@ def _location(resource: str, sourced_id: str) -> str:
     return f"{base}/data/v3/ed-fi/{resource}/{edfi_id(resource, sourced_id)}"
 
 
-def etag_of(table: Table, sourced_id: str) -> str:
+def etag_of(family: str, sourced_id: str) -> str:
     """The ETag a write answers: the row's change version as stored after the write."""
     with store_engine().connect() as conn:
-        version = conn.execute(select(table.c.change_version)
-                               .where(table.c.sourced_id == sourced_id)).scalar()
+        version = stored.change_version_of(conn, family, sourced_id)
     return f'"{version}"'
 
 
 def post(req: Request, resource: str) -> Response:
     _writable(resource)
-    body = _body(resource)
+    body = _body(req, resource)
     try:
         key = natural_key(RESOURCES[resource], body)
     except MappingError as exc:
         raise invalid(exc.path, exc.message) from None
     with store_engine().connect() as conn:
         look = Lookups(conn)
-        found = _find_by_key(conn, look, resource, key)
+        access = write_access(conn, req)
+        found = _find_by_key(conn, look, resource, key, access)
         if resource == SEOA:
-            records = _records(conn, req, resource, body, None)
+            records = _records(conn, req, resource, body, None, access=access)
             role = _seoa_role(conn, look, key)
             _authorise(conn, req, records, (json.loads(role.data)["org"],))
             sid, updated = role.sourced_id, _carries_seoa(conn, records[0].sourced_id)
@@ -363,21 +371,40 @@ def post(req: Request, resource: str) -> Response:
             target = found
             if found is None and resource == "sections":
                 target = _section_target(conn, look, req, body)
-            records = _records(conn, req, resource, body, target)
+            if target is None:
+                target = _new_sourced_id(resource, key, access)
+            records = _records(conn, req, resource, body, target, access=access)
             sid = records[0].sourced_id
             updated = _active(conn, records[0].family, found) is not None
     apply_write(req, records)
     return Response(status=200 if updated else 201,
                     headers={"Location": _location(resource, sid),
-                             "ETag": etag_of(_table(resource), sid)})
+                             "ETag": etag_of(_family(resource), sid)})
+
+
+def _new_sourced_id(resource: str, key: dict[str, Any], access: WriteAccess) -> str | None:
+    """The sourcedId of an item this POST creates: the key's own (canonical_sourced_id),
+    unless a row the app may not see already holds it (another source's item with this key:
+    an Ed-Fi file's student at another school, an opted-out student). The write must then
+    answer exactly as for a key nobody holds, so the app's item gets an id of its own, derived
+    from the key and the app's source, and never touches the row it may not see. None: the
+    key's own id (the mapping derives it)."""
+    family = RESOURCES[resource].family
+    own = canonical_sourced_id(resource, key)
+    held = access.stored(family, own)
+    if held is None or access.may_name(family, own):
+        return None
+    return canonical_sourced_id(resource, {**key, "writtenBy": access.source})
 
 
 def _existing(req: Request, resource: str, the_id: str):  # noqa: ANN202
-    with store_engine().connect() as conn:
-        row = find_visible(conn, req.caller, resource, the_id)
-        if row is None:
-            raise EdFiProblem("not-found", f"no {resource} item with id {the_id!r}")
-        obj = EdFiSerializer(Lookups(conn)).render(resource, [row])[0]
+    """The item a PUT or DELETE names, as the store holds it now (its district keys: what a
+    PUT's body is compared with after pseudonyms are mapped back)."""
+    found = visible_item(req, resource, the_id, lambda session, row: EdFiSerializer(
+        Lookups(session.conn)).render(resource, [row])[0])
+    if found is None:
+        raise EdFiProblem("not-found", f"no {resource} item with id {the_id!r}")
+    row, obj = found
     require_if_match(row.change_version)
     return row, obj
 
@@ -394,7 +421,7 @@ def require_if_match(change_version: int) -> None:
 def put(req: Request, resource: str, the_id: str) -> Response:
     _writable(resource)
     row, current = _existing(req, resource, the_id)
-    body = _body(resource)
+    body = _body(req, resource)
     if body.get("id") not in (None, the_id):
         raise invalid("$.id", "differs from the id in the URL")
     try:
@@ -415,7 +442,7 @@ def put(req: Request, resource: str, the_id: str) -> Response:
         records = _records(conn, req, resource, body, row.sourced_id, also)
     log = _log_key_change(resource, row.sourced_id, old) if changes_key else None
     apply_write(req, records, log)
-    return Response(status=204, headers={"ETag": etag_of(_table(resource), row.sourced_id)})
+    return Response(status=204, headers={"ETag": etag_of(_family(resource), row.sourced_id)})
 
 
 def _refuse_duplicate_key(conn: Connection, resource: str, key: dict[str, Any],
@@ -431,13 +458,9 @@ def _log_key_change(resource: str, sourced_id: str, old: dict[str, Any]) -> OnAp
     """Records the change in the run's own transaction: the new key is read back from the row
     just written, spelled as GET shows it."""
     def log(conn: Connection, change_version: int) -> None:
-        table = ROSTER_TABLES[RESOURCES[resource].family]
-        row = conn.execute(select(*row_columns(table))
-                           .where(table.c.sourced_id == sourced_id)).one()
+        row = stored.row_of(conn, _family(resource), sourced_id)
         new = flatten_key(resource, EdFiSerializer(Lookups(conn)).render(resource, [row])[0])
-        conn.execute(EDFI_KEY_CHANGES.insert().values(
-            resource=resource, sourced_id=sourced_id, change_version=change_version,
-            old_key=json.dumps(old), new_key=json.dumps(new)))
+        stored.log_key_change(conn, resource, sourced_id, change_version, old, new)
     return log
 
 
@@ -446,10 +469,8 @@ def delete(req: Request, resource: str, the_id: str) -> Response:
     row, _obj = _existing(req, resource, the_id)
     if resource == SEOA:
         return _clear_demographics(req, json.loads(row.data)["user"])
-    table = ROSTER_TABLES[RESOURCES[resource].family]
     with store_engine().connect() as conn:
-        source = conn.execute(select(table.c.source)
-                              .where(table.c.sourced_id == row.sourced_id)).scalar()
+        source = stored.source_of(conn, _family(resource), row.sourced_id)
     require_own(req, source)
     family = RESOURCES[resource].family
     apply_write(req, [Record(family, row.sourced_id, {}, file="request", line=1,

@@ -30,6 +30,7 @@ from gateway.documents.names import Named, View, optional_fields
 from gateway.model import ROSTER_TABLES, OptOut
 from gateway.policy.agreement import Agreement
 from gateway.policy.disclosures import DisclosureEntry
+from gateway.policy.pseudonyms import PseudonymStore
 from gateway.policy.scoping import Scope
 from gateway.store.driver_sql import fetch
 
@@ -57,6 +58,20 @@ class Documents(Protocol):
               view: View) -> dict[str, Any]: ...
 
 
+class RenderedDocuments(Protocol):
+    """Documents a wire format renders from the page's rows at read time, inside this
+    session's snapshot (Ed-Fi's, whose keys and references differ per app: pseudonymous
+    unique ids, the agreement's profile). `column` names them in statement caches; `columns`
+    are the family's columns `render` reads (sourced_id first). `render` answers the page's
+    documents and the students they carry (the disclosure log's question)."""
+
+    column: str
+    columns: tuple[str, ...]
+
+    def render(self, session: ReadSession, family: str,
+               rows: Sequence[Any]) -> tuple[list[bytes], list[str]]: ...
+
+
 @dataclass(frozen=True)
 class Reader:
     """Who reads, and the request the disclosure log names."""
@@ -80,7 +95,7 @@ class Listing:
     counts once per shape and store version, so a paging client pays for neither again."""
 
     family: str
-    documents: Documents
+    documents: Documents | RenderedDocuments
     where: Callable[[], Sequence[ColumnElement[bool]]] = tuple
     order: Callable[[], Sequence[Any]] = tuple
     default_order: bool = True
@@ -90,6 +105,11 @@ class Listing:
     full: tuple[str, ...] = ()  # every wire field the version may carry
     tombstones: bool = False
     shape: tuple[Any, ...] = ()
+    # Keyset paging (sourcedId order): rows after this key; the offset is then ignored.
+    after: str | None = None
+    count: bool = True  # whether the page carries the total (a cached count)
+    peek: bool = False  # read one row more, to tell whether another page follows
+    disclosed: tuple[str, ...] | None = None  # `family.field` names logged, when not `keep`
 
 
 @dataclass
@@ -97,6 +117,8 @@ class Page:
     documents: list[bytes]
     total: int | None = None
     students: list[str] = field(default_factory=list)
+    more: bool = False  # (peek) another page follows
+    last: str | None = None  # the sourcedId of the page's last row
 
 
 class _Cache:
@@ -134,6 +156,7 @@ class ReadCaches:
         self.totals = _Cache()
         self.statements = _Cache(1024)
         self.anchors = _Cache(256)
+        self.pseudonyms = PseudonymStore()
 
 
 def versions(conn: Connection) -> tuple[int, int]:
@@ -201,13 +224,24 @@ class ReadSession:
         return self._page(listing, rows, None)
 
     def list(self, listing: Listing) -> Page:
+        if listing.after is not None:
+            return self._keyset(listing)
         if listing.default_order and listing.offset >= ANCHOR_EVERY:
             return self._anchored(listing)
         statement = self._statement(("list", listing.documents.column), listing,
                                     self._list_statement)
-        total = self._total(listing)
-        rows = self.conn.execute(statement, {"page_limit": listing.limit,
+        total = self._total(listing) if listing.count else None
+        rows = self.conn.execute(statement, {"page_limit": listing.limit + listing.peek,
                                              "page_offset": listing.offset}).all()
+        return self._page(listing, rows, total)
+
+    def _keyset(self, listing: Listing) -> Page:
+        """A page of the rows after a key, in sourcedId order (a client's page token)."""
+        statement = self._statement(("keyset", listing.documents.column), listing,
+                                    self._keyset_statement)
+        total = self._total(listing) if listing.count else None
+        rows = self.conn.execute(statement, {"after": listing.after,
+                                             "page_limit": listing.limit + listing.peek}).all()
         return self._page(listing, rows, total)
 
     def _anchored(self, listing: Listing) -> Page:
@@ -216,13 +250,13 @@ class ReadSession:
         than ANCHOR_EVERY index entries, so page 900 costs about what page 1 does."""
         anchors = self._anchors(listing)
         slot = listing.offset // ANCHOR_EVERY
-        total = self._total(listing)
+        total = self._total(listing) if listing.count else None
         if slot >= len(anchors):
             return self._page(listing, [], total)
         statement = self._statement(("anchored", listing.documents.column), listing,
                                     self._anchored_statement)
         rows = self.conn.execute(statement, {
-            "anchor": anchors[slot], "page_limit": listing.limit,
+            "anchor": anchors[slot], "page_limit": listing.limit + listing.peek,
             "page_offset": listing.offset - slot * ANCHOR_EVERY}).all()
         return self._page(listing, rows, total)
 
@@ -260,6 +294,11 @@ class ReadSession:
         return self._select(listing).order_by(*listing.order(), table.c.sourced_id) \
             .limit(bindparam("page_limit")).offset(bindparam("page_offset"))
 
+    def _keyset_statement(self, listing: Listing) -> Any:
+        table = ROSTER_TABLES[listing.family]
+        return self._select(listing).where(table.c.sourced_id > bindparam("after")) \
+            .order_by(table.c.sourced_id).limit(bindparam("page_limit"))
+
     def _anchored_statement(self, listing: Listing) -> Any:
         table = ROSTER_TABLES[listing.family]
         return self._select(listing).where(table.c.sourced_id >= bindparam("anchor")) \
@@ -276,8 +315,12 @@ class ReadSession:
 
     def _select(self, listing: Listing):  # noqa: ANN202
         table = ROSTER_TABLES[listing.family]
-        columns = [table.c.sourced_id, table.c[listing.documents.column], table.c.doc_refs,
-                   table.c.doc_extra]
+        rendered = getattr(listing.documents, "columns", None)
+        if rendered is not None:
+            columns = [table.c[c] for c in rendered]
+        else:
+            columns = [table.c.sourced_id, table.c[listing.documents.column],
+                       table.c.doc_refs, table.c.doc_extra]
         student = STUDENT_OF.get(listing.family)
         if student is not None:
             columns += [table.c[c] for c in student if c is not None]
@@ -300,6 +343,14 @@ class ReadSession:
         return total
 
     def _page(self, listing: Listing, rows: Sequence[Any], total: int | None) -> Page:
+        more = listing.peek and len(rows) > listing.limit
+        if more:
+            rows = rows[:listing.limit]
+        last = rows[-1].sourced_id if rows else None
+        if hasattr(listing.documents, "render"):
+            documents, students = listing.documents.render(self, listing.family, rows)
+            self.disclose(listing, students)
+            return Page(documents, total, students, more, last)
         family, docs = listing.family, listing.documents
         refs = [Named.unpack(r.doc_refs) if r.doc_refs else None for r in rows]
         named: set[str] = set()
@@ -317,14 +368,20 @@ class ReadSession:
             else:
                 documents.append(assemble(row))
         students = self._students(listing, rows, refs, view)
-        page = Page(documents, total, students)
-        if students and self.reader.log_disclosures:
+        self.disclose(listing, students)
+        return Page(documents, total, students, more, last)
+
+    def disclose(self, listing: Listing, students: Sequence[str]) -> None:
+        """Append the disclosure of a response that carried these students (none: nothing)."""
+        if not students or not self.reader.log_disclosures:
+            return
+        fields = listing.disclosed
+        if fields is None:
             kept = listing.keep if listing.keep is not None else listing.full
-            self.log.record(DisclosureEntry(
-                app_id=self.reader.app_id, request_id=self.reader.request_id,
-                endpoint=self.reader.endpoint,
-                fields=tuple(f"{family}.{f}" for f in kept), students=tuple(students)))
-        return page
+            fields = tuple(f"{listing.family}.{f}" for f in kept)
+        self.log.record(DisclosureEntry(
+            app_id=self.reader.app_id, request_id=self.reader.request_id,
+            endpoint=self.reader.endpoint, fields=tuple(fields), students=tuple(students)))
 
     @staticmethod
     def _students(listing: Listing, rows: Sequence[Any], refs: list[Named | None],

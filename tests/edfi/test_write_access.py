@@ -66,3 +66,54 @@ def test_the_app_still_enrols_a_student_it_sees_or_created(edfi):
         "birthDate": "2012-04-01"})
     assert made.status_code == 201, made.get_json()
     assert _enrol(call, "new-1").status_code == 201
+
+
+def _post_student(call, unique_id: str, first: str = "Mallory") -> Any:  # noqa: ANN001, ANN401
+    return call("POST", "/ed-fi/students", json={
+        "studentUniqueId": unique_id, "firstName": first, "lastSurname": "Probe",
+        "birthDate": "2012-01-01"})
+
+
+def _same_answer(one, other) -> None:  # noqa: ANN001
+    """Same status, same body, same headers but for the item's own id and version."""
+    assert one.status_code == other.status_code
+    assert one.get_data() == other.get_data()
+    assert sorted(one.headers.keys()) == sorted(other.headers.keys())
+
+
+def _first_names(edfi) -> dict[str, str]:  # noqa: ANN001
+    """studentUniqueId -> firstName, as a district-wide app granted everything reads them."""
+    reader = edfi.as_app(name="district reader")
+    return {s["studentUniqueId"]: s["firstName"]
+            for s in reader.get("/ed-fi/students?limit=500").get_json()}
+
+
+def test_posting_a_student_the_app_may_not_see_answers_as_posting_an_unknown_one(edfi):
+    """Issue 11: a POST naming an opted-out or out-of-scope studentUniqueId answered 403
+    "supplied by another source"; it now answers exactly as for an id nobody holds, and the
+    student the app may not see is untouched."""
+    add_optout(edfi.engine, "stu-a1", None)
+    call = _alder(edfi)
+    unknown = _post_student(call, "stu-zz9")
+    assert unknown.status_code == 201, unknown.get_json()
+    for hidden in ("stu-a1", "stu-b1"):  # opted out at its school; at another school
+        _same_answer(_post_student(call, hidden), _post_student(call, f"stu-zz{hidden[-2:]}"))
+    names = _first_names(edfi)
+    assert names["stu-b1"] == "Ana"  # untouched (stu-a1 is opted out of every app)
+    assert call.get(f"{ROSTER}/users/stu-b1").status_code == 404
+
+
+def test_a_key_another_app_created_out_of_sight_is_answered_as_unknown_too(edfi):
+    """The key's own sourcedId may already be held (another app posted the same
+    studentUniqueId, unseen by this one): the write still answers as for a new key, on an
+    item of its own, and the other app's student keeps its data."""
+    district = edfi.as_app(scopes=WRITER, name="district writer")
+    dora = _post_student(district, "dup-1", "Dora")
+    assert dora.status_code == 201
+    call = _alder(edfi)
+    _same_answer(_post_student(call, "dup-1"), _post_student(call, "dup-2"))
+    theirs = district.get(dora.headers["Location"].split("/data/v3")[1]).get_json()
+    assert theirs["firstName"] == "Dora" and theirs["lastSurname"] == "Probe"
+    # the school app's own item is a second person with that id, as a new key would be
+    both = district.get("/ed-fi/students?studentUniqueId=dup-1").get_json()
+    assert sorted(s["firstName"] for s in both) == ["Dora", "Mallory"]

@@ -6,9 +6,9 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, exists, or_, true
 
 from adapters.edfi_mapping.resources import PERSON_KINDS, RESOURCES
-from gateway.edfi.offerings import representative
 from gateway.model import ROSTER_TABLES
 from gateway.model.columns import indexed_column
+from gateway.policy.edfi.offerings import representative
 from gateway.store.json_fields import json_text
 
 ROLES = ROSTER_TABLES["roles"]

@@ -5,15 +5,15 @@ names the rows it pointed at."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection, func, select
 
 from adapters.edfi_mapping import derived_keys
-from gateway.edfi.offerings import representatives
 from gateway.model import LINK_TABLES, ROSTER_TABLES
+from gateway.policy.edfi.offerings import representatives
 
 
 class Lookups:
@@ -24,11 +24,13 @@ class Lookups:
         self._rows: dict[str, dict[str, dict[str, Any]]] = {}
         self._first_school_of_term: dict[str, str] = {}
         self._offerings: dict[str, str] = {}
+        self._year_starts: dict[str | None, str] = {}
+        self._edorg_ids: dict[str, int] = {}
 
     # -- whole small families ----------------------------------------------------------------
     def _all(self, family: str) -> dict[str, dict[str, Any]]:
         table = ROSTER_TABLES[family]
-        return {r.sourced_id: json.loads(r.data)
+        return {r.sourced_id: orjson.loads(r.data)
                 for r in self.conn.execute(select(table.c.sourced_id, table.c.data))}
 
     @property
@@ -44,7 +46,11 @@ class Lookups:
         return self._sessions
 
     def edorg_id(self, sourced_id: str) -> int:
-        return derived_keys.education_organization_id(sourced_id, self.orgs.get(sourced_id, {}))
+        found = self._edorg_ids.get(sourced_id)
+        if found is None:
+            found = self._edorg_ids[sourced_id] = derived_keys.education_organization_id(
+                sourced_id, self.orgs.get(sourced_id, {}))
+        return found
 
     def orgs_with_id(self, number: int) -> list[str]:
         return [sid for sid, data in self.orgs.items()
@@ -53,12 +59,16 @@ class Lookups:
     def year_start(self, school_year: str | None = None) -> str:
         """Start of the earliest school-year session (of `school_year` when given): the entry
         date of associations whose role or enrollment has no beginDate."""
-        starts = sorted(s["startDate"] for s in self.sessions.values()
-                        if s.get("type") == "schoolYear"
-                        and (school_year is None or s.get("schoolYear") == school_year))
-        if not starts:
-            starts = sorted(s["startDate"] for s in self.sessions.values()) or ["1900-01-01"]
-        return starts[0]
+        found = self._year_starts.get(school_year)
+        if found is None:
+            starts = sorted(s["startDate"] for s in self.sessions.values()
+                            if s.get("type") == "schoolYear"
+                            and (school_year is None or s.get("schoolYear") == school_year))
+            if not starts:
+                starts = sorted(s["startDate"] for s in self.sessions.values()) or [
+                    "1900-01-01"]
+            found = self._year_starts[school_year] = starts[0]
+        return found
 
     # -- per page ----------------------------------------------------------------------------
     def load(self, family: str, ids: Iterable[str]) -> None:
@@ -68,7 +78,7 @@ class Lookups:
         for start in range(0, len(wanted), 500):
             for r in self.conn.execute(select(table.c.sourced_id, table.c.data).where(
                     table.c.sourced_id.in_(wanted[start:start + 500]))):
-                cache[r.sourced_id] = json.loads(r.data)
+                cache[r.sourced_id] = orjson.loads(r.data)
 
     def row(self, family: str, sourced_id: str) -> dict[str, Any]:
         if sourced_id not in self._rows.get(family, {}):
@@ -90,7 +100,7 @@ class Lookups:
             self._first_school_of_term[r[0]] = r[1]
 
     def load_offerings(self, class_ids: Iterable[str]) -> None:
-        """The class that stands for each class's course offering (gateway/edfi/offerings)."""
+        """The class that stands for each class's course offering (policy/edfi/offerings)."""
         wanted = [c for c in class_ids if c not in self._offerings]
         self._offerings |= representatives(self.conn, wanted)
 

@@ -12,24 +12,40 @@ never skips a row.
 from __future__ import annotations
 
 from sqlalchemy import Connection, Engine, insert, select, update
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from adapters.edfi_mapping.identity import edfi_id
 from adapters.edfi_mapping.resources import RESOURCES
 from gateway.model import ROSTER_TABLES
 from gateway.model.edfi import EDFI_ID_MARKS, EDFI_IDS
+from gateway.store.engine import for_writes
 
 CHUNK = 5000
 
 
 def refresh(engine: Engine, resource: str) -> None:
-    """Add the ids of rows changed since the last refresh. A store busy with a sync run keeps
-    the map as it is: rows that run is writing are not readable yet anyway."""
+    """Add the ids of rows changed since the last refresh. Whether any did is read first,
+    without a write lock (the common case: nothing to add); the additions then take the write
+    lock up front and wait for it (a deferred transaction upgraded to a write fails at once on
+    SQLite when another writer, a sync or the disclosure spool, committed in between, and the
+    read that follows would answer 404 for a row it may see). A store still busy past the
+    wait, or another process adding the same ids first, keeps the map as it is."""
+    with engine.connect() as conn:
+        if not _behind(conn, resource):
+            return
     try:
-        with engine.begin() as conn:
+        with for_writes(engine).begin() as conn:
             _refresh(conn, resource)
-    except OperationalError:
+    except (OperationalError, IntegrityError):
         return
+
+
+def _behind(conn: Connection, resource: str) -> bool:
+    table = ROSTER_TABLES[RESOURCES[resource].family]
+    mark = conn.execute(select(EDFI_ID_MARKS.c.change_version)
+                        .where(EDFI_ID_MARKS.c.resource == resource)).scalar()
+    return conn.execute(select(table.c.sourced_id).where(
+        table.c.change_version > (mark or 0)).limit(1)).first() is not None
 
 
 def _refresh(conn: Connection, resource: str) -> None:

@@ -1,0 +1,54 @@
+"""Ed-Fi documents for the read engine: rendered from the page's rows inside the engine's
+snapshot (gateway.policy.reads.RenderedDocuments), because what an app is shown differs per
+app: person keys are pseudonyms unless the agreement grants identifiers, and the agreement's
+field allowlist is the app's read profile. The rows a page references (orgs, sessions,
+users, classes, demographics) are read once per page by the policy layer's Lookups."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from adapters.edfi_mapping.resources import RESOURCES
+from gateway.edfi.profiles import Profile
+from gateway.edfi.serialize import EdFiSerializer, PersonKey
+from gateway.policy.edfi.lookups import Lookups
+from gateway.policy.edfi.rows import ROW_COLUMNS
+from gateway.policy.reads import ReadSession
+
+
+@dataclass(frozen=True)
+class EdFiDocuments:
+    resource: str
+    profile: Profile
+    person_key: PersonKey | None = None
+    column: str = "edfi"
+    columns: tuple[str, ...] = ROW_COLUMNS
+
+    def objects(self, session: ReadSession, rows: Sequence[Any]) -> list[dict[str, Any]]:
+        look = Lookups(session.conn)
+        if self.resource == "students" and "birthDate" in self.profile.shown:
+            look.load("demographics", [r.sourced_id for r in rows])
+        serializer = EdFiSerializer(look, self.person_key, self.profile.shown)
+        return [self.profile.apply(o) for o in serializer.render(self.resource, rows)]
+
+    def render(self, session: ReadSession, family: str,
+               rows: Sequence[Any]) -> tuple[list[bytes], list[str]]:
+        documents = [orjson.dumps(o) for o in self.objects(session, rows)]
+        students = students_of(self.resource, rows) if RESOURCES[self.resource].student_bearing \
+            else []
+        return documents, students
+
+
+def students_of(resource: str, rows: Sequence[Any]) -> list[str]:
+    """The students a page discloses: the field its studentReference shows (a contact
+    association's row is the contact's role; the student is its `student`), else `user`."""
+    res = RESOURCES[resource]
+    if res.family == "users":
+        return [r.sourced_id for r in rows]
+    ref = res.prop("studentReference")
+    field = ref.sources[0].split(".")[1] if ref is not None and ref.sources else "user"
+    return [orjson.loads(r.data)[field] for r in rows]

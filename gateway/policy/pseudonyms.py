@@ -1,0 +1,112 @@
+"""Per-app pseudonyms of people: what an app without the `identifiers` grant sees where a wire
+format needs a person's key (Ed-Fi's studentUniqueId, staffUniqueId, contactUniqueId).
+
+The district's own identifier (`users.identifier`, its SIS id) is a sensitive field: OneRoster
+withholds it from such apps, so Ed-Fi may not carry it in a key either. A pseudonym is an HMAC
+of the app's id and the person's sourcedId under a secret the store keeps (four store marks,
+written once, so every gateway process and every restart agrees without a key file to copy):
+stable for one app, different for every other app (two apps cannot join their data on it), and
+not reversible without the secret. An app writes with the pseudonyms it was served; the map
+back is built per process from the users' sourcedIds, and kept up to date from their
+change_version (people are added, never renamed).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Iterable
+
+from sqlalchemy import Connection, Engine, insert, select
+from sqlalchemy.exc import IntegrityError
+
+from gateway.model import ROSTER_TABLES, StoreMark
+
+MARKS = StoreMark.__table__
+KEY_MARKS = tuple(f"pseudonym_key_{n}" for n in range(4))  # 4 x 62 random bits
+USERS = ROSTER_TABLES["users"]
+LENGTH = 32  # hex digits: Ed-Fi unique ids are at most 32 characters
+FORWARD_ENTRIES = 1 << 17  # pseudonyms one app's process remembers (pages repeat them)
+
+
+def _read_key(conn: Connection) -> bytes | None:
+    found = dict(conn.execute(select(MARKS.c.name, MARKS.c.value)
+                              .where(MARKS.c.name.in_(KEY_MARKS))).all())
+    if len(found) != len(KEY_MARKS):
+        return None
+    return b"".join(int(found[name]).to_bytes(8, "big") for name in KEY_MARKS)
+
+
+def store_key(reads: Connection, writes: Engine) -> bytes:
+    """The store's pseudonym secret, created on first use (by whichever process comes
+    first: a second one's insert fails on the marks' key and it reads the first's)."""
+    key = _read_key(reads)
+    if key is not None:
+        return key
+    try:
+        with writes.begin() as conn:
+            if _read_key(conn) is None:
+                conn.execute(insert(MARKS), [{"name": name, "value": secrets.randbits(62)}
+                                             for name in KEY_MARKS])
+    except IntegrityError:
+        pass
+    with writes.connect() as conn:
+        key = _read_key(conn)
+    assert key is not None
+    return key
+
+
+class Pseudonyms:
+    """One app's pseudonyms, both ways."""
+
+    def __init__(self, key: bytes, app_id: int) -> None:
+        self.key = key
+        self.prefix = f"{app_id}\x1f".encode()
+        self.reverse: dict[str, str] = {}
+        self.mark = -1  # users' change_version the map is complete up to
+        self.forward: dict[str, str] = {}
+
+    def of(self, sourced_id: str) -> str:
+        found = self.forward.get(sourced_id)
+        if found is None:
+            if len(self.forward) >= FORWARD_ENTRIES:
+                self.forward.clear()
+            found = self.forward[sourced_id] = hmac.new(
+                self.key, self.prefix + sourced_id.encode("utf-8"),
+                hashlib.sha256).hexdigest()[:LENGTH]
+        return found
+
+    def add(self, sourced_ids: Iterable[str]) -> None:
+        for sid in sourced_ids:
+            self.reverse[self.of(sid)] = sid
+
+    def person(self, conn: Connection, pseudonym: str) -> str | None:
+        """The sourcedId behind a pseudonym this app was (or could have been) served."""
+        self._refresh(conn)
+        return self.reverse.get(str(pseudonym).strip().lower())
+
+    def _refresh(self, conn: Connection) -> None:
+        rows = conn.execute(select(USERS.c.sourced_id, USERS.c.change_version)
+                            .where(USERS.c.change_version > self.mark)).all()
+        if rows:
+            self.add(r.sourced_id for r in rows)
+            self.mark = max(r.change_version for r in rows)
+
+
+class PseudonymStore:
+    """Per store and process: the secret, and each app's map back (a ReadCaches member)."""
+
+    def __init__(self) -> None:
+        self.key: bytes | None = None
+        self.apps: dict[int, Pseudonyms] = {}
+
+    def for_app(self, reads: Connection, writes: Engine, app_id: int) -> Pseudonyms:
+        if self.key is None:
+            self.key = store_key(reads, writes)
+        found = self.apps.get(app_id)
+        if found is None:
+            if len(self.apps) > 256:
+                self.apps.clear()
+            found = self.apps[app_id] = Pseudonyms(self.key, app_id)
+        return found
