@@ -13,7 +13,7 @@ from typing import Any
 
 from gateway.auth.lti_registry import AGS_SCOPES, NRPS_SCOPE, ToolRegistration
 from gateway.lti.roles import launch_roles
-from gateway.lti.roster import Member
+from gateway.lti.roster import Member, identity_claims
 
 LTI = "https://purl.imsglobal.org/spec/lti/claim/"
 NRPS_CLAIM = "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"
@@ -49,12 +49,7 @@ def id_token_claims(*, issuer: str, tool: ToolRegistration, nonce: str, sub: str
     }
     if tool.custom:
         token[LTI + "custom"] = dict(tool.custom)
-    user = member.user
-    if "name" in claims:
-        given, family = user.get("givenName", ""), user.get("familyName", "")
-        token.update(given_name=given, family_name=family, name=f"{given} {family}".strip())
-    if "email" in claims and user.get("email"):
-        token["email"] = user["email"]
+    token.update(identity_claims(member.user, claims))
     if "lis" in claims:
         token[LTI + "lis"] = {"person_sourcedid": member.user_id,
                               "course_section_sourcedid": klass["sourcedId"]}

@@ -22,7 +22,13 @@ from gateway.auth.lti_registry import NRPS_SCOPE
 from gateway.auth.lti_state import context_class
 from gateway.extensions import disclosure_log, read_caches, request_reads, store_engine
 from gateway.lti.roles import context_role, enrollment_roles_for
-from gateway.lti.roster import class_document, enrollments, granted_claims, members
+from gateway.lti.roster import (
+    class_document,
+    enrollments,
+    granted_claims,
+    identity_claims,
+    members,
+)
 from gateway.lti.services import ServiceError, service_caller
 from gateway.lti.signing import pairwise
 from gateway.lti.state import lti_state
@@ -105,12 +111,7 @@ def _member(member: Any, key: bytes, tool_client_id: str,
         "roles": [context_role(member.enrollment_role)],
         "status": "Active" if member.active else "Inactive",
     }
-    user = member.user
-    if "name" in claims:
-        given, family = user.get("givenName", ""), user.get("familyName", "")
-        found.update(given_name=given, family_name=family, name=f"{given} {family}".strip())
-    if "email" in claims and user.get("email"):
-        found["email"] = user["email"]
+    found.update(identity_claims(member.user, claims))
     if "lis" in claims:
         found["lis_person_sourcedid"] = member.user_id
     return found

@@ -44,6 +44,18 @@ def granted_claims(agreement: Agreement, share: frozenset[str]) -> frozenset[str
                      and all(f in visible for f in CLAIM_FIELDS[g]))
 
 
+def identity_claims(user: dict[str, Any], claims: frozenset[str]) -> dict[str, str]:
+    """The name and e-mail claims of a person, as a launch and a membership both carry them,
+    only for the groups granted (`granted_claims`)."""
+    found: dict[str, str] = {}
+    if "name" in claims:
+        given, family = user.get("givenName", ""), user.get("familyName", "")
+        found.update(given_name=given, family_name=family, name=f"{given} {family}".strip())
+    if "email" in claims and user.get("email"):
+        found["email"] = user["email"]
+    return found
+
+
 def _user_keep(claims: frozenset[str]) -> tuple[str, ...]:
     keep = ["sourcedId", "status", "roles"]
     for group in sorted(claims):
