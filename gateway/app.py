@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Flask
 
+from gateway.admin import init_app as init_console
 from gateway.api_errors import init_api_errors
 from gateway.auth.wiring import init_auth
 from gateway.config import load_settings
@@ -41,6 +42,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     oneroster.init_app(app)
     edfi.init_app(app)
     lti.init_app(app)
+    init_console(app)
     init_auth(app)
     init_api_errors(app)
     init_http_headers(app)

@@ -15,19 +15,20 @@ import os
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import click
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
 from adapters import registry
-from adapters.base import OptionError, resolve_options
+from adapters.base import OptionError
 from gateway.config import STARTER, ConfigError, Settings, load_settings
-from gateway.model import RunIssue, SyncRun
 from gateway.safe_text import csv_rows
 from gateway.safe_text import terminal as shown
 from gateway.store.session import open_store
-from gateway.sync.history import mark_interrupted
+from gateway.sync.history import recent_runs, run_with_issues
 from gateway.sync.report import ISSUE_COLUMNS, RunReport
+from gateway.sync.sources import build_adapter
 
 
 class Context:
@@ -97,13 +98,6 @@ def list_adapters() -> None:
                        f"{option.help}")
 
 
-def _build_adapter(settings: Settings, name: str):  # noqa: ANN202
-    source = settings.source(name)
-    adapter_cls = registry.load(source.adapter)
-    options = resolve_options(adapter_cls, source.options, os.environ)
-    return source, adapter_cls(**options)
-
-
 @main.group()
 def sources() -> None:
     """Configured sources."""
@@ -123,7 +117,7 @@ def sources_check(ctx: Context, names: tuple[str, ...], probe: bool) -> None:
     failed = False
     for name in names or tuple(settings.sources):
         try:
-            _source, adapter = _build_adapter(settings, name)
+            _source, adapter = build_adapter(settings, name)
             problems = adapter.check()
         except (OptionError, registry.UnknownAdapter, ConfigError) as exc:
             problems = [str(exc)]
@@ -173,7 +167,7 @@ def sync(ctx: Context, source: str, dry_run: bool, force: bool, full: bool) -> N
 
     settings = ctx.settings
     try:
-        config, adapter = _build_adapter(settings, source)
+        config, adapter = build_adapter(settings, source)
     except (OptionError, registry.UnknownAdapter, ConfigError) as exc:
         raise click.ClickException(shown(exc)) from None
     problems = adapter.check()
@@ -283,16 +277,12 @@ def runs(click_ctx: click.Context, limit: int) -> None:
         return
     settings = click_ctx.ensure_object(Context).settings
     engine = _open_store(settings)
-    mark_interrupted(engine)
-    table = SyncRun.__table__
-    with engine.connect() as conn:
-        found = conn.execute(select(table).order_by(table.c.id.desc()).limit(limit)).all()
+    found = recent_runs(engine, limit)
     engine.dispose()
     for run in found:
-        counts = run.stats.get("counts", {}) if run.stats else {}
-        changed = sum(c["inserted"] + c["updated"] + c["deleted"] for c in counts.values())
-        click.echo(f"{run.id:>5}  {run.started_at:%Y-%m-%d %H:%M:%S}  {shown(run.source):<16} "
-                   f"{shown(run.state):<11} {changed:>8} changed  {shown(run.message or '')}")
+        click.echo(f"{run['id']:>5}  {run['started_at']:%Y-%m-%d %H:%M:%S}  "
+                   f"{shown(run['source']):<16} {shown(run['state']):<11} "
+                   f"{run['changed']:>8} changed  {shown(run['message'] or '')}")
 
 
 @runs.command("show")
@@ -302,16 +292,12 @@ def runs(click_ctx: click.Context, limit: int) -> None:
 def runs_show(ctx: Context, run_id: int, fmt: str) -> None:
     """Print one run's report: counts and every recorded issue."""
     engine = _open_store(ctx.settings)
-    mark_interrupted(engine)
-    runs_t, issues_t = SyncRun.__table__, RunIssue.__table__
-    with engine.connect() as conn:
-        run = conn.execute(select(runs_t).where(runs_t.c.id == run_id)).first()
-        if run is None:
-            raise click.ClickException(f"no run {run_id}")
-        issues = [r._asdict() for r in conn.execute(
-            select(*[issues_t.c[c] for c in ISSUE_COLUMNS]).where(issues_t.c.run_id == run_id)
-            .order_by(issues_t.c.id))]
+    found = run_with_issues(engine, run_id)
     engine.dispose()
+    if found is None:
+        raise click.ClickException(f"no run {run_id}")
+    run_row, issues = found
+    run = SimpleNamespace(**run_row)
     if fmt == "json":
         click.echo(json.dumps({"run_id": run.id, "source": run.source, "state": run.state,
                                "message": run.message, "change_version": run.change_version,
@@ -389,9 +375,10 @@ def serve(ctx: Context, host: str, port: int, workers: int | None, dev: bool) ->
             request_handler=_QuietHandler)
 
 
-from gateway.auth.cli import apps, keys  # noqa: E402
+from gateway.auth.cli import admins, apps, keys  # noqa: E402
 from gateway.lti.cli import lti  # noqa: E402
 
+main.add_command(admins)
 main.add_command(apps)
 main.add_command(keys)
 main.add_command(lti)

@@ -26,6 +26,8 @@ DEFAULT_SECRET_FAILURE_LIMIT = 10
 DEFAULT_SECRET_CHECKS_PER_SECOND = 20
 DEFAULT_SYNC_LOCK_TIMEOUT = 30.0  # seconds a sync waits for the store's write lock
 DEFAULT_WRITE_LOCK_TIMEOUT = 5.0  # seconds an API write waits for it
+DEFAULT_DELETION_CERTIFICATION_DAYS = 60  # the NDPA's: disposition within 60 days of the request
+PARENT_OPTOUT_MODES = ("apply", "approve")
 
 
 class ConfigError(ValueError):
@@ -73,6 +75,10 @@ class Settings:
     # answers 503 with Retry-After, a sync ends failed with a message naming the lock.
     write_lock_timeout: float = DEFAULT_WRITE_LOCK_TIMEOUT
     sync_lock_timeout: float = DEFAULT_SYNC_LOCK_TIMEOUT
+    # A parent's opt-out request on the public page: applied at once, or queued for staff.
+    parent_optouts: str = "apply"
+    # Days a vendor has to certify deletion after its agreement ends; later ones are flagged.
+    deletion_certification_days: int = DEFAULT_DELETION_CERTIFICATION_DAYS
 
     def source(self, name: str) -> SourceConfig:
         try:
@@ -144,14 +150,27 @@ def load_settings(
         for name, default in (("write_lock_timeout", DEFAULT_WRITE_LOCK_TIMEOUT),
                               ("sync_lock_timeout", DEFAULT_SYNC_LOCK_TIMEOUT))
     }
+    privacy = _privacy_settings(overrides, env, gateway_table)
     if overrides:
         raise ConfigError(f"unknown setting(s): {', '.join(sorted(overrides))}")
     return Settings(
         database_url=database_url, var_dir=var_dir, sources=sources,
         config_path=path if path.is_file() else None, disclosure_log=disclosure_log, **auth,
         **http,
-        **lock_timeouts,
+        **lock_timeouts, **privacy,
     )
+
+
+def _privacy_settings(overrides: dict[str, Any], env: Mapping[str, str],
+                      table: dict[str, Any]) -> dict[str, Any]:
+    mode = str(_setting("parent_optouts", overrides, env, table) or "apply").strip().lower()
+    if mode not in PARENT_OPTOUT_MODES:
+        raise ConfigError(f"parent_optouts must be one of {', '.join(PARENT_OPTOUT_MODES)}, "
+                          f"not {mode!r}")
+    days = _positive_int("deletion_certification_days",
+                         _setting("deletion_certification_days", overrides, env, table),
+                         DEFAULT_DELETION_CERTIFICATION_DAYS)
+    return {"parent_optouts": mode, "deletion_certification_days": days}
 
 
 def _setting(name: str, overrides: dict[str, Any], env: Mapping[str, str],
@@ -272,6 +291,10 @@ var_dir = "var"
 
 # A source is one district export the gateway imports with `gateway sync NAME`.
 # `gateway adapters` lists the adapters and their options.
+
+# The district console and the public privacy pages (/console, /privacy):
+# parent_optouts = "apply"             # or "approve": a parent's request waits for staff
+# deletion_certification_days = 60     # after an agreement ends; later ones are flagged
 
 # [sources.sis]
 # adapter = "oneroster-csv"            # OneRoster 1.1 / 1.2 CSV, zip or folder

@@ -14,6 +14,7 @@ from typing import Any
 import click
 from sqlalchemy import Engine
 
+from gateway.auth.audit import CLI_ACTOR
 from gateway.auth.keys import rotate_keys
 from gateway.auth.oauth1_vault import OAuth1Vault, VaultError, vault_path
 from gateway.auth.registry import (
@@ -23,6 +24,7 @@ from gateway.auth.registry import (
     register_app,
     rotate_secret,
 )
+from gateway.auth.staff import ROLES, StaffError, add_staff, list_staff, remove_staff
 from gateway.config import ConfigError, Settings, load_settings
 from gateway.policy.agreement import AgreementError, load_agreement
 from gateway.safe_text import terminal as shown
@@ -136,3 +138,58 @@ def keys_rotate() -> None:
                    f"{settings.token_lifetime} s")
 
     _with_store(rotate)
+
+
+@click.group()
+def admins() -> None:
+    """Staff accounts of the district console (administrators change, auditors read)."""
+
+
+@admins.command("add")
+@click.argument("username")
+@click.option("--role", type=click.Choice(ROLES), default="administrator", show_default=True)
+@click.option("--password-stdin", is_flag=True,
+              help="Read the password from standard input (one line) instead of prompting.")
+def admins_add(username: str, role: str, password_stdin: bool) -> None:
+    """Create USERNAME; the password is asked for twice (never an argument: it would stay in
+    the shell's history and the process list)."""
+    if password_stdin:
+        password = click.get_text_stream("stdin").readline().rstrip("\r\n")
+    else:
+        password = click.prompt("password", hide_input=True, confirmation_prompt=True)
+
+    def add(settings: Settings, engine: Engine) -> None:
+        try:
+            staff = add_staff(engine, username, password, role, actor=CLI_ACTOR)
+        except StaffError as exc:
+            raise click.ClickException(shown(exc)) from None
+        click.echo(shown(f"added {staff.username} ({staff.role})"))
+
+    _with_store(add)
+
+
+@admins.command("list")
+def admins_list() -> None:
+    """Every staff account and its role."""
+
+    def show(settings: Settings, engine: Engine) -> None:
+        for staff in list_staff(engine):
+            click.echo(shown(f"{staff.username:<32} {staff.role:<14} "
+                             f"since {staff.created_at:%Y-%m-%d}"))
+
+    _with_store(show)
+
+
+@admins.command("remove")
+@click.argument("username")
+def admins_remove(username: str) -> None:
+    """Remove USERNAME; its sessions end at once."""
+
+    def remove(settings: Settings, engine: Engine) -> None:
+        try:
+            remove_staff(engine, username, actor=CLI_ACTOR)
+        except StaffError as exc:
+            raise click.ClickException(shown(exc)) from None
+        click.echo(shown(f"removed {username}"))
+
+    _with_store(remove)

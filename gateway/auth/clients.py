@@ -31,6 +31,7 @@ class AppClient(ClientMixin):
     secret_hash: str
     disabled: bool
     agreement: Agreement
+    terminated: bool = False
 
     def get_client_id(self) -> str:
         return self.client_id
@@ -63,6 +64,8 @@ class AppClient(ClientMixin):
         """Why this app may not act now, or None when it may."""
         if self.disabled:
             return "the app is disabled"
+        if self.terminated:
+            return "the app's data-sharing agreement was terminated"
         if self.agreement.expired(on or today()):
             return (f"the app's data-sharing agreement expired on "
                     f"{self.agreement.expires.isoformat()}")
@@ -74,7 +77,7 @@ def load_client(engine: Engine, client_id: str) -> AppClient | None:
         return None
     query = (
         select(App.id, App.client_id, App.name, App.secret_hash, App.disabled,
-               AgreementRow.document)
+               AgreementRow.document, AgreementRow.terminated_at)
         .join(AgreementRow, AgreementRow.id == App.agreement_id)
         .where(App.client_id == client_id)
     )
@@ -84,7 +87,8 @@ def load_client(engine: Engine, client_id: str) -> AppClient | None:
         return None
     return AppClient(app_id=row.id, client_id=row.client_id, name=row.name,
                      secret_hash=row.secret_hash, disabled=bool(row.disabled),
-                     agreement=from_document(row.document))
+                     agreement=from_document(row.document),
+                     terminated=row.terminated_at is not None)
 
 
 class ClientCache:

@@ -10,10 +10,16 @@ from typing import NamedTuple
 
 from sqlalchemy import Engine, insert, select, update
 
+from gateway.auth.audit import CLI_ACTOR, record
 from gateway.auth.oauth1_vault import OAuth1Vault
 from gateway.auth.secret_hash import hash_secret, new_secret
 from gateway.model import AgreementRow, App, OAuth1Secret
-from gateway.policy.agreement import FORBIDDEN_PURPOSES, Agreement, AgreementError
+from gateway.policy.agreement import (
+    FORBIDDEN_PURPOSES,
+    Agreement,
+    AgreementError,
+    from_document,
+)
 from gateway.policy.scoping import check_rules
 
 
@@ -43,7 +49,7 @@ def _now() -> datetime:
 
 
 def register_app(engine: Engine, name: str, agreement: Agreement, *,
-                 oauth1: OAuth1Vault | None = None) -> Credentials:
+                 oauth1: OAuth1Vault | None = None, actor: str = CLI_ACTOR) -> Credentials:
     """Store the app and its agreement; with `oauth1`, also keep the secret encrypted so the
     app can sign OneRoster 1.1 requests with OAuth 1.0a (see `oauth1_vault`)."""
     check_rules()
@@ -98,7 +104,7 @@ def _app_id(conn, client_id: str) -> int:  # noqa: ANN001
 
 
 def rotate_secret(engine: Engine, client_id: str, *,
-                  oauth1: OAuth1Vault | None = None) -> str:
+                  oauth1: OAuth1Vault | None = None, actor: str = CLI_ACTOR) -> str:
     """A new secret replaces the old one at once (tokens already issued stay valid until they
     expire; revoke them to cut the app off). An app that signs with OAuth 1.0a gets the new
     secret there too, which needs the vault."""
@@ -116,14 +122,74 @@ def rotate_secret(engine: Engine, client_id: str, *,
                     "too, so pass the OAuth 1.0a vault")
             conn.execute(update(OAuth1Secret).where(OAuth1Secret.app_id == app_id).values(
                 ciphertext=oauth1.encrypt(client_id, client_secret), created_at=_now()))
+        record(conn, actor, "app.rotate_secret", client_id)
     return client_secret
 
 
-def disable_app(engine: Engine, client_id: str) -> None:
+def disable_app(engine: Engine, client_id: str, *, actor: str = CLI_ACTOR) -> None:
     """The app gets no new token, and its current tokens stop working within seconds."""
     with engine.begin() as conn:
         app_id = _app_id(conn, client_id)
         conn.execute(update(App).where(App.id == app_id).values(disabled=True))
+        record(conn, actor, "app.disable", client_id)
+
+
+@dataclass(frozen=True)
+class AppDetail:
+    app_id: int
+    client_id: str
+    name: str
+    disabled: bool
+    created_at: datetime
+    agreement: Agreement
+    terminated_at: datetime | None
+
+    def ended(self, today: date) -> bool:
+        return self.terminated_at is not None or self.agreement.expired(today)
+
+
+def app_detail(engine: Engine, client_id: str) -> AppDetail:
+    query = (select(App.id, App.client_id, App.name, App.disabled, App.created_at,
+                    AgreementRow.document, AgreementRow.terminated_at)
+             .join(AgreementRow, AgreementRow.id == App.agreement_id)
+             .where(App.client_id == client_id))
+    with engine.connect() as conn:
+        row = conn.execute(query).first()
+    if row is None:
+        raise RegistryError(f"no app with client id {client_id!r}")
+    return AppDetail(row.id, row.client_id, row.name, bool(row.disabled), row.created_at,
+                     from_document(row.document), row.terminated_at)
+
+
+def all_app_details(engine: Engine) -> list[AppDetail]:
+    query = (select(App.id, App.client_id, App.name, App.disabled, App.created_at,
+                    AgreementRow.document, AgreementRow.terminated_at)
+             .join(AgreementRow, AgreementRow.id == App.agreement_id).order_by(App.id))
+    with engine.connect() as conn:
+        return [AppDetail(r.id, r.client_id, r.name, bool(r.disabled), r.created_at,
+                          from_document(r.document), r.terminated_at)
+                for r in conn.execute(query)]
+
+
+def update_agreement(engine: Engine, client_id: str, agreement: Agreement, *,
+                     actor: str = CLI_ACTOR) -> None:
+    """Replace the app's agreement terms; tokens already issued are read under the new terms
+    from the next request on (every read consults the agreement). An ended agreement cannot
+    be revived by editing it: register the app anew under a new agreement."""
+    with engine.begin() as conn:
+        row = conn.execute(select(App.agreement_id, AgreementRow.terminated_at,
+                                  AgreementRow.document)
+                           .join(AgreementRow, AgreementRow.id == App.agreement_id)
+                           .where(App.client_id == client_id)).first()
+        if row is None:
+            raise RegistryError(f"no app with client id {client_id!r}")
+        if row.terminated_at is not None:
+            raise RegistryError(f"app {client_id!r}: its agreement was terminated")
+        conn.execute(update(AgreementRow).where(AgreementRow.id == row.agreement_id).values(
+            name=agreement.name, purpose=agreement.purpose, expires=agreement.expires,
+            document=agreement.document()))
+        record(conn, actor, "agreement.update", client_id, before=row.document,
+               after=agreement.document())
 
 
 def oauth1_secret(engine: Engine, vault: OAuth1Vault, client_id: str) -> str | None:

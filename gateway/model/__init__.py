@@ -2,6 +2,14 @@
 
 from gateway.model.auth import OAuth1Nonce, OAuth1Secret, RateCounter, RevokedToken, SigningKey
 from gateway.model.base import Base, metadata
+from gateway.model.console import (
+    AuditEvent,
+    DeletionCertification,
+    OptOutRequest,
+    ParentCode,
+    StaffAccount,
+    StaffSession,
+)
 from gateway.model.edfi import EDFI_ID_MARKS, EDFI_IDS, EDFI_KEY_CHANGES
 from gateway.model.lti import (
     LtiContext,
@@ -33,4 +41,6 @@ __all__ = [
     "OAuth1Nonce", "OAuth1Secret", "RateCounter", "RevokedToken", "SigningKey",
     "LtiContext", "LtiLaunch", "LtiLineItem", "LtiLink", "LtiPlatform", "LtiScoreMark",
     "LtiSecret", "LtiTool", "LtiUsedValue",
+    "AuditEvent", "DeletionCertification", "OptOutRequest", "ParentCode", "StaffAccount",
+    "StaffSession",
 ]

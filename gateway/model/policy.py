@@ -34,6 +34,9 @@ class AgreementRow(Base):
     expires: Mapped[date] = mapped_column(Date)
     document: Mapped[dict] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # set when the district ends the agreement early: from then on it is over, as if expired
+    terminated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True),
+                                                           nullable=True)
 
 
 class OptOut(Base):

@@ -89,3 +89,38 @@ def last_clean_run(conn, source: str) -> dict:  # noqa: ANN001
         .order_by(runs.c.id.desc()).limit(1)
     ).scalar()
     return stats or {}
+
+
+def recent_runs(engine: Engine, limit: int = 50, source: str | None = None) -> list[dict]:
+    """The newest runs first, each with its counts and how many rows it changed."""
+    mark_interrupted(engine)
+    runs = SyncRun.__table__
+    query = select(runs).order_by(runs.c.id.desc()).limit(limit)
+    if source is not None:
+        query = query.where(runs.c.source == source)
+    with engine.connect() as conn:
+        found = conn.execute(query).all()
+    out = []
+    for run in found:
+        counts = (run.stats or {}).get("counts", {})
+        out.append({**run._asdict(), "counts": counts,
+                    "changed": sum(c["inserted"] + c["updated"] + c["deleted"]
+                                   for c in counts.values()),
+                    "errors": sum(c.get("errors", 0) for c in counts.values())})
+    return out
+
+
+def run_with_issues(engine: Engine, run_id: int) -> tuple[dict, list[dict]] | None:
+    """One run and every issue it recorded (each rejected row: file, line, field, value,
+    reason), or None."""
+    from gateway.sync.report import ISSUE_COLUMNS
+
+    runs, issues = SyncRun.__table__, RunIssue.__table__
+    with engine.connect() as conn:
+        run = conn.execute(select(runs).where(runs.c.id == run_id)).first()
+        if run is None:
+            return None
+        rows = [r._asdict() for r in conn.execute(
+            select(*[issues.c[c] for c in ISSUE_COLUMNS]).where(issues.c.run_id == run_id)
+            .order_by(issues.c.id))]
+    return run._asdict(), rows
