@@ -6,6 +6,7 @@ through `shown` (gateway.safe_text.terminal) so that none can forge a line or dr
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
@@ -154,7 +155,7 @@ def admins_add(username: str, role: str, password_stdin: bool) -> None:
     """Create USERNAME; the password is asked for twice (never an argument: it would stay in
     the shell's history and the process list)."""
     if password_stdin:
-        password = click.get_text_stream("stdin").readline().rstrip("\r\n")
+        password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = click.prompt("password", hide_input=True, confirmation_prompt=True)
 

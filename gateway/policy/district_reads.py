@@ -8,7 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, String, and_, cast, func, or_, select
+import orjson
+from sqlalchemy import Engine, and_, func, or_, select
 
 from gateway.model import ROSTER_TABLES, SyncRun
 
@@ -32,6 +33,11 @@ class Student:
         return f"{self.given_name} {self.family_name}".strip() or self.sourced_id
 
 
+def _data(text: str | None) -> dict[str, Any]:
+    """A row's canonical fields (the store keeps them as one JSON text)."""
+    return orjson.loads(text) if text else {}
+
+
 def _students(conn: Any, where: Any, limit: int) -> list[Student]:
     is_student = select(ROLES.c.user_id).where(ROLES.c.role == "student",
                                                ROLES.c.status == "active")
@@ -42,12 +48,12 @@ def _students(conn: Any, where: Any, limit: int) -> list[Student]:
     schools: dict[str, list[str]] = {}
     if ids:
         for user_id, name in conn.execute(
-                select(ROLES.c.user_id, ORGS.c.data["name"].as_string())
+                select(ROLES.c.user_id, ORGS.c.data)
                 .join(ORGS, ORGS.c.sourced_id == ROLES.c.org_id)
                 .where(ROLES.c.user_id.in_(ids), ROLES.c.status == "active")):
-            schools.setdefault(user_id, []).append(name or "")
-    return [Student(r.sourced_id, (r.data or {}).get("givenName") or "",
-                    (r.data or {}).get("familyName") or "",
+            schools.setdefault(user_id, []).append(_data(name).get("name") or "")
+    return [Student(r.sourced_id, _data(r.data).get("givenName") or "",
+                    _data(r.data).get("familyName") or "",
                     tuple(sorted(set(schools.get(r.sourced_id, ())))), r.status) for r in rows]
 
 
@@ -57,12 +63,12 @@ def find_students(engine: Engine, text: str, limit: int = 50) -> list[Student]:
     words = [w.casefold() for w in text.split() if w][:5]
     if not words:
         return []
-    blob = func.lower(cast(USERS.c.data, String))
+    blob = func.lower(USERS.c.data)
     matches = and_(*[or_(blob.like(f"%{w}%"), func.lower(USERS.c.sourced_id).like(f"%{w}%"))
                      for w in words])
     with engine.connect() as conn:
         found = _students(conn, or_(USERS.c.sourced_id == text.strip(), matches), limit)
-    # the JSON text may escape non-ASCII letters: the names themselves decide
+    # a word may match elsewhere in the record: the names themselves decide
     return [s for s in found if s.sourced_id == text.strip()
             or all(w in f"{s.name} {s.sourced_id}".casefold() for w in words)]
 
@@ -84,7 +90,7 @@ def students_named(engine: Engine, ids: list[str]) -> dict[str, Student]:
 def schools(engine: Engine) -> list[tuple[str, str]]:
     """(sourcedId, name) of every active school."""
     with engine.connect() as conn:
-        return [(r.sourced_id, (r.data or {}).get("name") or r.sourced_id) for r in conn.execute(
+        return [(r.sourced_id, _data(r.data).get("name") or r.sourced_id) for r in conn.execute(
             select(ORGS.c.sourced_id, ORGS.c.data)
             .where(ORGS.c.type == "school", ORGS.c.status == "active")
             .order_by(ORGS.c.sourced_id))]
