@@ -45,7 +45,7 @@ class Browser:
 
     def get(self, path: str, **kw: Any):  # noqa: ANN201
         response = self.client.get(path, **kw)
-        found = TOKEN.search(response.get_data(as_text=True))
+        found = response.mimetype == "text/html" and TOKEN.search(response.get_data(as_text=True))
         if found:
             self.token = found.group(1)
         return response
@@ -69,6 +69,7 @@ class Browser:
 class District:
     app: Flask
     engine: Any
+    database_url: str = ""
     apps: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     def browser(self, who: tuple[str, str] | None = ADMIN) -> Browser:
@@ -139,5 +140,5 @@ def district(request, backend, tmp_path) -> District:
         district_store(engine)
     app = create_app({"database_url": database_url, "var_dir": str(tmp_path)})
     app.config["TESTING"] = True
-    return District(app, engine)
+    return District(app, engine, database_url)
 
