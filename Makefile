@@ -8,8 +8,9 @@ DEMO_DIR := var/demo
 DEMO_CONFIG := var/demo.toml
 HOST ?= 127.0.0.1
 PORT ?= 8000
+CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: demo test lint bench install clean
+.PHONY: demo test lint bench install clean chromium screenshots
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed, found " + sys.version.split()[0]'
@@ -39,7 +40,7 @@ demo: $(STAMP)
 	@echo
 	GATEWAY_CONFIG=$(DEMO_CONFIG) $(BIN)/gateway serve --host $(HOST) --port $(PORT)
 
-test: $(STAMP)
+test: $(STAMP) chromium
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q -n auto --maxprocesses=4
 
@@ -48,6 +49,28 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
+
+# The browser tests (tests/admin/test_browser.py) drive Debian's Chromium through playwright;
+# playwright's own browser downloads are never used. Installed here when missing and we are
+# root; otherwise those tests are skipped with the reason.
+chromium:
+	@if [ -x $(CHROMIUM) ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get install -y -q chromium >/dev/null 2>&1 \
+	  || { apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null; } \
+	  || echo "could not install chromium: the browser tests will be skipped"; \
+	else \
+	  echo "chromium is missing ($(CHROMIUM)) and only root can apt-get install it:" \
+	       "the browser tests will be skipped"; \
+	fi
+
+# PNGs of the console's and the public pages' main screens, for a reviewer: var/screenshots/.
+screenshots: $(STAMP) chromium
+	GATEWAY_SCREENSHOTS=$(CURDIR)/var/screenshots $(BIN)/python -m pytest -q -n 0 \
+	  -p no:cacheprovider tests/admin/test_browser.py
+	@ls var/screenshots
 
 bench: $(STAMP)
 	$(BIN)/python bench/import.py

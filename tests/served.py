@@ -23,11 +23,12 @@ def _free_port() -> int:
 
 @contextmanager
 def served_gateway(database_url: str, workdir: Path,
-                   *serve_args: str) -> Iterator[str]:
+                   *serve_args: str, config: str = "") -> Iterator[str]:
     """Serve the store at `database_url`; yields the base URL. The server's output goes to
     workdir/server.log (a pipe nobody reads would block it once full). `serve_args` replace
-    the default `--workers 1` (one gunicorn worker)."""
-    (workdir / "none.toml").write_text("")
+    the default `--workers 1` (one gunicorn worker); `config` is the gateway.toml it reads
+    (sources, settings), empty by default."""
+    (workdir / "none.toml").write_text(config)
     env = {**os.environ, "GATEWAY_DATABASE_URL": database_url,
            "GATEWAY_VAR_DIR": str(workdir / "var"), "GATEWAY_CONFIG": str(workdir / "none.toml")}
     port = _free_port()
@@ -51,8 +52,8 @@ def _wait_until_healthy(url: str, log_path: Path, seconds: float = 30) -> None:
         try:
             if requests.get(f"{url}/readyz", timeout=1).status_code == 200:
                 return
-        except requests.ConnectionError:
-            pass
+        except (requests.ConnectionError, requests.Timeout):
+            pass  # not up yet, or too busy to answer within the second (a loaded machine)
         assert time.monotonic() < deadline, log_path.read_text()
         time.sleep(0.2)
 

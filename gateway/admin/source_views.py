@@ -11,6 +11,7 @@ from flask import abort, current_app, flash, redirect, render_template, request
 
 from gateway.admin.access import actor
 from gateway.admin.console_views import console, settings
+from gateway.auth.audit import record_now
 from gateway.extensions import store_engine
 from gateway.safe_text import csv_rows
 from gateway.sync.history import recent_runs, run_with_issues
@@ -53,6 +54,8 @@ def source_sync(name: str) -> Any:
     except (ValueError, *SOURCE_ERRORS) as exc:
         flash(str(exc), "error")
         return redirect("/console/sources", 303)
+    record_now(store_engine(), actor(), "sync.dry_run" if dry_run else "sync.start", name,
+               job=job.id)
     return redirect(f"/console/jobs/{job.id}", 303)
 
 

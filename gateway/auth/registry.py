@@ -77,6 +77,8 @@ def register_app(engine: Engine, name: str, agreement: Agreement, *,
                 app_id=app_id, ciphertext=oauth1.encrypt(client_id, client_secret),
                 created_at=now,
             ))
+        record(conn, actor, "app.register", client_id, name=name.strip(),
+               agreement=agreement.document())
     return Credentials(client_id, client_secret)
 
 

@@ -127,6 +127,8 @@ def test_an_app_registered_in_the_console_sees_only_what_its_agreement_allows(di
     # the secret is not shown again on any page
     for page in ("/console/apps", f"/console/apps/{client_id}", "/console/audit"):
         assert secret not in admin.get(page).get_data(as_text=True)
+    audit = admin.get("/console/audit").get_data(as_text=True)
+    assert f"<td>staff:ada</td><td>app.register</td><td>{client_id}</td>" in audit
 
 
 def test_a_sensitive_field_without_its_category_is_refused_with_a_reason(district):
