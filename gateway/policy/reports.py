@@ -42,11 +42,11 @@ class AppDisclosures:
 
     @property
     def first(self) -> datetime:
-        return self.events[0][0]
+        return min(at for at, _endpoint, _fields in self.events)
 
     @property
     def last(self) -> datetime:
-        return self.events[-1][0]
+        return max(at for at, _endpoint, _fields in self.events)
 
 
 @dataclass
