@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, insert, select
 
 from gateway.model import AuditEvent
+from gateway.store.engine import for_writes
 
 EVENTS = AuditEvent.__table__
 CLI_ACTOR = "cli"
@@ -36,7 +37,7 @@ def record(conn: Connection, actor: str, action: str, target: str,
 
 
 def record_now(engine: Engine, actor: str, action: str, target: str, **detail: Any) -> None:
-    with engine.begin() as conn:
+    with for_writes(engine).begin() as conn:
         record(conn, actor, action, target, **detail)
 
 

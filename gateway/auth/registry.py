@@ -21,6 +21,7 @@ from gateway.policy.agreement import (
     from_document,
 )
 from gateway.policy.scoping import check_rules
+from gateway.store.engine import for_writes
 
 
 class RegistryError(ValueError):
@@ -63,7 +64,7 @@ def register_app(engine: Engine, name: str, agreement: Agreement, *,
     client_id = secrets.token_urlsafe(12)
     client_secret = new_secret()
     now = _now()
-    with engine.begin() as conn:
+    with for_writes(engine).begin() as conn:
         agreement_id = conn.execute(insert(AgreementRow).values(
             name=agreement.name, purpose=agreement.purpose, expires=agreement.expires,
             document=agreement.document(), created_at=now,
@@ -111,7 +112,7 @@ def rotate_secret(engine: Engine, client_id: str, *,
     expire; revoke them to cut the app off). An app that signs with OAuth 1.0a gets the new
     secret there too, which needs the vault."""
     client_secret = new_secret()
-    with engine.begin() as conn:
+    with for_writes(engine).begin() as conn:
         app_id = _app_id(conn, client_id)
         conn.execute(update(App).where(App.id == app_id)
                      .values(secret_hash=hash_secret(client_secret)))
@@ -130,7 +131,7 @@ def rotate_secret(engine: Engine, client_id: str, *,
 
 def disable_app(engine: Engine, client_id: str, *, actor: str = CLI_ACTOR) -> None:
     """The app gets no new token, and its current tokens stop working within seconds."""
-    with engine.begin() as conn:
+    with for_writes(engine).begin() as conn:
         app_id = _app_id(conn, client_id)
         conn.execute(update(App).where(App.id == app_id).values(disabled=True))
         record(conn, actor, "app.disable", client_id)
@@ -178,7 +179,7 @@ def update_agreement(engine: Engine, client_id: str, agreement: Agreement, *,
     """Replace the app's agreement terms; tokens already issued are read under the new terms
     from the next request on (every read consults the agreement). An ended agreement cannot
     be revived by editing it: register the app anew under a new agreement."""
-    with engine.begin() as conn:
+    with for_writes(engine).begin() as conn:
         row = conn.execute(select(App.agreement_id, AgreementRow.terminated_at,
                                   AgreementRow.document)
                            .join(AgreementRow, AgreementRow.id == App.agreement_id)

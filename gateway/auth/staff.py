@@ -16,6 +16,7 @@ from sqlalchemy import Engine, delete, func, insert, select, update
 
 from gateway.auth.audit import record
 from gateway.model import StaffAccount
+from gateway.store.engine import for_writes
 
 ROLES = ("administrator", "auditor")
 ACCOUNTS = StaffAccount.__table__
@@ -52,7 +53,7 @@ def _check(username: str, password: str, role: str) -> None:
 
 def add_staff(engine: Engine, username: str, password: str, role: str, *, actor: str) -> Staff:
     _check(username, password, role)
-    with engine.begin() as conn:
+    with for_writes(engine).begin() as conn:
         if conn.execute(select(ACCOUNTS.c.id).where(ACCOUNTS.c.username == username)).first():
             raise StaffError(f"an account {username!r} exists already")
         now = datetime.now(UTC)
@@ -72,7 +73,7 @@ def list_staff(engine: Engine) -> list[Staff]:
 def remove_staff(engine: Engine, username: str, *, actor: str) -> None:
     """Remove the account and, with it (ON DELETE CASCADE), every session it holds. The last
     administrator cannot be removed: the console would have nobody left to run it."""
-    with engine.begin() as conn:
+    with for_writes(engine).begin() as conn:
         row = conn.execute(select(ACCOUNTS).where(ACCOUNTS.c.username == username)).first()
         if row is None:
             raise StaffError(f"no account {username!r}")
@@ -99,7 +100,7 @@ def authenticate(engine: Engine, username: str, password: str) -> Staff | None:
     if row is None:
         return None
     if _hasher.check_needs_rehash(row.password_hash):
-        with engine.begin() as conn:
+        with for_writes(engine).begin() as conn:
             conn.execute(update(ACCOUNTS).where(ACCOUNTS.c.id == row.id)
                          .values(password_hash=_hasher.hash(password)))
     return Staff(row.id, row.username, row.role, row.created_at)

@@ -23,6 +23,7 @@ from sqlalchemy import delete, insert, select, update
 from werkzeug.datastructures import CallbackDict
 
 from gateway.model import StaffSession
+from gateway.store.engine import for_writes
 
 SESSIONS = StaffSession.__table__
 COOKIE = "gateway_console"
@@ -87,7 +88,7 @@ class StaffSessions(SessionInterface):
         domain, path = self.get_cookie_domain(app), "/"
         if session.ended:
             if session.sid:
-                with engine.begin() as conn:
+                with for_writes(engine).begin() as conn:
                     conn.execute(delete(SESSIONS).where(SESSIONS.c.id_hash == _hash(session.sid)))
             response.delete_cookie(COOKIE, domain=domain, path=path)
             return
@@ -95,7 +96,7 @@ class StaffSessions(SessionInterface):
             return
         data = {k: v for k, v in session.items() if k != "staff_id"}
         staff_id = session.get("staff_id")
-        with engine.begin() as conn:
+        with for_writes(engine).begin() as conn:
             if session.sid and not session.rotated:
                 conn.execute(update(SESSIONS).where(SESSIONS.c.id_hash == _hash(session.sid))
                              .values(data=data, staff_id=staff_id))

@@ -13,6 +13,7 @@ from sqlalchemy import Engine, insert, select, update
 
 from gateway.auth.audit import CLI_ACTOR, record
 from gateway.model import AgreementRow, App, DeletionCertification
+from gateway.store.engine import for_writes
 
 CERTS = DeletionCertification.__table__
 APPS = App.__table__
@@ -41,7 +42,7 @@ def terminate(engine: Engine, client_id: str, days: int, *, actor: str = CLI_ACT
               reason: str | None = None) -> None:
     """End the app's agreement now and request its deletion certificate."""
     now = datetime.now(UTC)
-    with engine.begin() as conn:
+    with for_writes(engine).begin() as conn:
         row = conn.execute(select(APPS.c.id, APPS.c.agreement_id, AGREEMENTS.c.terminated_at)
                            .join(AGREEMENTS, AGREEMENTS.c.id == APPS.c.agreement_id)
                            .where(APPS.c.client_id == client_id)).first()
@@ -65,7 +66,7 @@ def request_for_expired(engine: Engine, days: int, today: date | None = None) ->
     """Open a certification request for every agreement that has expired without one (an
     expiry ends an agreement as surely as a termination). The count opened."""
     today = today or datetime.now(UTC).date()
-    with engine.begin() as conn:
+    with for_writes(engine).begin() as conn:
         expired = conn.execute(select(APPS.c.id, AGREEMENTS.c.expires)
                                .join(AGREEMENTS, AGREEMENTS.c.id == APPS.c.agreement_id)
                                .where(AGREEMENTS.c.expires < today)
@@ -79,7 +80,7 @@ def certify(engine: Engine, client_id: str, certified_on: date, signer: str, met
             actor: str = CLI_ACTOR) -> None:
     if not signer.strip() or not method.strip():
         raise AgreementEndError("a certificate names its signer and the deletion method")
-    with engine.begin() as conn:
+    with for_writes(engine).begin() as conn:
         cert = conn.execute(select(CERTS.c.id).join(APPS, APPS.c.id == CERTS.c.app_id)
                             .where(APPS.c.client_id == client_id)).scalar()
         if cert is None:

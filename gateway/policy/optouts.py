@@ -9,6 +9,7 @@ from sqlalchemy import Connection, Engine, and_, delete, insert, select
 
 from gateway.auth.audit import CLI_ACTOR, record
 from gateway.model import App, OptOut
+from gateway.store.engine import for_writes
 from gateway.store.marks import POLICY_VERSION, bump_mark
 
 OPTOUTS = OptOut.__table__
@@ -36,7 +37,7 @@ def _app_id(conn, client_id: str | None) -> int | None:  # noqa: ANN001
 def add_optout(engine: Engine, student_id: str, client_id: str | None = None,
                note: str | None = None, *, actor: str = CLI_ACTOR) -> bool:
     """Record an opt-out; False when it was already there."""
-    with engine.begin() as conn:
+    with for_writes(engine).begin() as conn:
         return add_optout_in(conn, student_id, client_id, note, actor=actor)
 
 
@@ -59,7 +60,7 @@ def add_optout_in(conn: Connection, student_id: str, client_id: str | None = Non
 
 def remove_optout(engine: Engine, student_id: str, client_id: str | None = None, *,
                   actor: str = CLI_ACTOR) -> bool:
-    with engine.begin() as conn:
+    with for_writes(engine).begin() as conn:
         app_id = _app_id(conn, client_id)
         result = conn.execute(delete(OPTOUTS).where(and_(
             OPTOUTS.c.student_id == student_id,
@@ -146,7 +147,7 @@ def apply_optout_csv(engine: Engine, text: str, *, actor: str = CLI_ACTOR) -> in
     if bad:
         raise OptOutError("; ".join(f"line {r.line}: {r.problem}" for r in bad[:20]))
     added = 0
-    with engine.begin() as conn:
+    with for_writes(engine).begin() as conn:
         for row in rows:
             added += add_optout_in(conn, row.student_id, row.client_id, row.note, actor=actor)
     return added

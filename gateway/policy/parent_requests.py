@@ -16,6 +16,7 @@ from sqlalchemy import Engine, insert, select, update
 from gateway.auth.audit import CLI_ACTOR, record
 from gateway.model import App, OptOutRequest, ParentCode
 from gateway.policy.optouts import add_optout_in
+from gateway.store.engine import for_writes
 
 CODES = ParentCode.__table__
 REQUESTS = OptOutRequest.__table__
@@ -38,7 +39,7 @@ def issue_code(engine: Engine, student_id: str, *, actor: str = CLI_ACTOR) -> st
     """A new code for the student's letter (16 characters, about 79 bits); shown once, kept
     hashed. Earlier codes of the student stay valid (a second letter, a second parent)."""
     code = "-".join("".join(secrets.choice(_ALPHABET) for _ in range(4)) for _ in range(4))
-    with engine.begin() as conn:
+    with for_writes(engine).begin() as conn:
         conn.execute(insert(CODES).values(code_hash=_hash(code), student_id=student_id,
                                           created_at=datetime.now(UTC)))
         record(conn, actor, "parent_code.issue", student_id)
@@ -61,7 +62,7 @@ def request_optout(engine: Engine, code: str, client_id: str | None, mode: str,
                    note: str | None = None) -> Outcome:
     """A parent's request under `mode` ("apply" or "approve"); RequestError for an unknown
     code or app (the same message for any wrong code)."""
-    with engine.begin() as conn:
+    with for_writes(engine).begin() as conn:
         student_id = conn.execute(select(CODES.c.student_id)
                                   .where(CODES.c.code_hash == _hash(code))).scalar()
         if student_id is None:
@@ -96,7 +97,7 @@ def pending_requests(engine: Engine) -> list[dict]:
 
 
 def decide(engine: Engine, request_id: int, approve: bool, *, actor: str) -> None:
-    with engine.begin() as conn:
+    with for_writes(engine).begin() as conn:
         row = conn.execute(select(REQUESTS.c.student_id, APPS.c.client_id)
                            .join(APPS, APPS.c.id == REQUESTS.c.app_id, isouter=True)
                            .where(REQUESTS.c.id == request_id,

@@ -17,6 +17,7 @@ from gateway.policy.agreement import SENSITIVE, from_document
 from gateway.policy.disclosures import index_students
 from gateway.policy.district_reads import schools as school_names
 from gateway.policy.district_reads import students_named
+from gateway.store.engine import for_writes
 
 DISCLOSURES = Disclosure.__table__
 STUDENTS = DisclosedStudent.__table__
@@ -62,7 +63,7 @@ class ParentReport:
 
 
 def parent_report(engine: Engine, student_id: str) -> ParentReport:
-    with engine.begin() as conn:
+    with for_writes(engine).begin() as conn:
         index_students(conn)
     by_app: dict[str, AppDisclosures] = {}
     with engine.connect() as conn:
@@ -98,7 +99,7 @@ class BreachRow:
 def breach_report(engine: Engine, client_id: str, since: datetime,
                   until: datetime) -> list[BreachRow]:
     """Every student the app was sent in [since, until), with the fields and how often."""
-    with engine.begin() as conn:
+    with for_writes(engine).begin() as conn:
         index_students(conn)
     seen: dict[str, list] = {}
     fields: dict[str, set[str]] = defaultdict(set)
