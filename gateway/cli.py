@@ -14,6 +14,7 @@ import json
 import os
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -467,3 +468,119 @@ def disclosures(ctx: Context, student: str, fmt: str) -> None:
                    + f"\n    fields: {shown(row['fields'])}")
     click.echo(f"{len(rows)} disclosure(s) of {shown(student)}; log chain "
                + ("intact" if broken is None else f"BROKEN at disclosure {broken}"))
+
+
+@optouts.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--apply", "apply_it", is_flag=True,
+              help="Apply the file (all or nothing); without it, only say what it would do.")
+@pass_ctx
+def optouts_import(ctx: Context, file: Path, apply_it: bool) -> None:
+    """Opt-outs from a CSV file with the header student_id,app,note (app empty: every app)."""
+    from gateway.policy.optouts import OptOutError, apply_optout_csv, read_optout_csv
+
+    text = file.read_text(encoding="utf-8-sig")
+    engine = _open_store(ctx.settings)
+    try:
+        rows = read_optout_csv(engine, text)
+        for row in rows:
+            outcome = row.problem or ("already opted out" if row.already else "opt out")
+            click.echo(shown(f"  line {row.line}: {row.student_id} "
+                             f"{row.client_id or 'every app'}: {outcome}"))
+        if apply_it:
+            try:
+                added = apply_optout_csv(engine, text)
+            except OptOutError as exc:
+                raise click.ClickException(shown(f"nothing was imported: {exc}")) from None
+            click.echo(f"{added} opt-out(s) added")
+        elif any(r.problem for r in rows):
+            sys.exit(1)
+    finally:
+        engine.dispose()
+
+
+@optouts.command("code")
+@click.argument("student")
+@pass_ctx
+def optouts_code(ctx: Context, student: str) -> None:
+    """A code for STUDENT's parents' letter: with it they opt the student out at /privacy/opt-out
+    (shown once; the gateway keeps only its hash)."""
+    from gateway.policy.district_reads import student as find
+    from gateway.policy.parent_requests import issue_code
+
+    engine = _open_store(ctx.settings)
+    try:
+        if find(engine, student) is None:
+            raise click.ClickException(shown(f"no student {student!r} in the store"))
+        click.echo(issue_code(engine, student))
+    finally:
+        engine.dispose()
+
+
+@main.group()
+def report() -> None:
+    """Reports from the disclosure log, as PDF or CSV files."""
+
+
+@report.command("parent")
+@click.argument("student")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The PDF to write.")
+@pass_ctx
+def report_parent(ctx: Context, student: str, out: Path) -> None:
+    """STUDENT's record of disclosures (FERPA 99.32), as a PDF for the parents."""
+    from gateway.admin.pdf import parent_pdf
+    from gateway.policy.disclosure_spool import flush_spool, spool_folder
+    from gateway.policy.reports import parent_report
+
+    engine = _open_store(ctx.settings)
+    try:
+        flush_spool(spool_folder(ctx.settings.var_dir, ctx.settings.database_url), engine)
+        found = parent_report(engine, student)
+    finally:
+        engine.dispose()
+    out.write_bytes(parent_pdf(found))
+    click.echo(shown(f"wrote {out}: {found.total} disclosure(s) to {len(found.apps)} app(s)"))
+
+
+@report.command("breach")
+@click.argument("client_id")
+@click.option("--since", required=True, type=click.DateTime(["%Y-%m-%d"]))
+@click.option("--until", required=True, type=click.DateTime(["%Y-%m-%d"]),
+              help="The last day of the window (included).")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The file to write: .pdf for a PDF, anything else for CSV.")
+@pass_ctx
+def report_breach(ctx: Context, client_id: str, since: datetime, until: datetime,
+                  out: Path) -> None:
+    """Every student CLIENT_ID was sent in the window, with the fields (NY Part 121.10)."""
+    from datetime import UTC, timedelta
+
+    from gateway.admin.pdf import breach_pdf
+    from gateway.auth.registry import RegistryError, app_detail
+    from gateway.policy.disclosure_spool import flush_spool, spool_folder
+    from gateway.policy.reports import breach_report
+
+    start = since.replace(tzinfo=UTC)
+    end = until.replace(tzinfo=UTC) + timedelta(days=1)
+    engine = _open_store(ctx.settings)
+    try:
+        detail = app_detail(engine, client_id)
+        flush_spool(spool_folder(ctx.settings.var_dir, ctx.settings.database_url), engine)
+        rows = breach_report(engine, client_id, start, end)
+    except RegistryError as exc:
+        raise click.ClickException(shown(exc)) from None
+    finally:
+        engine.dispose()
+    if out.suffix.lower() == ".pdf":
+        out.write_bytes(breach_pdf(detail, start, end, rows))
+    else:
+        with out.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["student_id", "student_name", "first_disclosed",
+                             "last_disclosed", "responses", "fields"])
+            for row in csv_rows({"a": r.student_id, "b": r.student_name,
+                                 "c": r.first.isoformat(), "d": r.last.isoformat(),
+                                 "e": r.responses, "f": " ".join(r.fields)} for r in rows):
+                writer.writerow(row.values())
+    click.echo(shown(f"wrote {out}: {len(rows)} student(s)"))

@@ -15,7 +15,7 @@ from gateway.auth.audit import recent
 from gateway.auth.registry import all_app_details
 from gateway.auth.staff import authenticate
 from gateway.extensions import store_engine
-from gateway.policy.agreement_end import certifications
+from gateway.policy.agreement_end import certifications, request_for_expired
 from gateway.policy.district_reads import store_health
 from gateway.sync.history import recent_runs
 
@@ -73,6 +73,7 @@ def overview() -> Any:
     last_runs: dict[str, dict] = {}
     for run in recent_runs(engine, 200):
         last_runs.setdefault(run["source"], run)
+    request_for_expired(engine, settings().deletion_certification_days)
     overdue = [c for c in certifications(engine) if c.overdue(today)]
     return render_template("admin/overview.html", sources=settings().sources,
                            last_runs=last_runs, health=store_health(engine),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,13 @@ from gateway.auth.registry import (
 from gateway.auth.staff import ROLES, StaffError, add_staff, list_staff, remove_staff
 from gateway.config import ConfigError, Settings, load_settings
 from gateway.policy.agreement import AgreementError, load_agreement
+from gateway.policy.agreement_end import (
+    AgreementEndError,
+    certifications,
+    certify,
+    request_for_expired,
+    terminate,
+)
 from gateway.safe_text import terminal as shown
 from gateway.store.session import open_store
 
@@ -194,3 +202,57 @@ def admins_remove(username: str) -> None:
         click.echo(shown(f"removed {username}"))
 
     _with_store(remove)
+
+
+@apps.command("terminate")
+@click.argument("client_id")
+@click.option("--reason", help="Why, for the audit log.")
+def apps_terminate(client_id: str, reason: str | None) -> None:
+    """End CLIENT_ID's agreement now: no token, launch or service call from now on, and its
+    deletion certificate is requested."""
+
+    def end(settings: Settings, engine: Engine) -> None:
+        try:
+            terminate(engine, client_id, settings.deletion_certification_days, reason=reason)
+        except AgreementEndError as exc:
+            raise click.ClickException(shown(exc)) from None
+        click.echo(shown(f"terminated {client_id}; deletion certificate due within "
+                         f"{settings.deletion_certification_days} days"))
+
+    _with_store(end)
+
+
+@apps.command("certify")
+@click.argument("client_id")
+@click.option("--date", "certified_on", required=True, type=click.DateTime(["%Y-%m-%d"]),
+              help="The date on the vendor's certificate.")
+@click.option("--signer", required=True, help="Who signed it for the vendor.")
+@click.option("--method", required=True, help="How the data was deleted.")
+def apps_certify(client_id: str, certified_on: datetime, signer: str, method: str) -> None:
+    """Record the vendor's certificate that CLIENT_ID's data was deleted."""
+
+    def record_it(settings: Settings, engine: Engine) -> None:
+        try:
+            certify(engine, client_id, certified_on.date(), signer, method)
+        except AgreementEndError as exc:
+            raise click.ClickException(shown(exc)) from None
+        click.echo(shown(f"deletion certified for {client_id}"))
+
+    _with_store(record_it)
+
+
+@apps.command("certifications")
+def apps_certifications() -> None:
+    """Deletion certificates requested at agreements' end; overdue ones are flagged."""
+
+    def show(settings: Settings, engine: Engine) -> None:
+        request_for_expired(engine, settings.deletion_certification_days)
+        today = datetime.now(UTC).date()
+        for cert in certifications(engine):
+            state = (f"certified {cert.certified_on} by {cert.signer} ({cert.method})"
+                     if cert.certified_on else
+                     ("OVERDUE, " if cert.overdue(today) else "") + f"due {cert.due_on}")
+            click.echo(shown(f"{cert.client_id}  {cert.app_name}  requested "
+                             f"{cert.requested_on}  {state}"))
+
+    _with_store(show)
