@@ -12,6 +12,7 @@ from flask import abort, flash, redirect, render_template, request
 from gateway.admin.access import actor
 from gateway.admin.agreement_form import FormError, agreement_from_form, form_values
 from gateway.admin.console_views import console, settings
+from gateway.auth.lti_registry import list_platforms, list_tools
 from gateway.auth.oauth1_vault import OAuth1Vault, vault_path
 from gateway.auth.registry import (
     RegistryError,
@@ -147,3 +148,10 @@ def app_certify(client_id: str) -> Any:
     return redirect("/console/apps", 303)
 
 
+
+
+@console.route("/lti")
+def lti_registrations() -> Any:
+    """LTI 1.3 registrations (read-only here; `gateway lti tools|platforms` changes them)."""
+    return render_template("admin/lti.html", tools=list_tools(store_engine()),
+                           platforms=list_platforms(store_engine()))

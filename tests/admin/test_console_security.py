@@ -18,7 +18,8 @@ pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 CONSOLE_PAGES = ["/console/", "/console/sources", "/console/apps", "/console/apps/new",
                  "/console/optouts", "/console/disclosures", "/console/reports/breach",
                  "/console/audit", "/console/reports/parent?student=stu-a1",
-                 "/console/reports/parent.pdf?student=stu-a1", "/console/runs/1"]
+                 "/console/reports/parent.pdf?student=stu-a1", "/console/runs/1",
+                 "/console/lti", "/console/jobs/1", "/console/runs/1/issues.csv"]
 PUBLIC_PAGES = ["/privacy/", "/privacy/opt-out"]
 
 

@@ -24,3 +24,13 @@ def test_terminating_the_agreement_stops_launches_and_services_at_once(lti):
     launch = lti.client.get(lti.link("stu-a1"))
     assert launch.status_code == 403
     assert "terminated" in launch.get_data(as_text=True)
+
+
+def test_the_console_lists_lti_registrations_to_signed_in_staff(lti):
+    add_staff(lti.engine, *ADMIN, "administrator", actor="test")
+    assert lti.client.get("/console/lti").status_code == 303
+    admin = Browser(lti.app.test_client())
+    admin.sign_in(*ADMIN)
+    page = admin.get("/console/lti").get_data(as_text=True)
+    assert "Maths Lab tool" in page and lti.tool.client_id in page
+    assert lti.app_client_id in page
