@@ -13,7 +13,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from gateway.admin.access import current_staff, require_staff
 from gateway.auth.audit import recent
 from gateway.auth.registry import all_app_details
-from gateway.auth.staff import authenticate
+from gateway.auth.staff import authenticate, sign_in_failed, sign_in_throttled
 from gateway.extensions import store_engine
 from gateway.policy.agreement_end import certifications, request_for_expired
 from gateway.policy.district_reads import store_health
@@ -46,9 +46,16 @@ def _safe_next(target: str | None) -> str:
 def sign_in() -> Any:
     if request.method == "GET":
         return render_template("admin/sign_in.html", next=request.args.get("next", ""))
-    staff = authenticate(store_engine(), request.form.get("username", "")[:64],
-                         request.form.get("password", "")[:1024])
+    username = request.form.get("username", "")[:64]
+    address = request.remote_addr or "unknown"
+    wait = sign_in_throttled(store_engine(), address, username)
+    if wait is not None:
+        flash(f"Too many wrong passwords for this name from here; try again in {wait} s.",
+              "error")
+        return render_template("admin/sign_in.html", next=request.form.get("next", "")), 429
+    staff = authenticate(store_engine(), username, request.form.get("password", "")[:1024])
     if staff is None:
+        sign_in_failed(store_engine(), address, username)
         flash("Unknown user name or wrong password.", "error")
         return render_template("admin/sign_in.html", next=request.form.get("next", "")), 401
     session.clear()

@@ -6,7 +6,9 @@ sign-in form does not tell which names exist."""
 
 from __future__ import annotations
 
+import hashlib
 import re
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -15,6 +17,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Engine, delete, func, insert, select, update
 
 from gateway.auth.audit import record
+from gateway.auth.rate_limit import WINDOW, add_to_window, window_count
 from gateway.model import StaffAccount
 from gateway.store.engine import for_writes
 
@@ -110,3 +113,34 @@ def staff_by_id(engine: Engine, staff_id: int) -> Staff | None:
     with engine.connect() as conn:
         row = conn.execute(select(ACCOUNTS).where(ACCOUNTS.c.id == staff_id)).first()
     return None if row is None else Staff(row.id, row.username, row.role, row.created_at)
+
+
+# Wrong passwords one address may try for one name within a minute or two.
+SIGN_IN_FAILURES_PER_MINUTE = 10
+
+
+def _sign_in_key(address: str, username: str) -> str:
+    digest = hashlib.sha256(f"{address}\0{username.casefold()}".encode()).hexdigest()[:40]
+    return f"signin:{digest}"
+
+
+def sign_in_throttled(engine: Engine, address: str, username: str) -> int | None:
+    """Seconds to wait when this address has guessed this user's password wrong too often in
+    this minute and the one before (counted in the store, so every worker and node agrees),
+    else None. Keyed by address and name together: a guesser locks out only itself, not the
+    staff member signing in from elsewhere."""
+    moment = int(time.time())
+    minute = moment - moment % WINDOW
+    key = _sign_in_key(address, username)
+    now_count = window_count(engine, key, minute)
+    if now_count + window_count(engine, key, minute - WINDOW) < SIGN_IN_FAILURES_PER_MINUTE:
+        return None
+    # until the windows holding enough failures have both passed
+    until = minute + (2 * WINDOW if now_count >= SIGN_IN_FAILURES_PER_MINUTE else WINDOW)
+    return max(1, until - moment)
+
+
+def sign_in_failed(engine: Engine, address: str, username: str) -> None:
+    moment = int(time.time())
+    add_to_window(for_writes(engine), _sign_in_key(address, username),
+                  moment - moment % WINDOW)

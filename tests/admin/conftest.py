@@ -14,11 +14,13 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import insert, select
 
 from gateway.app import create_app
 from gateway.auth.registry import register_app
 from gateway.auth.staff import add_staff
 from gateway.config import SourceConfig
+from gateway.model import StaffAccount
 from gateway.policy.agreement import parse_agreement
 from gateway.store import make_engine
 from gateway.sync.runner import run_sync
@@ -97,12 +99,24 @@ class District:
         return self.app.test_client().get(path, headers={"Authorization": f"Bearer {token}"})
 
 
-def district_store(engine: Any) -> None:
+def district_store(engine: Any, staff_from: Path | None = None) -> None:
+    """Sync the district and add its staff; `staff_from` (a store that has them) lends its
+    accounts' rows instead of hashing the passwords again."""
     report = run_sync(engine, SourceConfig(name="sis", adapter="test"), iter(two_schools()),
                       adapter_name="test")
     assert report.state == "applied", report.issues[:5]
-    add_staff(engine, *ADMIN, "administrator", actor="test")
-    add_staff(engine, *AUDITOR, "auditor", actor="test")
+    if staff_from is None:
+        add_staff(engine, *ADMIN, "administrator", actor="test")
+        add_staff(engine, *AUDITOR, "auditor", actor="test")
+        return
+    accounts = StaffAccount.__table__
+    source = make_engine(f"sqlite:///{staff_from}")
+    with source.connect() as conn:
+        rows = [{k: v for k, v in r._asdict().items() if k != "id"}
+                for r in conn.execute(select(accounts))]
+    source.dispose()
+    with engine.begin() as conn:
+        conn.execute(insert(accounts), rows)
 
 
 @pytest.fixture(scope="session")
@@ -137,7 +151,7 @@ def district(request, backend, tmp_path) -> District:
         database_url = request.getfixturevalue("pg_url")
         engine = make_engine(database_url)
         request.addfinalizer(engine.dispose)
-        district_store(engine)
+        district_store(engine, request.getfixturevalue("district_template"))
     app = create_app({"database_url": database_url, "var_dir": str(tmp_path)})
     app.config["TESTING"] = True
     return District(app, engine, database_url)

@@ -163,3 +163,15 @@ def test_a_student_named_script_stays_text_on_every_page_that_shows_them(distric
     admin.post("/console/optouts/add", {"student": "stu-x", "note": "<img src=x onerror=1>"})
     html = admin.get("/console/audit").get_data(as_text=True)
     assert "<img src=x" not in html and "onerror" in html
+
+
+def test_password_guessing_is_throttled_per_address_and_name(district):
+    guesser = district.browser(None)
+    guesser.get("/console/sign-in")
+    for _ in range(10):
+        assert guesser.post("/console/sign-in", {"username": ADMIN[0],
+                                                 "password": "guess"}).status_code == 401
+    refused = guesser.post("/console/sign-in", {"username": ADMIN[0], "password": ADMIN[1]})
+    assert refused.status_code == 429 and "try again in" in refused.get_data(as_text=True)
+    # another name from the same address is not locked out by these guesses
+    assert district.browser(AUDITOR).get("/console/").status_code == 200
