@@ -124,7 +124,7 @@ CATEGORY_OF = {
     "users": "names and school accounts", "roles": "names and school accounts",
     "userProfiles": "names and school accounts", "orgs": "schools",
     "classes": "classes and schedules", "courses": "classes and schedules",
-    "academicSessions": "classes and schedules", "enrollments": "class enrolments",
+    "academicSessions": "classes and schedules", "enrollments": "class enrollments",
     "demographics": "demographics", "lineItems": "assignments and grades",
     "results": "assignments and grades", "categories": "assignments and grades",
     "scoreScales": "assignments and grades", "resources": "learning resources",
