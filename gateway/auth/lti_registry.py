@@ -34,8 +34,12 @@ from gateway.model import (
     LtiLaunch,
     LtiLineItem,
     LtiLink,
+    LtiLmsContext,
+    LtiLmsLogin,
+    LtiLmsUser,
     LtiPlatform,
     LtiTool,
+    LtiUnmatched,
 )
 from gateway.store.engine import for_writes
 from gateway.store.session import open_store
@@ -328,9 +332,13 @@ def list_platforms(engine: Engine) -> list[PlatformRegistration]:
 
 
 def remove_platform(engine: Engine, issuer: str, client_id: str) -> None:
+    """Its pending logins, matches and unmatched list go with it."""
     with for_writes(engine).begin() as conn:
-        removed = conn.execute(delete(LtiPlatform).where(
-            LtiPlatform.issuer == issuer, LtiPlatform.client_id == client_id)).rowcount
+        platform_id = conn.execute(select(LtiPlatform.id).where(
+            LtiPlatform.issuer == issuer, LtiPlatform.client_id == client_id)).scalar()
+        for table in (LtiLmsLogin, LtiLmsUser, LtiLmsContext, LtiUnmatched):
+            conn.execute(delete(table).where(table.platform_id == platform_id))
+        removed = conn.execute(delete(LtiPlatform).where(LtiPlatform.id == platform_id)).rowcount
     if not removed:
         raise LtiRegistryError(f"no platform {issuer!r} with client id {client_id!r}")
 

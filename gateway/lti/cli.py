@@ -25,6 +25,7 @@ from gateway.auth.lti_registry import (
     remove_platform,
     remove_tool,
 )
+from gateway.auth.lti_relay_state import CONTEXT, USER, list_unmatched, map_by_hand
 from gateway.auth.lti_state import secret
 from gateway.config import ConfigError, Settings, load_settings
 from gateway.lti.launch import launch_link
@@ -223,3 +224,46 @@ def launch_url(tool_client_id: str, class_id: str, user_id: str, link: str,
                                user_id, link, minutes * 60))
 
     _run(mint)
+
+
+@lti.command("unmatched")
+def unmatched() -> None:
+    """LMS launches whose user or course matched nothing in the roster, latest first, with
+    what the LMS offered to match on; map each with `gateway lti map`."""
+
+    def show(settings: Settings, engine: Engine) -> None:
+        found = list_unmatched(engine)
+        if not found:
+            click.echo("no unmatched LMS launches")
+        for u in found:
+            offered = "  ".join(f"{k}={v}" for k, v in sorted(u.hints.items()))
+            click.echo(shown(
+                f"{u.last_seen:%Y-%m-%d %H:%M}Z  {u.issuer} (client {u.client_id})  {u.kind} "
+                f"{u.lms_value}  x{u.count}  reason: {u.reason}  offered: {offered or '-'}"))
+
+    _run(show)
+
+
+@lti.command("map")
+@click.option("--issuer", required=True, help="The LMS issuer.")
+@click.option("--client-id", help="Its client id, when the issuer has several registrations.")
+@click.option("--lms-user", help="The LMS user id (the launch's sub) to map ...")
+@click.option("--user", "user_id", help="... onto this district user (sourcedId).")
+@click.option("--lms-context", help="The LMS course (context id) to map ...")
+@click.option("--class", "class_id", help="... onto this class (sourcedId).")
+def map_command(issuer: str, client_id: str | None, lms_user: str | None, user_id: str | None,
+                lms_context: str | None, class_id: str | None) -> None:
+    """Map an LMS user onto a district user, or an LMS course onto a class (replacing any
+    earlier match); the next launch uses it."""
+    pairs = [(USER, lms_user, user_id, "--lms-user/--user"),
+             (CONTEXT, lms_context, class_id, "--lms-context/--class")]
+    chosen = [(k, a, b, n) for k, a, b, n in pairs if a is not None or b is not None]
+    if not chosen or any(a is None or b is None for _, a, b, _ in chosen):
+        raise click.UsageError("give --lms-user with --user, and/or --lms-context with --class")
+
+    def apply(settings: Settings, engine: Engine) -> None:
+        for kind, lms_value, canonical, _ in chosen:
+            map_by_hand(engine, issuer, client_id, kind, lms_value, canonical)
+            click.echo(shown(f"mapped LMS {kind} {lms_value} onto {canonical}"))
+
+    _run(apply)

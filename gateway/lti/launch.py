@@ -89,7 +89,7 @@ class Subject:
     app: AppClient
 
 
-def _subject(client_id: str | None) -> Subject | None:
+def subject_of(client_id: str | None) -> Subject | None:
     tool = load_tool(store_engine(), client_id or "")
     if tool is None:
         return None
@@ -99,13 +99,13 @@ def _subject(client_id: str | None) -> Subject | None:
     return Subject(tool, app)
 
 
-def _reader(subject: Subject, log: bool) -> Reader:
+def reader_for(subject: Subject, log: bool) -> Reader:
     return Reader(subject.app.app_id, subject.app.agreement, secrets.token_hex(8),
                   endpoint=request.path,
                   log_disclosures=log and current_app.config["DISCLOSURE_LOG"])
 
 
-def _member(session: ReadSession, subject: Subject, class_id: str,
+def member_in(session: ReadSession, subject: Subject, class_id: str,
             user_id: str) -> tuple[Member, dict[str, Any]]:
     """The user as a member of the class, as this tool may see them, or Refused."""
     name = subject.tool.name
@@ -131,7 +131,7 @@ def _member(session: ReadSession, subject: Subject, class_id: str,
     return found[0], klass
 
 
-def _inactive(subject: Subject | None) -> Response | None:
+def inactive_page(subject: Subject | None) -> Response | None:
     if subject is None:
         return pages.refusal("This tool cannot be opened",
                              "The tool is not registered with the district's gateway.", 404)
@@ -146,30 +146,34 @@ def _inactive(subject: Subject | None) -> Response | None:
 @launches.get("/lti/launch")
 def launch() -> Response:
     """Step 1: check the link and the membership, then send the browser to the tool."""
-    state = lti_state()
     try:
-        payload = unsign(state.token_key(), LINK, request.args.get("t"))
+        payload = unsign(lti_state().token_key(), LINK, request.args.get("t"))
     except BadSignature as exc:
         reason = ("The link has expired; open the tool again from where you found it."
                   if str(exc) == "expired" else "The link is not valid.")
         return pages.refusal("This launch link cannot be used", reason, 400)
-    subject = _subject(str(payload.get("t", "")))
-    stop = _inactive(subject)
+    subject = subject_of(str(payload.get("t", "")))
+    stop = inactive_page(subject)
     if stop is not None:
         return stop
     assert subject is not None
     class_id, user_id, link = str(payload["c"]), str(payload["u"]), str(payload["l"])
     try:
         with read_session(request_reads(), disclosure_log(), read_caches(),
-                          _reader(subject, log=False)) as session:
-            _member(session, subject, class_id, user_id)
+                          reader_for(subject, log=False)) as session:
+            member_in(session, subject, class_id, user_id)
     except Refused as refused:
         return refused.response
-    tool = subject.tool
+    return send_to_tool(subject.tool, user_id, class_id, link)
+
+
+def send_to_tool(tool: ToolRegistration, user_id: str, class_id: str, link: str) -> Response:
+    """Start the tool's third-party initiated login for a launch the caller has checked: the
+    launch waits in the store, named by the signed hints the tool will send back."""
     launch_id = start_launch(write_engine(), tool_id=tool.id, user_id=user_id,
                              class_id=class_id, link=link,
                              target_link_uri=tool.target_link_uri, lifetime=LOGIN_LIFETIME)
-    key = state.token_key()
+    key = lti_state().token_key()
     params = {
         "iss": auth_state().settings.issuer,
         "login_hint": sign(key, LOGIN_HINT, {"l": launch_id, "t": tool.client_id},
@@ -196,7 +200,7 @@ def _param(name: str) -> str | None:
 @launches.route("/lti/authorize", methods=["GET", "POST"])
 def authorize() -> Response:
     """Step 2: the tool's authentication request; answers with the id_token (form_post)."""
-    subject = _subject(_param("client_id"))
+    subject = subject_of(_param("client_id"))
     if subject is None:
         return pages.refusal("This tool cannot be opened",
                              "The authentication request names an unknown client_id.", 400)
@@ -240,8 +244,8 @@ def authorize() -> Response:
                                                     + LEEWAY)
             use_once(conn, f"nonce:{tool.client_id}", nonce, expires)
             with read_session(request_reads(), disclosure_log(), read_caches(),
-                              _reader(subject, log=True)) as session:
-                member, klass = _member(session, subject, pending.class_id, pending.user_id)
+                              reader_for(subject, log=True)) as session:
+                member, klass = member_in(session, subject, pending.class_id, pending.user_id)
     except Refused as refused:
         return refused.response
     except LaunchRefused as exc:

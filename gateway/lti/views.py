@@ -7,6 +7,7 @@ from flask import Flask
 from gateway.lti.ags import ags
 from gateway.lti.launch import launches
 from gateway.lti.nrps import nrps
+from gateway.lti.relay import relay
 from gateway.lti.service_tokens import tokens
 from gateway.lti.state import LtiState
 
@@ -17,3 +18,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(tokens)
     app.register_blueprint(nrps)
     app.register_blueprint(ags)
+    app.register_blueprint(relay)

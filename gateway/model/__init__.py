@@ -8,10 +8,14 @@ from gateway.model.lti import (
     LtiLaunch,
     LtiLineItem,
     LtiLink,
+    LtiLmsContext,
+    LtiLmsLogin,
+    LtiLmsUser,
     LtiPlatform,
     LtiScoreMark,
     LtiSecret,
     LtiTool,
+    LtiUnmatched,
     LtiUsedValue,
 )
 from gateway.model.policy import (
@@ -32,5 +36,6 @@ __all__ = [
     "AgreementRow", "App", "DisclosedStudent", "Disclosure", "DisclosureHead", "OptOut",
     "OAuth1Nonce", "OAuth1Secret", "RateCounter", "RevokedToken", "SigningKey",
     "LtiContext", "LtiLaunch", "LtiLineItem", "LtiLink", "LtiPlatform", "LtiScoreMark",
-    "LtiSecret", "LtiTool", "LtiUsedValue",
+    "LtiSecret", "LtiTool", "LtiUsedValue", "LtiLmsLogin", "LtiLmsUser", "LtiLmsContext",
+    "LtiUnmatched",
 ]

@@ -145,3 +145,64 @@ class LtiScoreMark(Base):
     user_id: Mapped[str] = mapped_column(String(255), primary_key=True)
     # ISO 8601 UTC with microseconds, fixed width, so text order is time order on every backend
     timestamp: Mapped[str] = mapped_column(String(32))
+
+
+class LtiLmsLogin(Base):
+    """An LMS launch the gateway (as the LMS's tool) has sent to the LMS's authorization
+    endpoint: the signed `state` names it; the `nonce` the id_token must echo; used once.
+    Kept here rather than in a cookie, since an LMS frames the gateway cross-site."""
+
+    __tablename__ = "lti_lms_logins"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    platform_id: Mapped[int] = mapped_column(ForeignKey("lti_platforms.id", ondelete="CASCADE"))
+    nonce: Mapped[str] = mapped_column(String(64))
+    target_link_uri: Mapped[str] = mapped_column(Text)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class LtiLmsUser(Base):
+    """An LMS user (the LMS's `sub`) matched to a canonical user, and how (sourcedId, a SIS
+    id in a custom variable, e-mail, or district IT by hand)."""
+
+    __tablename__ = "lti_lms_users"
+
+    platform_id: Mapped[int] = mapped_column(ForeignKey("lti_platforms.id", ondelete="CASCADE"),
+                                             primary_key=True)
+    lms_user: Mapped[str] = mapped_column(String(255), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(255))
+    matched_by: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class LtiLmsContext(Base):
+    """An LMS context (course or section) matched to a canonical class, and how."""
+
+    __tablename__ = "lti_lms_contexts"
+
+    platform_id: Mapped[int] = mapped_column(ForeignKey("lti_platforms.id", ondelete="CASCADE"),
+                                             primary_key=True)
+    lms_context: Mapped[str] = mapped_column(String(255), primary_key=True)
+    class_id: Mapped[str] = mapped_column(String(255))
+    matched_by: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class LtiUnmatched(Base):
+    """A valid LMS launch whose user or context matched nothing: listed for district IT (one
+    row per LMS user or context, counting repeats) until they map it."""
+
+    __tablename__ = "lti_unmatched"
+    __table_args__ = (UniqueConstraint("platform_id", "kind", "lms_value",
+                                       name="uq_lti_unmatched_value"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    platform_id: Mapped[int] = mapped_column(ForeignKey("lti_platforms.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))  # "user" or "context"
+    lms_value: Mapped[str] = mapped_column(String(255))
+    hints: Mapped[dict] = mapped_column(JSON)  # what the launch offered to match on
+    reason: Mapped[str] = mapped_column(Text)
+    count: Mapped[int] = mapped_column(Integer)
+    first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,67 @@
+"""lti relay: pending LMS logins, LMS users and contexts matched to canonical ones, unmatched launches
+
+Revision ID: 0013_lti_relay
+Revises: 0012
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+revision = '0013_lti_relay'
+down_revision = '0012'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table('lti_lms_logins',
+    sa.Column('id', sa.String(length=64), nullable=False),
+    sa.Column('platform_id', sa.Integer(), nullable=False),
+    sa.Column('nonce', sa.String(length=64), nullable=False),
+    sa.Column('target_link_uri', sa.Text(), nullable=False),
+    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('used_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['platform_id'], ['lti_platforms.id'], name=op.f('fk_lti_lms_logins_platform_id_lti_platforms'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_lti_lms_logins'))
+    )
+    op.create_index(op.f('ix_lti_lms_logins_expires_at'), 'lti_lms_logins', ['expires_at'], unique=False)
+    op.create_table('lti_lms_users',
+    sa.Column('platform_id', sa.Integer(), nullable=False),
+    sa.Column('lms_user', sa.String(length=255), nullable=False),
+    sa.Column('user_id', sa.String(length=255), nullable=False),
+    sa.Column('matched_by', sa.String(length=32), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['platform_id'], ['lti_platforms.id'], name=op.f('fk_lti_lms_users_platform_id_lti_platforms'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('platform_id', 'lms_user', name=op.f('pk_lti_lms_users'))
+    )
+    op.create_table('lti_lms_contexts',
+    sa.Column('platform_id', sa.Integer(), nullable=False),
+    sa.Column('lms_context', sa.String(length=255), nullable=False),
+    sa.Column('class_id', sa.String(length=255), nullable=False),
+    sa.Column('matched_by', sa.String(length=32), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['platform_id'], ['lti_platforms.id'], name=op.f('fk_lti_lms_contexts_platform_id_lti_platforms'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('platform_id', 'lms_context', name=op.f('pk_lti_lms_contexts'))
+    )
+    op.create_table('lti_unmatched',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('platform_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('lms_value', sa.String(length=255), nullable=False),
+    sa.Column('hints', sa.JSON(), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('count', sa.Integer(), nullable=False),
+    sa.Column('first_seen', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('last_seen', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['platform_id'], ['lti_platforms.id'], name=op.f('fk_lti_unmatched_platform_id_lti_platforms'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_lti_unmatched')),
+    sa.UniqueConstraint('platform_id', 'kind', 'lms_value', name='uq_lti_unmatched_value')
+    )
+
+
+def downgrade() -> None:
+    op.drop_table('lti_unmatched')
+    op.drop_table('lti_lms_contexts')
+    op.drop_table('lti_lms_users')
+    op.drop_index(op.f('ix_lti_lms_logins_expires_at'), table_name='lti_lms_logins')
+    op.drop_table('lti_lms_logins')
