@@ -29,7 +29,7 @@ def id_token_claims(*, issuer: str, tool: ToolRegistration, nonce: str, sub: str
                     member: Member, klass: dict[str, Any], context_id: str,
                     resource_link_id: str, link_title: str, target_link_uri: str,
                     claims: frozenset[str], context_url: str,
-                    lifetime: int) -> dict[str, Any]:
+                    lifetime: int, mentees: list[str] | None = None) -> dict[str, Any]:
     now = int(time.time())
     token: dict[str, Any] = {
         "iss": issuer, "aud": tool.client_id, "azp": tool.client_id, "sub": sub,
@@ -47,6 +47,8 @@ def id_token_claims(*, issuer: str, tool: ToolRegistration, nonce: str, sub: str
                                 "product_family_code": "school-data-gateway"},
         LTI + "launch_presentation": {"document_target": "window"},
     }
+    if mentees:
+        token[LTI + "role_scope_mentor"] = mentees
     if tool.custom:
         token[LTI + "custom"] = dict(tool.custom)
     token.update(identity_claims(member.user, claims))

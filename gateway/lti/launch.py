@@ -45,7 +45,14 @@ from gateway.extensions import (
 )
 from gateway.lti import pages
 from gateway.lti.claims import id_token_claims
-from gateway.lti.roster import Member, class_document, enrollments, granted_claims, members
+from gateway.lti.roster import (
+    Member,
+    class_document,
+    enrollments,
+    granted_claims,
+    members,
+    mentor,
+)
 from gateway.lti.signing import BadSignature, pairwise, sign, unsign
 from gateway.lti.state import (
     ID_TOKEN_LIFETIME,
@@ -118,11 +125,15 @@ def member_in(session: ReadSession, subject: Subject, class_id: str,
     klass = class_document(session, class_id)
     enrolled = enrollments(session, class_id, None, user_id=user_id, limit=5)[0] \
         if klass is not None else []
-    if klass is None or not enrolled:
+    claims = granted_claims(subject.app.agreement, subject.tool.share)
+    guardian = mentor(session, class_id, user_id, claims) \
+        if klass is not None and not enrolled else None
+    if klass is None or not (enrolled or guardian):
         raise Refused(pages.refusal(
             f"{name} cannot be opened here",
             f"This class is not shared with {name}, or you are not a member of it.", 403))
-    claims = granted_claims(subject.app.agreement, subject.tool.share)
+    if guardian is not None:
+        return guardian, klass
     found = members(session, enrolled[:1], claims)
     if not found:
         raise Refused(pages.refusal(
@@ -289,6 +300,7 @@ def _id_token_response(subject: Subject, class_id: str, user_id: str, link: str,
     claims = id_token_claims(
         issuer=settings.issuer, tool=tool, nonce=nonce,
         sub=pairwise(key, "sub", tool.client_id, user_id), member=member, klass=klass,
+        mentees=[pairwise(key, "sub", tool.client_id, c) for c in member.mentees],
         context_id=context_id,
         resource_link_id=link_id,
         link_title=link, target_link_uri=target_link_uri,
