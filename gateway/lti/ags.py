@@ -24,7 +24,7 @@ import orjson
 from flask import Blueprint, Response, current_app, request
 
 from adapters.records import FamilyMode, Record
-from gateway.auth.lti_registry import AGS_SCOPES
+from gateway.auth.lti_registry import AGS_SCOPES, ToolRegistration
 from gateway.auth.lti_state import (
     AgsLineItem,
     AlreadyUsed,
@@ -226,7 +226,11 @@ def _body() -> dict[str, Any]:
 
 
 def _apply(caller: ServiceCaller, events: list[Any]) -> None:
-    source = tool_source(caller.tool.app_client_id)
+    _apply_as(caller.tool, events)
+
+
+def _apply_as(tool: ToolRegistration, events: list[Any]) -> None:
+    source = tool_source(tool.app_client_id)
     report = run_sync(write_engine(), source, iter(events), adapter_name=source.adapter)
     if report.state not in ("applied", "unchanged"):
         problems = "; ".join(f"{i.field}: {i.reason}" for i in report.issues
@@ -255,7 +259,18 @@ def create_item(context_id: str) -> Response:
             raise _not_found(f"context {context_id!r}")
     if link is not None and link_context(store_engine(), caller.tool.id, link) != context_id:
         raise _not_found(f"resource link {link!r} in this context")
-    tool = caller.tool
+    line_item_id = create_line_item(caller.tool, class_id, context_id, label=label,
+                                    maximum=maximum, link=link, resource_id=resource_id,
+                                    tag=tag, start=start, end=end)
+    return _one(caller, context_id, line_item_id, status=201)
+
+
+def create_line_item(tool: ToolRegistration, class_id: str, context_id: str, *, label: str,
+                     maximum: float, link: str | None = None, resource_id: str | None = None,
+                     tag: str | None = None, start: str | None = None,
+                     end: str | None = None) -> str:
+    """A canonical line item in the class, written as the tool's app source, bound to the
+    tool's context (and link); its id. Raises ServiceError when the sync engine refuses it."""
     category = _category(tool.client_id)
     line_item_id = "lti-" + uuid.uuid4().hex
     now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
@@ -269,10 +284,10 @@ def create_item(context_id: str) -> Response:
             "class": class_id, "category": category, "resultValueMin": 0,
             "resultValueMax": maximum}, file="AGS request", line=1, status="active"),
     ]
-    _apply(caller, events)
+    _apply_as(tool, events)
     item = AgsLineItem(line_item_id, context_id, class_id, link, resource_id, tag)
     add_line_item(write_engine(), tool.id, item)
-    return _one(caller, context_id, line_item_id, status=201)
+    return line_item_id
 
 
 def _category(tool_client_id: str) -> str:

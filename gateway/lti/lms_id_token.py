@@ -21,15 +21,14 @@ from typing import Any
 from joserfc import jwt
 from joserfc.errors import JoseError
 
-from gateway.auth.lti_registry import PlatformRegistration
+from gateway.auth.lti_registry import LtiRegistryError, PlatformRegistration, check_url
+from gateway.auth.lti_state import DEEP_LINKING, RESOURCE_LINK
 from gateway.auth.tokens import TokenInvalid, unverified_header
-from gateway.lti.claims import LTI
+from gateway.lti.claims import DL_SETTINGS, LTI
 from gateway.lti.state import LEEWAY, LMS_TOKEN_MAX_AGE
 from gateway.lti.tool_keys import KeysUnavailable, ToolKeys
 
 MAX_TOKEN_BYTES = 64 * 1024
-RESOURCE_LINK = "LtiResourceLinkRequest"
-DEEP_LINKING = "LtiDeepLinkingRequest"
 MESSAGE_TYPES = (RESOURCE_LINK, DEEP_LINKING)
 
 
@@ -132,6 +131,19 @@ def _lti_claims(claims: dict[str, Any], platform: PlatformRegistration,
         raise LmsTokenRefused("target_link_uri: differs from the one the login named")
     if not isinstance(claims.get(LTI + "roles"), list):
         raise LmsTokenRefused("roles: missing (it may be an empty list)")
+    if message_type == DEEP_LINKING:
+        settings = claims.get(DL_SETTINGS)
+        if not isinstance(settings, dict) or not isinstance(
+                settings.get("deep_link_return_url"), str):
+            raise LmsTokenRefused("deep_linking_settings: an LtiDeepLinkingRequest needs "
+                                  "deep_link_return_url")
+        try:
+            check_url(settings["deep_link_return_url"], "deep_link_return_url")
+        except LtiRegistryError as exc:
+            raise LmsTokenRefused(f"deep_linking_settings: {exc}") from None
+        if "ltiResourceLink" not in (settings.get("accept_types") or []):
+            raise LmsTokenRefused("deep_linking_settings: accept_types must include "
+                                  "ltiResourceLink (the only kind the gateway returns)")
     if message_type == RESOURCE_LINK:
         link = claims.get(LTI + "resource_link")
         if not isinstance(link, dict) or not isinstance(link.get("id"), str) \

@@ -16,7 +16,9 @@ learning tool it names, as that tool's platform (LTI Core 1.3 section 4; Securit
    link and context ids and its own pairwise `sub`, never the LMS's ids.
 
 The tool is named by the target link URI (`/lti/launch?tool=<client_id>`) or, for an LMS link
-that cannot carry a query, a custom parameter `gateway_tool`.
+that cannot carry a query, a custom parameter `gateway_tool`; a link the tool created by deep
+linking by `&link=` or `gateway_link`. An LMS's deep-linking request is relayed to the tool as
+the gateway's own, and the tool's answer goes back to the LMS (gateway.lti.deep_linking).
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ from gateway.auth.lti_relay_state import (
     start_lms_login,
     take_lms_login,
 )
-from gateway.auth.lti_state import AlreadyUsed, use_once
+from gateway.auth.lti_state import DEEP_LINKING, AlreadyUsed, use_once
 from gateway.auth.request_limits import bound_oauth_requests
 from gateway.extensions import (
     disclosure_log,
@@ -46,10 +48,12 @@ from gateway.extensions import (
     write_engine,
 )
 from gateway.lti import pages
-from gateway.lti.claims import LTI
+from gateway.lti.claims import DL_SETTINGS, LTI
 from gateway.lti.launch import (
+    DEEP_LINK_PREFIX,
     Refused,
     inactive_page,
+    may_add_content,
     member_in,
     reader_for,
     send_to_tool,
@@ -57,6 +61,7 @@ from gateway.lti.launch import (
 )
 from gateway.lti.lms_id_token import LmsTokenRefused, checked_claims
 from gateway.lti.lms_match import Unmatched, match_class, match_user, record_unmatched
+from gateway.lti.relay_deep_linking import LINK_CUSTOM, TOOL_CUSTOM
 from gateway.lti.signing import BadSignature, sign, unsign
 from gateway.lti.state import LEEWAY, LMS_TOKEN_MAX_AGE, LOGIN_LIFETIME, lti_state
 from gateway.policy.reads import read_session
@@ -66,7 +71,6 @@ relay = Blueprint("lti_relay", __name__)
 bound_oauth_requests(relay)  # an id_token and a few short fields; larger is refused (413)
 
 LMS_STATE = "lms-state"
-TOOL_CUSTOM = "gateway_tool"
 
 
 def _param(name: str) -> str | None:
@@ -147,8 +151,17 @@ def _tool_client_id(claims: dict[str, Any]) -> str | None:
 
 
 def _link_name(platform: PlatformRegistration, claims: dict[str, Any]) -> str:
-    """The gateway's name for the LMS's resource link: derived from the LMS's ids (so a copied
-    link, which gets a new LMS id, is a new link for the tool too), unreadable to the tool."""
+    """The gateway's name for the LMS's resource link: a link the tool created by deep linking
+    (named in the target link URI, or in custom parameters), else one derived from the LMS's
+    ids (so a copied link, which gets a new LMS id, is a new link for the tool too),
+    unreadable to the tool."""
+    target = claims.get(LTI + "target_link_uri", "")
+    named = parse_qs(urlsplit(target).query).get("link")
+    custom = claims.get(LTI + "custom")
+    if not named and isinstance(custom, dict) and isinstance(custom.get(LINK_CUSTOM), str):
+        named = [custom[LINK_CUSTOM]]
+    if named and named[0].startswith(DEEP_LINK_PREFIX) and len(named[0]) <= 64:
+        return named[0]
     lms_link = (claims.get(LTI + "resource_link") or {}).get("id", "")
     digest = hashlib.sha256("\x1f".join((platform.issuer, claims[LTI + "deployment_id"],
                                          lms_link)).encode()).hexdigest()
@@ -198,7 +211,9 @@ def _relay(platform: PlatformRegistration, claims: dict[str, Any]) -> Response:
                           reader_for(subject, log=False)) as session:
             class_id = match_class(session, platform.id, claims)
             user_id = match_user(session, platform.id, claims, class_id)
-            member_in(session, subject, class_id, user_id)
+            member, _klass = member_in(session, subject, class_id, user_id)
+        if claims[LTI + "message_type"] == DEEP_LINKING:
+            may_add_content(subject, member)
     except Unmatched as problem:
         record_unmatched(platform.id, claims, problem)
         return _refused(
@@ -207,4 +222,10 @@ def _relay(platform: PlatformRegistration, claims: dict[str, Any]) -> Response:
             f"{problem.reason}. District IT has been told (gateway lti unmatched).", 403)
     except Refused as refused:
         return refused.response
+    if claims[LTI + "message_type"] == DEEP_LINKING:
+        settings = claims[DL_SETTINGS]
+        relay = {"platform_id": platform.id, "deployment_id": claims[LTI + "deployment_id"],
+                 "return_url": settings["deep_link_return_url"], "data": settings.get("data")}
+        return send_to_tool(subject.tool, user_id, class_id, "deep-linking",
+                            message_type=DEEP_LINKING, relay=relay)
     return send_to_tool(subject.tool, user_id, class_id, _link_name(platform, claims))

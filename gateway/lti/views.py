@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from gateway.lti.ags import ags
+from gateway.lti.deep_linking import deep_links
 from gateway.lti.launch import launches
 from gateway.lti.nrps import nrps
 from gateway.lti.relay import relay
@@ -19,3 +20,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(nrps)
     app.register_blueprint(ags)
     app.register_blueprint(relay)
+    app.register_blueprint(deep_links)

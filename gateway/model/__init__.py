@@ -5,6 +5,7 @@ from gateway.model.base import Base, metadata
 from gateway.model.edfi import EDFI_ID_MARKS, EDFI_IDS, EDFI_KEY_CHANGES
 from gateway.model.lti import (
     LtiContext,
+    LtiDeepLink,
     LtiLaunch,
     LtiLineItem,
     LtiLink,
@@ -37,5 +38,5 @@ __all__ = [
     "OAuth1Nonce", "OAuth1Secret", "RateCounter", "RevokedToken", "SigningKey",
     "LtiContext", "LtiLaunch", "LtiLineItem", "LtiLink", "LtiPlatform", "LtiScoreMark",
     "LtiSecret", "LtiTool", "LtiUsedValue", "LtiLmsLogin", "LtiLmsUser", "LtiLmsContext",
-    "LtiUnmatched",
+    "LtiUnmatched", "LtiDeepLink",
 ]

@@ -79,6 +79,29 @@ class LtiLaunch(Base):
     target_link_uri: Mapped[str] = mapped_column(Text)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    message_type: Mapped[str] = mapped_column(String(32),
+                                              server_default="LtiResourceLinkRequest")
+    # a launch relayed from an LMS's deep-linking request: where to answer the LMS (its
+    # registration, deployment, return URL and data), so the tool's answer can be passed on
+    relay: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+
+
+class LtiDeepLink(Base):
+    """A resource link a tool created by deep linking, in a class: the tool's link id is
+    derived from `name` as for every link; its launches carry the title, URL and custom
+    parameters the tool chose, and the line item it asked for."""
+
+    __tablename__ = "lti_deep_links"
+
+    tool_id: Mapped[int] = mapped_column(ForeignKey("lti_tools.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    class_id: Mapped[str] = mapped_column(String(255))
+    title: Mapped[str] = mapped_column(String(255))
+    url: Mapped[str] = mapped_column(Text)
+    custom: Mapped[dict] = mapped_column(JSON)
+    line_item_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class LtiUsedValue(Base):

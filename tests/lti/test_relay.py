@@ -15,10 +15,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
-from flask import Flask, jsonify
 from joserfc.jwk import RSAKey
-from pylti1p3.contrib.flask import FlaskMessageLaunch, FlaskOIDCLogin, FlaskRequest
-from pylti1p3.tool_config import ToolConfDict
 from sqlalchemy import func, select
 
 from gateway.auth.lti_registry import add_platform
@@ -32,8 +29,9 @@ from gateway.model import (
     LtiUsedValue,
 )
 from gateway.policy.optouts import add_optout
-from tests.lti.conftest import LOGIN, REDIRECT, Lti, form_fields, make_lti
+from tests.lti.conftest import LOGIN, Lti, form_fields, make_lti
 from tests.lti.lms import CLIENT_ID, DEPLOYMENT, LTI, Lms, new_key
+from tests.lti.pylti_tool import pylti1p3_tool, through_tool, tool_conf
 
 GATEWAY = "http://localhost"
 LAUNCH = GATEWAY + "/lti/launch"
@@ -96,53 +94,15 @@ def stored(engine) -> dict[str, int]:
                 for t in (LtiLaunch, LtiLmsUser, LtiLmsContext, LtiUnmatched, LtiUsedValue)}
 
 
-def pylti1p3_tool(conf: ToolConfDict) -> Flask:
-    """The tool at the end of the relay: pylti1p3 does every LTI check; it answers with the
-    claims it accepted."""
-    app = Flask("relay_tool")
-    app.secret_key = "tool-session-secret"
-
-    @app.route("/login", methods=["GET", "POST"])
-    def login():  # noqa: ANN202
-        return FlaskOIDCLogin(FlaskRequest(), conf).redirect(REDIRECT)
-
-    @app.post("/launch")
-    def launch():  # noqa: ANN202
-        try:
-            return jsonify(FlaskMessageLaunch(FlaskRequest(), conf).get_launch_data())
-        except Exception as exc:  # noqa: BLE001 - the tool reports what pylti1p3 refused
-            return jsonify(error=str(exc)), 400
-
-    return app
-
-
 def test_a_relayed_launch_reaches_pylti1p3_with_the_gateway_as_its_platform(relay, lms,
                                                                             tool_key: RSAKey):
     issuer = relay.app.config["GATEWAY_SETTINGS"].issuer
-    conf = ToolConfDict({issuer: [{
-        "default": True, "client_id": relay.tool.client_id,
-        "auth_login_url": GATEWAY + "/lti/authorize", "auth_token_url": GATEWAY + "/lti/token",
-        "key_set_url": None, "key_set": relay.client.get("/.well-known/jwks.json").get_json(),
-        "deployment_ids": [relay.tool.deployment_id]}]})
-    conf.set_private_key(issuer, tool_key.as_pem(private=True).decode(),
-                         client_id=relay.tool.client_id)
-    tool = pylti1p3_tool(conf).test_client()
-
+    tool = pylti1p3_tool(tool_conf(relay, tool_key))
     to_tool = relayed(relay, lms, sub="lms-ben", **student())
     assert to_tool.status_code == 302, text(to_tool)
     location = to_tool.headers["Location"]
     assert location.startswith(LOGIN + "?")
-    login = tool.get("/login?" + urlsplit(location).query)  # pylti1p3's login initiation
-    assert login.status_code == 302, login.get_data(as_text=True)
-    authorize = urlsplit(login.headers["Location"])
-    assert authorize.path == "/lti/authorize"
-    answer = relay.client.get("/lti/authorize?" + authorize.query)
-    assert answer.status_code == 200, text(answer)
-    action, fields = form_fields(answer.get_data(as_text=True))
-    assert action == REDIRECT
-    accepted = tool.post("/launch", data=fields)
-    assert accepted.status_code == 200, accepted.get_json()
-    claims = accepted.get_json()
+    claims = through_tool(relay, tool, location)["claims"]
 
     assert claims["iss"] == issuer and claims["aud"] == relay.tool.client_id
     assert claims["sub"] == relay.launch("stu-a2")["sub"]  # the tool's pseudonym of stu-a2

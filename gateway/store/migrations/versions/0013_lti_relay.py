@@ -1,4 +1,4 @@
-"""lti relay: pending LMS logins, LMS users and contexts matched to canonical ones, unmatched launches
+"""lti relay: pending LMS logins, LMS users and contexts matched to canonical ones, unmatched launches, deep links, launch message types
 
 Revision ID: 0013_lti_relay
 Revises: 0012
@@ -57,9 +57,27 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_lti_unmatched')),
     sa.UniqueConstraint('platform_id', 'kind', 'lms_value', name='uq_lti_unmatched_value')
     )
+    op.add_column('lti_launches', sa.Column('message_type', sa.String(length=32), server_default='LtiResourceLinkRequest', nullable=False))
+    op.add_column('lti_launches', sa.Column('relay', sa.JSON(), nullable=True))
+    op.create_table('lti_deep_links',
+    sa.Column('tool_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=64), nullable=False),
+    sa.Column('class_id', sa.String(length=255), nullable=False),
+    sa.Column('title', sa.String(length=255), nullable=False),
+    sa.Column('url', sa.Text(), nullable=False),
+    sa.Column('custom', sa.JSON(), nullable=False),
+    sa.Column('line_item_id', sa.String(length=255), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['tool_id'], ['lti_tools.id'], name=op.f('fk_lti_deep_links_tool_id_lti_tools'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('tool_id', 'name', name=op.f('pk_lti_deep_links'))
+    )
 
 
 def downgrade() -> None:
+    op.drop_table('lti_deep_links')
+    with op.batch_alter_table('lti_launches') as batch:
+        batch.drop_column('relay')
+        batch.drop_column('message_type')
     op.drop_table('lti_unmatched')
     op.drop_table('lti_lms_contexts')
     op.drop_table('lti_lms_users')
