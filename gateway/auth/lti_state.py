@@ -92,6 +92,14 @@ def use_once(conn: Connection, scope: str, value: str, expires_at: datetime) -> 
         raise AlreadyUsed(value) from None
 
 
+def was_used(engine: Engine, scope: str, value: str) -> bool:
+    """Whether `value` is recorded as used within `scope` (and not yet expired)."""
+    with engine.connect() as conn:
+        return conn.execute(select(LtiUsedValue.value).where(
+            LtiUsedValue.scope == scope, LtiUsedValue.value == value,
+            LtiUsedValue.expires_at >= _now())).first() is not None
+
+
 def start_launch(engine: Engine, *, tool_id: int, user_id: str, class_id: str, link: str,
                  target_link_uri: str, lifetime: int, message_type: str = RESOURCE_LINK,
                  relay: dict[str, Any] | None = None) -> str:

@@ -27,8 +27,10 @@ from gateway.auth.lti_registry import (
 )
 from gateway.auth.lti_relay_state import CONTEXT, USER, list_unmatched, map_by_hand
 from gateway.auth.lti_state import secret
+from gateway.auth.registry import list_apps
 from gateway.config import ConfigError, Settings, load_settings
 from gateway.lti.launch import launch_link
+from gateway.lti.registration import registration_query
 from gateway.lti.signing import TOKENS
 from gateway.safe_text import terminal as shown
 
@@ -267,3 +269,24 @@ def map_command(issuer: str, client_id: str | None, lms_user: str | None, user_i
             click.echo(shown(f"mapped LMS {kind} {lms_value} onto {canonical}"))
 
     _run(apply)
+
+
+@tools.command("registration-url")
+@click.option("--app", "app_client_id", required=True,
+              help="Client id of the app (and so the agreement) the tool will work under.")
+@click.option("--initiation-url", required=True,
+              help="The tool's LTI Dynamic Registration initiation URL.")
+@click.option("--minutes", default=60, show_default=True, type=click.IntRange(1, 60 * 24))
+def tools_registration_url(app_client_id: str, initiation_url: str, minutes: int) -> None:
+    """Print the URL that lets the tool register itself (LTI Dynamic Registration) under the
+    app, with a one-time registration token valid for MINUTES."""
+
+    def mint(settings: Settings, engine: Engine) -> None:
+        if app_client_id not in {a.client_id for a in list_apps(engine)}:
+            raise LtiRegistryError(f"--app: no app with client id {app_client_id!r}")
+        root = settings.public_url or settings.issuer
+        glue = "&" if "?" in initiation_url else "?"
+        click.echo(initiation_url + glue + registration_query(
+            secret(engine, TOKENS), root, app_client_id, minutes * 60))
+
+    _run(mint)
