@@ -32,6 +32,8 @@ from gateway.model import (
     App,
     LtiContext,
     LtiDeepLink,
+    LtiForwardedItem,
+    LtiGradeRoute,
     LtiLaunch,
     LtiLineItem,
     LtiLink,
@@ -39,6 +41,7 @@ from gateway.model import (
     LtiLmsLogin,
     LtiLmsUser,
     LtiPlatform,
+    LtiScoreForward,
     LtiTool,
     LtiUnmatched,
 )
@@ -293,6 +296,8 @@ def remove_tool(engine: Engine, client_id: str) -> None:
         conn.execute(delete(LtiContext).where(LtiContext.tool_id == tool_id))
         conn.execute(delete(LtiLink).where(LtiLink.tool_id == tool_id))
         conn.execute(delete(LtiDeepLink).where(LtiDeepLink.tool_id == tool_id))
+        for table in (LtiGradeRoute, LtiScoreForward):
+            conn.execute(delete(table).where(table.tool_id == tool_id))
         conn.execute(delete(LtiLineItem).where(LtiLineItem.tool_id == tool_id))
         conn.execute(delete(LtiTool).where(LtiTool.id == tool_id))
 
@@ -339,7 +344,8 @@ def remove_platform(engine: Engine, issuer: str, client_id: str) -> None:
     with for_writes(engine).begin() as conn:
         platform_id = conn.execute(select(LtiPlatform.id).where(
             LtiPlatform.issuer == issuer, LtiPlatform.client_id == client_id)).scalar()
-        for table in (LtiLmsLogin, LtiLmsUser, LtiLmsContext, LtiUnmatched):
+        for table in (LtiLmsLogin, LtiLmsUser, LtiLmsContext, LtiUnmatched, LtiGradeRoute,
+                      LtiForwardedItem, LtiScoreForward):
             conn.execute(delete(table).where(table.platform_id == platform_id))
         removed = conn.execute(delete(LtiPlatform).where(LtiPlatform.id == platform_id)).rowcount
     if not removed:

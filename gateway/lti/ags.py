@@ -48,6 +48,7 @@ from gateway.extensions import (
     store_engine,
     write_engine,
 )
+from gateway.lti.lms_grades import forward_score
 from gateway.lti.roster import DOCS, class_document, enrollments
 from gateway.lti.services import ServiceCaller, ServiceError, service_caller
 from gateway.lti.signing import pairwise
@@ -64,6 +65,9 @@ RESULTS_TYPE = "application/vnd.ims.lis.v2.resultcontainer+json"
 ACTIVITY = frozenset({"Initialized", "Started", "InProgress", "Submitted", "Completed"})
 GRADING = frozenset({"FullyGraded", "Pending", "PendingManual", "Failed", "NotReady"})
 MAX_TEXT = 255
+# what an LMS receives of a tool's score (its userId is the LMS's own)
+FORWARDED = ("scoreGiven", "scoreMaximum", "activityProgress", "gradingProgress", "timestamp",
+             "comment")
 MAX_COMMENT = 4096
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
@@ -447,6 +451,11 @@ def post_score(context_id: str, line_item_id: str) -> Response:
     except ServiceError:
         restore_score_time(write_engine(), line_item_id, student, timestamp, previous)
         raise
+    item = found[0]
+    forward_score(caller.tool, class_id, line_item_id, student, timestamp=timestamp,
+                  score={k: body[k] for k in FORWARDED if body.get(k) is not None},
+                  line_item={"label": docs[line_item_id].get("title") or line_item_id,
+                             "scoreMaximum": item_max, "tag": item.tag})
     return Response(status=204)
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 from sqlalchemy import Engine
 
+from gateway.auth.lti_grade_state import forward_statuses
 from gateway.auth.lti_registry import (
     LTI_SCOPES,
     SHAREABLE,
@@ -290,3 +291,26 @@ def tools_registration_url(app_client_id: str, initiation_url: str, minutes: int
             secret(engine, TOKENS), root, app_client_id, minutes * 60))
 
     _run(mint)
+
+
+@lti.command("forward-scores")
+def forward_scores() -> None:
+    """Retry the scores queued for LMSs that are due (run it from cron); prints each outcome
+    and the queue's state."""
+    from gateway.app import close_app, create_app  # noqa: PLC0415 - the app's key store
+    from gateway.lti.lms_grades import deliver_due  # noqa: PLC0415
+
+    try:
+        app = create_app()
+    except ConfigError as exc:
+        raise click.ClickException(shown(exc)) from None
+    try:
+        with app.app_context():
+            outcomes = deliver_due()
+        for outcome in outcomes:
+            click.echo(shown(outcome))
+        with _registry() as (_settings, engine):
+            waiting = [f for f in forward_statuses(engine) if not f.done]
+        click.echo(f"{len(outcomes)} tried, {len(waiting)} still queued")
+    finally:
+        close_app(app)

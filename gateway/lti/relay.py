@@ -30,7 +30,8 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 from flask import Blueprint, Response, redirect, request
 
-from gateway.auth.lti_registry import PlatformRegistration
+from gateway.auth.lti_grade_state import record_route
+from gateway.auth.lti_registry import LtiRegistryError, PlatformRegistration, check_url
 from gateway.auth.lti_relay_state import (
     find_lms_login,
     platform_by_id,
@@ -48,7 +49,7 @@ from gateway.extensions import (
     write_engine,
 )
 from gateway.lti import pages
-from gateway.lti.claims import DL_SETTINGS, LTI
+from gateway.lti.claims import AGS_CLAIM, DL_SETTINGS, LTI
 from gateway.lti.launch import (
     DEEP_LINK_PREFIX,
     Refused,
@@ -71,6 +72,7 @@ relay = Blueprint("lti_relay", __name__)
 bound_oauth_requests(relay)  # an id_token and a few short fields; larger is refused (413)
 
 LMS_STATE = "lms-state"
+SCORE_SCOPE = "https://purl.imsglobal.org/spec/lti-ags/scope/score"
 
 
 def _param(name: str) -> str | None:
@@ -228,4 +230,25 @@ def _relay(platform: PlatformRegistration, claims: dict[str, Any]) -> Response:
                  "return_url": settings["deep_link_return_url"], "data": settings.get("data")}
         return send_to_tool(subject.tool, user_id, class_id, "deep-linking",
                             message_type=DEEP_LINKING, relay=relay)
+    _keep_grade_route(subject.tool.id, class_id, platform, claims)
     return send_to_tool(subject.tool, user_id, class_id, _link_name(platform, claims))
+
+
+def _keep_grade_route(tool_id: int, class_id: str, platform: PlatformRegistration,
+                      claims: dict[str, Any]) -> None:
+    """Where the tool's grades in this class also go: the LMS's AGS endpoints, when the LMS
+    offers them with the score scope (refreshed on every launch)."""
+    endpoint = claims.get(AGS_CLAIM)
+    if not isinstance(endpoint, dict) or not isinstance(endpoint.get("scope"), list):
+        return
+    scopes = [s for s in endpoint["scope"] if isinstance(s, str)]
+    urls = {}
+    for name in ("lineitems", "lineitem"):
+        value = endpoint.get(name)
+        try:
+            urls[name] = check_url(value, name) if isinstance(value, str) else None
+        except LtiRegistryError:
+            urls[name] = None
+    if SCORE_SCOPE in scopes and (urls["lineitems"] or urls["lineitem"]):
+        record_route(write_engine(), tool_id, class_id, platform.id, urls["lineitems"],
+                     urls["lineitem"], scopes)

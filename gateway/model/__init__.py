@@ -6,6 +6,9 @@ from gateway.model.edfi import EDFI_ID_MARKS, EDFI_IDS, EDFI_KEY_CHANGES
 from gateway.model.lti import (
     LtiContext,
     LtiDeepLink,
+    LtiForwardedItem,
+    LtiForwardMark,
+    LtiGradeRoute,
     LtiLaunch,
     LtiLineItem,
     LtiLink,
@@ -13,6 +16,7 @@ from gateway.model.lti import (
     LtiLmsLogin,
     LtiLmsUser,
     LtiPlatform,
+    LtiScoreForward,
     LtiScoreMark,
     LtiSecret,
     LtiTool,
@@ -39,4 +43,5 @@ __all__ = [
     "LtiContext", "LtiLaunch", "LtiLineItem", "LtiLink", "LtiPlatform", "LtiScoreMark",
     "LtiSecret", "LtiTool", "LtiUsedValue", "LtiLmsLogin", "LtiLmsUser", "LtiLmsContext",
     "LtiUnmatched", "LtiDeepLink",
+    "LtiGradeRoute", "LtiForwardedItem", "LtiScoreForward", "LtiForwardMark",
 ]

@@ -229,3 +229,65 @@ class LtiUnmatched(Base):
     count: Mapped[int] = mapped_column(Integer)
     first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class LtiGradeRoute(Base):
+    """Where grades of a tool in a class also go: the AGS endpoints an LMS gave the gateway
+    when it relayed a launch of that tool in that class (refreshed on every launch, as AGS
+    allows the LMS to move them)."""
+
+    __tablename__ = "lti_grade_routes"
+
+    tool_id: Mapped[int] = mapped_column(ForeignKey("lti_tools.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    class_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    platform_id: Mapped[int] = mapped_column(ForeignKey("lti_platforms.id", ondelete="CASCADE"),
+                                             primary_key=True)
+    lineitems_url: Mapped[str | None] = mapped_column(Text, nullable=True)
+    lineitem_url: Mapped[str | None] = mapped_column(Text, nullable=True)
+    scopes: Mapped[list] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class LtiForwardedItem(Base):
+    """The LMS line item a gateway line item's scores are forwarded to (found by resourceId
+    and tag, or created)."""
+
+    __tablename__ = "lti_forwarded_items"
+
+    line_item_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    platform_id: Mapped[int] = mapped_column(ForeignKey("lti_platforms.id", ondelete="CASCADE"),
+                                             primary_key=True)
+    lms_line_item: Mapped[str] = mapped_column(Text)
+
+
+class LtiScoreForward(Base):
+    """A score waiting for (or done with) its delivery to an LMS: retried with backoff until
+    delivered or refused for good."""
+
+    __tablename__ = "lti_score_forwards"
+    __table_args__ = (Index("ix_lti_score_forwards_due", "done_at", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    platform_id: Mapped[int] = mapped_column(ForeignKey("lti_platforms.id", ondelete="CASCADE"))
+    tool_id: Mapped[int] = mapped_column(ForeignKey("lti_tools.id", ondelete="CASCADE"))
+    class_id: Mapped[str] = mapped_column(String(255))
+    line_item_id: Mapped[str] = mapped_column(String(255))
+    lms_user: Mapped[str] = mapped_column(String(255))
+    timestamp: Mapped[str] = mapped_column(String(32))
+    score: Mapped[dict] = mapped_column(JSON)
+    attempts: Mapped[int] = mapped_column(Integer)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    outcome: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class LtiForwardMark(Base):
+    """The latest score timestamp delivered per (LMS line item, LMS user): an older score is
+    never sent after a newer one, whatever order retries finish in."""
+
+    __tablename__ = "lti_forward_marks"
+
+    lms_line_item: Mapped[str] = mapped_column(String(512), primary_key=True)
+    lms_user: Mapped[str] = mapped_column(String(255), primary_key=True)
+    timestamp: Mapped[str] = mapped_column(String(32))
