@@ -214,8 +214,10 @@ def platforms_remove(issuer: str, client_id: str) -> None:
 @click.option("--link", default="default", show_default=True,
               help="Names the resource link within the class (its id is derived from it).")
 @click.option("--minutes", default=60, show_default=True, type=click.IntRange(1, 60 * 24 * 7))
+@click.option("--deep-linking", is_flag=True,
+              help="A teacher's link to pick content from the tool for the class.")
 def launch_url(tool_client_id: str, class_id: str, user_id: str, link: str,
-               minutes: int) -> None:
+               minutes: int, deep_linking: bool) -> None:
     """Print a signed link that launches USER into the tool in CLASS (for a portal or a
     message); the user's membership and opt-outs are checked when it is opened."""
 
@@ -224,7 +226,7 @@ def launch_url(tool_client_id: str, class_id: str, user_id: str, link: str,
             raise LtiRegistryError(f"--tool: no tool with client id {tool_client_id!r}")
         base = settings.public_url or settings.issuer
         click.echo(launch_link(secret(engine, TOKENS), base, tool_client_id, class_id,
-                               user_id, link, minutes * 60))
+                               user_id, link, minutes * 60, deep_linking=deep_linking))
 
     _run(mint)
 

@@ -213,3 +213,24 @@ def test_an_lms_deep_linking_request_is_relayed_and_answered_with_gateway_launch
     claims = through_tool(lti, tool, relayed.headers["Location"])["claims"]
     assert claims[LTI + "target_link_uri"] == "https://tool.example/launch?unit=3"
     assert claims[LTI + "resource_link"]["title"] == "Fractions 3"
+
+
+def test_the_cli_mints_a_teachers_deep_linking_link(lti):
+    from click.testing import CliRunner
+
+    from gateway.cli import main
+
+    env = {"GATEWAY_DATABASE_URL": lti.engine.url.render_as_string(hide_password=False)}
+    minted = CliRunner().invoke(main, ["lti", "launch-url", "--tool", lti.tool.client_id,
+                                       "--class", "cls-a", "--user", "tch-a",
+                                       "--deep-linking"], env=env)
+    assert minted.exit_code == 0, minted.output
+    link = urlsplit(minted.output.strip())
+    start = lti.client.get(link.path + "?" + link.query)
+    assert start.status_code == 302, start.get_data(as_text=True)
+    login = dict(parse_qs(urlsplit(start.headers["Location"]).query))
+    params = lti.auth_request({k: v[0] for k, v in login.items()})
+    _, fields = form_fields(lti.authorize(params).get_data(as_text=True))
+    claims = lti.verify(fields["id_token"])
+    assert claims[LTI + "message_type"] == "LtiDeepLinkingRequest"
+    assert claims[DL + "deep_linking_settings"]["accept_types"] == ["ltiResourceLink"]
