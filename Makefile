@@ -77,6 +77,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/api.py --postgres
 	$(BIN)/python bench/edfi.py
 	$(BIN)/python bench/rest_pull.py --students 10000
+	$(BIN)/python bench/lti.py
 
 clean:
 	rm -rf var .pytest_cache

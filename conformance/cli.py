@@ -1,4 +1,4 @@
-"""`python -m conformance oneroster|edfi|oauth ...`: point the suite at any server."""
+"""`python -m conformance oneroster|edfi|oauth|lti ...`: point the suite at any server."""
 
 from __future__ import annotations
 
@@ -119,6 +119,45 @@ def edfi(**options: Any) -> None:
 def oauth(**options: Any) -> None:
     options["base_url"] = options["base_url"]
     _execute("oauth", options)
+
+
+@main.command(help="LTI 1.3 platform: OIDC launch, id_token claims, NRPS, AGS (as a tool).")
+@click.option("--platform-url", required=True, help="The platform's root URL.")
+@click.option("--launch-url", required=True,
+              help="A URL that starts a launch into the suite's tool registration.")
+@click.option("--client-id", required=True, help="The suite's client id at the platform.")
+@click.option("--deployment-id", required=True)
+@click.option("--tool-key", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              required=True, help="The suite's RSA private key (PEM); the platform has its "
+                                  "public key.")
+@click.option("--redirect-uri", required=True, help="The suite's registered redirect URI.")
+@click.option("--write", is_flag=True, help="Also create a line item and post a score.")
+@click.option("--only", help="Run only cases whose id matches these globs (comma list).")
+@click.option("--timeout", type=float, default=10.0, show_default=True)
+@click.option("--specs", "specs_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=DEFAULT_SPECS_DIR, show_default=True)
+@click.option("--junit", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--markdown", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--quiet", is_flag=True, help="Print failures and the summary only.")
+def lti(**options: Any) -> None:
+    from .lti import LtiConfig, run_lti
+
+    only, quiet = options.pop("only"), options.pop("quiet")
+    reports = {k: options.pop(k) for k in ("junit", "markdown")}
+    config = LtiConfig(**options)
+
+    def show(result: Any) -> None:
+        if not quiet or result.status == "failed":
+            click.echo(progress_line(result))
+
+    results = run_lti(config, show, only)
+    target = f"lti at {config.platform_url}"
+    click.echo(summary(results, target))
+    if reports["junit"]:
+        write_junit(results, reports["junit"], "conformance.lti")
+    if reports["markdown"]:
+        write_markdown(results, reports["markdown"], target)
+    raise SystemExit(1 if any(r.failed_must for r in results) else 0)
 
 
 @main.command("list", help="List the cases of a suite with their level and spec reference.")

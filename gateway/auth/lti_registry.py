@@ -31,11 +31,19 @@ from gateway.config import Settings
 from gateway.model import (
     App,
     LtiContext,
+    LtiDeepLink,
+    LtiForwardedItem,
+    LtiGradeRoute,
     LtiLaunch,
     LtiLineItem,
     LtiLink,
+    LtiLmsContext,
+    LtiLmsLogin,
+    LtiLmsUser,
     LtiPlatform,
+    LtiScoreForward,
     LtiTool,
+    LtiUnmatched,
 )
 from gateway.store.engine import for_writes
 from gateway.store.session import open_store
@@ -173,7 +181,8 @@ def _n_bytes(key: RSAKey) -> bytes:
     return base64.urlsafe_b64decode(n + "=" * (-len(n) % 4))
 
 
-def _custom(pairs: dict[str, str]) -> dict[str, str]:
+def custom_parameters(pairs: dict[str, str]) -> dict[str, str]:
+    """Custom parameters as a launch carries them: short names, text values."""
     for name, value in pairs.items():
         if not re.match(r"^[A-Za-z0-9_]{1,64}$", name):
             raise LtiRegistryError(f"custom parameter {name!r}: names are 1 to 64 letters, "
@@ -230,8 +239,8 @@ def add_tool(engine: Engine, name: str, *, app_client_id: str, login_url: str,
     values = dict(
         client_id=client_id, name=name, deployment_id=deployment_id, login_url=login_url,
         redirect_uris=uris, target_link_uri=target, jwks_url=jwks, public_jwk=jwk,
-        custom=_custom(custom or {}), scopes=sorted(set(wanted)), share=sorted(set(share or ())),
-        created_at=_now())
+        custom=custom_parameters(custom or {}), scopes=sorted(set(wanted)),
+        share=sorted(set(share or ())), created_at=_now())
     try:
         with for_writes(engine).begin() as conn:
             values["app_id"] = _app_id(conn, app_client_id)
@@ -286,6 +295,9 @@ def remove_tool(engine: Engine, client_id: str) -> None:
         conn.execute(delete(LtiLaunch).where(LtiLaunch.tool_id == tool_id))
         conn.execute(delete(LtiContext).where(LtiContext.tool_id == tool_id))
         conn.execute(delete(LtiLink).where(LtiLink.tool_id == tool_id))
+        conn.execute(delete(LtiDeepLink).where(LtiDeepLink.tool_id == tool_id))
+        for table in (LtiGradeRoute, LtiScoreForward):
+            conn.execute(delete(table).where(table.tool_id == tool_id))
         conn.execute(delete(LtiLineItem).where(LtiLineItem.tool_id == tool_id))
         conn.execute(delete(LtiTool).where(LtiTool.id == tool_id))
 
@@ -328,9 +340,14 @@ def list_platforms(engine: Engine) -> list[PlatformRegistration]:
 
 
 def remove_platform(engine: Engine, issuer: str, client_id: str) -> None:
+    """Its pending logins, matches and unmatched list go with it."""
     with for_writes(engine).begin() as conn:
-        removed = conn.execute(delete(LtiPlatform).where(
-            LtiPlatform.issuer == issuer, LtiPlatform.client_id == client_id)).rowcount
+        platform_id = conn.execute(select(LtiPlatform.id).where(
+            LtiPlatform.issuer == issuer, LtiPlatform.client_id == client_id)).scalar()
+        for table in (LtiLmsLogin, LtiLmsUser, LtiLmsContext, LtiUnmatched, LtiGradeRoute,
+                      LtiForwardedItem, LtiScoreForward):
+            conn.execute(delete(table).where(table.platform_id == platform_id))
+        removed = conn.execute(delete(LtiPlatform).where(LtiPlatform.id == platform_id)).rowcount
     if not removed:
         raise LtiRegistryError(f"no platform {issuer!r} with client id {client_id!r}")
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from gateway.model import (
     LtiContext,
+    LtiDeepLink,
     LtiLaunch,
     LtiLineItem,
     LtiLink,
@@ -32,6 +34,10 @@ class AlreadyUsed(Exception):
     """A single-use value (nonce, jti, launch) was presented a second time."""
 
 
+RESOURCE_LINK = "LtiResourceLinkRequest"
+DEEP_LINKING = "LtiDeepLinkingRequest"
+
+
 @dataclass(frozen=True)
 class PendingLaunch:
     id: str
@@ -40,6 +46,8 @@ class PendingLaunch:
     class_id: str
     link: str
     target_link_uri: str
+    message_type: str = RESOURCE_LINK
+    relay: dict[str, Any] | None = None
 
 
 def _now() -> datetime:
@@ -84,8 +92,17 @@ def use_once(conn: Connection, scope: str, value: str, expires_at: datetime) -> 
         raise AlreadyUsed(value) from None
 
 
+def was_used(engine: Engine, scope: str, value: str) -> bool:
+    """Whether `value` is recorded as used within `scope` (and not yet expired)."""
+    with engine.connect() as conn:
+        return conn.execute(select(LtiUsedValue.value).where(
+            LtiUsedValue.scope == scope, LtiUsedValue.value == value,
+            LtiUsedValue.expires_at >= _now())).first() is not None
+
+
 def start_launch(engine: Engine, *, tool_id: int, user_id: str, class_id: str, link: str,
-                 target_link_uri: str, lifetime: int) -> str:
+                 target_link_uri: str, lifetime: int, message_type: str = RESOURCE_LINK,
+                 relay: dict[str, Any] | None = None) -> str:
     """A launch waiting for the tool's authentication request; returns its id."""
     launch_id = secrets.token_hex(16)
     now = _now()
@@ -94,7 +111,7 @@ def start_launch(engine: Engine, *, tool_id: int, user_id: str, class_id: str, l
         conn.execute(insert(LtiLaunch).values(
             id=launch_id, tool_id=tool_id, user_id=user_id, class_id=class_id, link=link,
             target_link_uri=target_link_uri, expires_at=now + timedelta(seconds=lifetime),
-            used_at=None))
+            used_at=None, message_type=message_type, relay=relay))
     return launch_id
 
 
@@ -115,9 +132,23 @@ def take_launch(conn: Connection, launch_id: str, tool_id: int) -> PendingLaunch
         LtiLaunch.id == launch_id, LtiLaunch.used_at.is_(None)).values(used_at=now)).rowcount
     if not taken:
         raise AlreadyUsed("launch")
+    return _pending(row)
+
+
+def _pending(row: Any) -> PendingLaunch:
     return PendingLaunch(id=row.id, tool_id=row.tool_id, user_id=row.user_id,
                          class_id=row.class_id, link=row.link,
-                         target_link_uri=row.target_link_uri)
+                         target_link_uri=row.target_link_uri, message_type=row.message_type,
+                         relay=row.relay)
+
+
+def used_launch(engine: Engine, launch_id: str, tool_id: int) -> PendingLaunch | None:
+    """A launch of this tool the tool has completed (a deep-linking request it answers)."""
+    with engine.connect() as conn:
+        row = conn.execute(select(LtiLaunch).where(
+            LtiLaunch.id == launch_id, LtiLaunch.tool_id == tool_id,
+            LtiLaunch.used_at.is_not(None))).first()
+    return None if row is None else _pending(row)
 
 
 def remember_context(engine: Engine, tool_id: int, context_id: str, class_id: str) -> None:
@@ -254,3 +285,30 @@ def has_scores(engine: Engine, line_item_id: str) -> bool:
     with engine.connect() as conn:
         return conn.execute(select(LtiScoreMark.user_id).where(
             LtiScoreMark.line_item_id == line_item_id).limit(1)).first() is not None
+
+
+@dataclass(frozen=True)
+class DeepLink:
+    name: str
+    class_id: str
+    title: str
+    url: str
+    custom: dict[str, str]
+    line_item_id: str | None
+
+
+def add_deep_links(engine: Engine, tool_id: int, links: list[DeepLink]) -> None:
+    with for_writes(engine).begin() as conn:
+        for link in links:
+            conn.execute(insert(LtiDeepLink).values(
+                tool_id=tool_id, name=link.name, class_id=link.class_id, title=link.title,
+                url=link.url, custom=link.custom, line_item_id=link.line_item_id,
+                created_at=_now()))
+
+
+def deep_link(engine: Engine, tool_id: int, name: str) -> DeepLink | None:
+    with engine.connect() as conn:
+        row = conn.execute(select(LtiDeepLink).where(LtiDeepLink.tool_id == tool_id,
+                                                     LtiDeepLink.name == name)).first()
+    return None if row is None else DeepLink(row.name, row.class_id, row.title, row.url,
+                                             dict(row.custom or {}), row.line_item_id)

@@ -24,7 +24,7 @@ import orjson
 from flask import Blueprint, Response, current_app, request
 
 from adapters.records import FamilyMode, Record
-from gateway.auth.lti_registry import AGS_SCOPES
+from gateway.auth.lti_registry import AGS_SCOPES, ToolRegistration
 from gateway.auth.lti_state import (
     AgsLineItem,
     AlreadyUsed,
@@ -48,6 +48,7 @@ from gateway.extensions import (
     store_engine,
     write_engine,
 )
+from gateway.lti.lms_grades import forward_score
 from gateway.lti.roster import DOCS, class_document, enrollments
 from gateway.lti.services import ServiceCaller, ServiceError, service_caller
 from gateway.lti.signing import pairwise
@@ -64,6 +65,9 @@ RESULTS_TYPE = "application/vnd.ims.lis.v2.resultcontainer+json"
 ACTIVITY = frozenset({"Initialized", "Started", "InProgress", "Submitted", "Completed"})
 GRADING = frozenset({"FullyGraded", "Pending", "PendingManual", "Failed", "NotReady"})
 MAX_TEXT = 255
+# what an LMS receives of a tool's score (its userId is the LMS's own)
+FORWARDED = ("scoreGiven", "scoreMaximum", "activityProgress", "gradingProgress", "timestamp",
+             "comment")
 MAX_COMMENT = 4096
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
@@ -226,7 +230,11 @@ def _body() -> dict[str, Any]:
 
 
 def _apply(caller: ServiceCaller, events: list[Any]) -> None:
-    source = tool_source(caller.tool.app_client_id)
+    _apply_as(caller.tool, events)
+
+
+def _apply_as(tool: ToolRegistration, events: list[Any]) -> None:
+    source = tool_source(tool.app_client_id)
     report = run_sync(write_engine(), source, iter(events), adapter_name=source.adapter)
     if report.state not in ("applied", "unchanged"):
         problems = "; ".join(f"{i.field}: {i.reason}" for i in report.issues
@@ -255,7 +263,18 @@ def create_item(context_id: str) -> Response:
             raise _not_found(f"context {context_id!r}")
     if link is not None and link_context(store_engine(), caller.tool.id, link) != context_id:
         raise _not_found(f"resource link {link!r} in this context")
-    tool = caller.tool
+    line_item_id = create_line_item(caller.tool, class_id, context_id, label=label,
+                                    maximum=maximum, link=link, resource_id=resource_id,
+                                    tag=tag, start=start, end=end)
+    return _one(caller, context_id, line_item_id, status=201)
+
+
+def create_line_item(tool: ToolRegistration, class_id: str, context_id: str, *, label: str,
+                     maximum: float, link: str | None = None, resource_id: str | None = None,
+                     tag: str | None = None, start: str | None = None,
+                     end: str | None = None) -> str:
+    """A canonical line item in the class, written as the tool's app source, bound to the
+    tool's context (and link); its id. Raises ServiceError when the sync engine refuses it."""
     category = _category(tool.client_id)
     line_item_id = "lti-" + uuid.uuid4().hex
     now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
@@ -269,10 +288,10 @@ def create_item(context_id: str) -> Response:
             "class": class_id, "category": category, "resultValueMin": 0,
             "resultValueMax": maximum}, file="AGS request", line=1, status="active"),
     ]
-    _apply(caller, events)
+    _apply_as(tool, events)
     item = AgsLineItem(line_item_id, context_id, class_id, link, resource_id, tag)
     add_line_item(write_engine(), tool.id, item)
-    return _one(caller, context_id, line_item_id, status=201)
+    return line_item_id
 
 
 def _category(tool_client_id: str) -> str:
@@ -432,6 +451,11 @@ def post_score(context_id: str, line_item_id: str) -> Response:
     except ServiceError:
         restore_score_time(write_engine(), line_item_id, student, timestamp, previous)
         raise
+    item = found[0]
+    forward_score(caller.tool, class_id, line_item_id, student, timestamp=timestamp,
+                  score={k: body[k] for k in FORWARDED if body.get(k) is not None},
+                  line_item={"label": docs[line_item_id].get("title") or line_item_id,
+                             "scoreMaximum": item_max, "tag": item.tag})
     return Response(status=204)
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 from sqlalchemy import Engine
 
+from gateway.auth.lti_grade_state import forward_statuses
 from gateway.auth.lti_registry import (
     LTI_SCOPES,
     SHAREABLE,
@@ -25,9 +26,12 @@ from gateway.auth.lti_registry import (
     remove_platform,
     remove_tool,
 )
+from gateway.auth.lti_relay_state import CONTEXT, USER, list_unmatched, map_by_hand
 from gateway.auth.lti_state import secret
+from gateway.auth.registry import list_apps
 from gateway.config import ConfigError, Settings, load_settings
 from gateway.lti.launch import launch_link
+from gateway.lti.registration import registration_query
 from gateway.lti.signing import TOKENS
 from gateway.safe_text import terminal as shown
 
@@ -210,8 +214,10 @@ def platforms_remove(issuer: str, client_id: str) -> None:
 @click.option("--link", default="default", show_default=True,
               help="Names the resource link within the class (its id is derived from it).")
 @click.option("--minutes", default=60, show_default=True, type=click.IntRange(1, 60 * 24 * 7))
+@click.option("--deep-linking", is_flag=True,
+              help="A teacher's link to pick content from the tool for the class.")
 def launch_url(tool_client_id: str, class_id: str, user_id: str, link: str,
-               minutes: int) -> None:
+               minutes: int, deep_linking: bool) -> None:
     """Print a signed link that launches USER into the tool in CLASS (for a portal or a
     message); the user's membership and opt-outs are checked when it is opened."""
 
@@ -220,6 +226,93 @@ def launch_url(tool_client_id: str, class_id: str, user_id: str, link: str,
             raise LtiRegistryError(f"--tool: no tool with client id {tool_client_id!r}")
         base = settings.public_url or settings.issuer
         click.echo(launch_link(secret(engine, TOKENS), base, tool_client_id, class_id,
-                               user_id, link, minutes * 60))
+                               user_id, link, minutes * 60, deep_linking=deep_linking))
 
     _run(mint)
+
+
+@lti.command("unmatched")
+def unmatched() -> None:
+    """LMS launches whose user or course matched nothing in the roster, latest first, with
+    what the LMS offered to match on; map each with `gateway lti map`."""
+
+    def show(settings: Settings, engine: Engine) -> None:
+        found = list_unmatched(engine)
+        if not found:
+            click.echo("no unmatched LMS launches")
+        for u in found:
+            offered = "  ".join(f"{k}={v}" for k, v in sorted(u.hints.items()))
+            click.echo(shown(
+                f"{u.last_seen:%Y-%m-%d %H:%M}Z  {u.issuer} (client {u.client_id})  {u.kind} "
+                f"{u.lms_value}  x{u.count}  reason: {u.reason}  offered: {offered or '-'}"))
+
+    _run(show)
+
+
+@lti.command("map")
+@click.option("--issuer", required=True, help="The LMS issuer.")
+@click.option("--client-id", help="Its client id, when the issuer has several registrations.")
+@click.option("--lms-user", help="The LMS user id (the launch's sub) to map ...")
+@click.option("--user", "user_id", help="... onto this district user (sourcedId).")
+@click.option("--lms-context", help="The LMS course (context id) to map ...")
+@click.option("--class", "class_id", help="... onto this class (sourcedId).")
+def map_command(issuer: str, client_id: str | None, lms_user: str | None, user_id: str | None,
+                lms_context: str | None, class_id: str | None) -> None:
+    """Map an LMS user onto a district user, or an LMS course onto a class (replacing any
+    earlier match); the next launch uses it."""
+    pairs = [(USER, lms_user, user_id, "--lms-user/--user"),
+             (CONTEXT, lms_context, class_id, "--lms-context/--class")]
+    chosen = [(k, a, b, n) for k, a, b, n in pairs if a is not None or b is not None]
+    if not chosen or any(a is None or b is None for _, a, b, _ in chosen):
+        raise click.UsageError("give --lms-user with --user, and/or --lms-context with --class")
+
+    def apply(settings: Settings, engine: Engine) -> None:
+        for kind, lms_value, canonical, _ in chosen:
+            map_by_hand(engine, issuer, client_id, kind, lms_value, canonical)
+            click.echo(shown(f"mapped LMS {kind} {lms_value} onto {canonical}"))
+
+    _run(apply)
+
+
+@tools.command("registration-url")
+@click.option("--app", "app_client_id", required=True,
+              help="Client id of the app (and so the agreement) the tool will work under.")
+@click.option("--initiation-url", required=True,
+              help="The tool's LTI Dynamic Registration initiation URL.")
+@click.option("--minutes", default=60, show_default=True, type=click.IntRange(1, 60 * 24))
+def tools_registration_url(app_client_id: str, initiation_url: str, minutes: int) -> None:
+    """Print the URL that lets the tool register itself (LTI Dynamic Registration) under the
+    app, with a one-time registration token valid for MINUTES."""
+
+    def mint(settings: Settings, engine: Engine) -> None:
+        if app_client_id not in {a.client_id for a in list_apps(engine)}:
+            raise LtiRegistryError(f"--app: no app with client id {app_client_id!r}")
+        root = settings.public_url or settings.issuer
+        glue = "&" if "?" in initiation_url else "?"
+        click.echo(initiation_url + glue + registration_query(
+            secret(engine, TOKENS), root, app_client_id, minutes * 60))
+
+    _run(mint)
+
+
+@lti.command("forward-scores")
+def forward_scores() -> None:
+    """Retry the scores queued for LMSs that are due (run it from cron); prints each outcome
+    and the queue's state."""
+    from gateway.app import close_app, create_app  # noqa: PLC0415 - the app's key store
+    from gateway.lti.lms_grades import deliver_due  # noqa: PLC0415
+
+    try:
+        app = create_app()
+    except ConfigError as exc:
+        raise click.ClickException(shown(exc)) from None
+    try:
+        with app.app_context():
+            outcomes = deliver_due()
+        for outcome in outcomes:
+            click.echo(shown(outcome))
+        with _registry() as (_settings, engine):
+            waiting = [f for f in forward_statuses(engine) if not f.done]
+        click.echo(f"{len(outcomes)} tried, {len(waiting)} still queued")
+    finally:
+        close_app(app)

@@ -26,8 +26,12 @@ from joserfc import jwt
 from gateway.auth.clients import AppClient
 from gateway.auth.lti_registry import ToolRegistration, load_tool
 from gateway.auth.lti_state import (
+    DEEP_LINKING,
+    RESOURCE_LINK,
     AlreadyUsed,
     LaunchRefused,
+    PendingLaunch,
+    deep_link,
     remember_context,
     remember_link,
     start_launch,
@@ -44,8 +48,15 @@ from gateway.extensions import (
     write_engine,
 )
 from gateway.lti import pages
-from gateway.lti.claims import id_token_claims
-from gateway.lti.roster import Member, class_document, enrollments, granted_claims, members
+from gateway.lti.claims import Message, id_token_claims
+from gateway.lti.roster import (
+    Member,
+    class_document,
+    enrollments,
+    granted_claims,
+    members,
+    mentor,
+)
 from gateway.lti.signing import BadSignature, pairwise, sign, unsign
 from gateway.lti.state import (
     ID_TOKEN_LIFETIME,
@@ -63,15 +74,23 @@ bound_oauth_requests(launches)  # a few short parameters; anything larger is ref
 LINK = "launch-link"
 LOGIN_HINT = "login-hint"
 MESSAGE_HINT = "message-hint"
+DEEP_LINK_DATA = "deep-link-data"
+DEEP_LINK_RETURN = "/lti/deep_links/return"
+DEEP_LINK_PREFIX = "dl-"  # the names of links tools created by deep linking
+DEEP_LINK_LIFETIME = 3600  # a teacher may browse the tool's catalogue for a while
+TEACHING = frozenset({"teacher", "administrator", "aide"})
 MAX_NONCE = 255
 MAX_STATE = 1024
 
 
 def launch_link(key: bytes, base_url: str, tool_client_id: str, class_id: str, user_id: str,
-                link: str = "default", lifetime: int = LAUNCH_LINK_LIFETIME) -> str:
-    """A link that launches `user_id` into the tool, in the class, for `lifetime` seconds."""
-    token = sign(key, LINK, {"t": tool_client_id, "c": class_id, "u": user_id, "l": link},
-                 lifetime)
+                link: str = "default", lifetime: int = LAUNCH_LINK_LIFETIME,
+                deep_linking: bool = False) -> str:
+    """A link that launches `user_id` into the tool, in the class, for `lifetime` seconds;
+    with `deep_linking`, a teacher's request to pick content from the tool for the class."""
+    payload = {"t": tool_client_id, "c": class_id, "u": user_id, "l": link,
+               **({"m": "dl"} if deep_linking else {})}
+    token = sign(key, LINK, payload, lifetime)
     return f"{base_url.rstrip('/')}/lti/launch?{urlencode({'t': token})}"
 
 
@@ -89,7 +108,7 @@ class Subject:
     app: AppClient
 
 
-def _subject(client_id: str | None) -> Subject | None:
+def subject_of(client_id: str | None) -> Subject | None:
     tool = load_tool(store_engine(), client_id or "")
     if tool is None:
         return None
@@ -99,13 +118,13 @@ def _subject(client_id: str | None) -> Subject | None:
     return Subject(tool, app)
 
 
-def _reader(subject: Subject, log: bool) -> Reader:
+def reader_for(subject: Subject, log: bool) -> Reader:
     return Reader(subject.app.app_id, subject.app.agreement, secrets.token_hex(8),
                   endpoint=request.path,
                   log_disclosures=log and current_app.config["DISCLOSURE_LOG"])
 
 
-def _member(session: ReadSession, subject: Subject, class_id: str,
+def member_in(session: ReadSession, subject: Subject, class_id: str,
             user_id: str) -> tuple[Member, dict[str, Any]]:
     """The user as a member of the class, as this tool may see them, or Refused."""
     name = subject.tool.name
@@ -118,11 +137,15 @@ def _member(session: ReadSession, subject: Subject, class_id: str,
     klass = class_document(session, class_id)
     enrolled = enrollments(session, class_id, None, user_id=user_id, limit=5)[0] \
         if klass is not None else []
-    if klass is None or not enrolled:
+    claims = granted_claims(subject.app.agreement, subject.tool.share)
+    guardian = mentor(session, class_id, user_id, claims) \
+        if klass is not None and not enrolled else None
+    if klass is None or not (enrolled or guardian):
         raise Refused(pages.refusal(
             f"{name} cannot be opened here",
             f"This class is not shared with {name}, or you are not a member of it.", 403))
-    claims = granted_claims(subject.app.agreement, subject.tool.share)
+    if guardian is not None:
+        return guardian, klass
     found = members(session, enrolled[:1], claims)
     if not found:
         raise Refused(pages.refusal(
@@ -131,7 +154,7 @@ def _member(session: ReadSession, subject: Subject, class_id: str,
     return found[0], klass
 
 
-def _inactive(subject: Subject | None) -> Response | None:
+def inactive_page(subject: Subject | None) -> Response | None:
     if subject is None:
         return pages.refusal("This tool cannot be opened",
                              "The tool is not registered with the district's gateway.", 404)
@@ -146,35 +169,61 @@ def _inactive(subject: Subject | None) -> Response | None:
 @launches.get("/lti/launch")
 def launch() -> Response:
     """Step 1: check the link and the membership, then send the browser to the tool."""
-    state = lti_state()
     try:
-        payload = unsign(state.token_key(), LINK, request.args.get("t"))
+        payload = unsign(lti_state().token_key(), LINK, request.args.get("t"))
     except BadSignature as exc:
         reason = ("The link has expired; open the tool again from where you found it."
                   if str(exc) == "expired" else "The link is not valid.")
         return pages.refusal("This launch link cannot be used", reason, 400)
-    subject = _subject(str(payload.get("t", "")))
-    stop = _inactive(subject)
+    subject = subject_of(str(payload.get("t", "")))
+    stop = inactive_page(subject)
     if stop is not None:
         return stop
     assert subject is not None
     class_id, user_id, link = str(payload["c"]), str(payload["u"]), str(payload["l"])
+    message_type = DEEP_LINKING if payload.get("m") == "dl" else RESOURCE_LINK
     try:
         with read_session(request_reads(), disclosure_log(), read_caches(),
-                          _reader(subject, log=False)) as session:
-            _member(session, subject, class_id, user_id)
+                          reader_for(subject, log=False)) as session:
+            member, _klass = member_in(session, subject, class_id, user_id)
+        if message_type == DEEP_LINKING:
+            may_add_content(subject, member)
     except Refused as refused:
         return refused.response
-    tool = subject.tool
+    return send_to_tool(subject.tool, user_id, class_id, link, message_type=message_type)
+
+
+def may_add_content(subject: Subject, member: Member) -> None:
+    """Deep linking adds content to a class: its teachers' (and administrators') call."""
+    if member.enrollment_role not in TEACHING:
+        raise Refused(pages.refusal(
+            f"Content from {subject.tool.name} cannot be added here",
+            "Only the class's teachers can add content to it.", 403))
+
+
+def send_to_tool(tool: ToolRegistration, user_id: str, class_id: str, link: str, *,
+                 message_type: str = RESOURCE_LINK,
+                 relay: dict[str, Any] | None = None) -> Response:
+    """Start the tool's third-party initiated login for a launch the caller has checked: the
+    launch waits in the store, named by the signed hints the tool will send back. A link the
+    tool created by deep linking launches its own URL, in its own class only."""
+    target = tool.target_link_uri
+    if message_type == RESOURCE_LINK and link.startswith(DEEP_LINK_PREFIX):
+        found = deep_link(store_engine(), tool.id, link)
+        if found is None or found.class_id != class_id:
+            return pages.refusal(f"{tool.name} cannot be opened here",
+                                 "This link is not one of the tool's links in this class.",
+                                 404)
+        target = found.url
     launch_id = start_launch(write_engine(), tool_id=tool.id, user_id=user_id,
-                             class_id=class_id, link=link,
-                             target_link_uri=tool.target_link_uri, lifetime=LOGIN_LIFETIME)
-    key = state.token_key()
+                             class_id=class_id, link=link, target_link_uri=target,
+                             lifetime=LOGIN_LIFETIME, message_type=message_type, relay=relay)
+    key = lti_state().token_key()
     params = {
         "iss": auth_state().settings.issuer,
         "login_hint": sign(key, LOGIN_HINT, {"l": launch_id, "t": tool.client_id},
                            LOGIN_LIFETIME),
-        "target_link_uri": tool.target_link_uri,
+        "target_link_uri": target,
         "lti_message_hint": sign(key, MESSAGE_HINT, {"l": launch_id}, LOGIN_LIFETIME),
         "client_id": tool.client_id,
         "lti_deployment_id": tool.deployment_id,
@@ -196,7 +245,7 @@ def _param(name: str) -> str | None:
 @launches.route("/lti/authorize", methods=["GET", "POST"])
 def authorize() -> Response:
     """Step 2: the tool's authentication request; answers with the id_token (form_post)."""
-    subject = _subject(_param("client_id"))
+    subject = subject_of(_param("client_id"))
     if subject is None:
         return pages.refusal("This tool cannot be opened",
                              "The authentication request names an unknown client_id.", 400)
@@ -240,8 +289,8 @@ def authorize() -> Response:
                                                     + LEEWAY)
             use_once(conn, f"nonce:{tool.client_id}", nonce, expires)
             with read_session(request_reads(), disclosure_log(), read_caches(),
-                              _reader(subject, log=True)) as session:
-                member, klass = _member(session, subject, pending.class_id, pending.user_id)
+                              reader_for(subject, log=True)) as session:
+                member, klass = member_in(session, subject, pending.class_id, pending.user_id)
     except Refused as refused:
         return refused.response
     except LaunchRefused as exc:
@@ -249,8 +298,7 @@ def authorize() -> Response:
     except AlreadyUsed as exc:
         what = "login_hint" if str(exc) == "launch" else "nonce"
         return error("invalid_request", f"this {what} has been used already (replay)")
-    return _id_token_response(subject, pending.class_id, pending.user_id, pending.link,
-                              pending.target_link_uri, member, klass, nonce, redirect_uri,
+    return _id_token_response(subject, pending, member, klass, nonce, redirect_uri,
                               state or "")
 
 
@@ -272,27 +320,54 @@ def _request_problem(state: str | None) -> tuple[str, str] | None:
     return None
 
 
-def _id_token_response(subject: Subject, class_id: str, user_id: str, link: str,
-                       target_link_uri: str, member: Member, klass: dict[str, Any],
-                       nonce: str, redirect_uri: str, state: str) -> Response:
+def _message(tool: ToolRegistration, pending: PendingLaunch, link_id: str,
+             context_url: str) -> Message:
+    if pending.message_type == DEEP_LINKING:
+        data = sign(lti_state().token_key(), DEEP_LINK_DATA,
+                    {"l": pending.id, "t": tool.client_id}, DEEP_LINK_LIFETIME)
+        return Message(DEEP_LINKING, None, pending.target_link_uri, deep_linking={
+            "deep_link_return_url": f"{public_root()}{DEEP_LINK_RETURN}",
+            "accept_types": ["ltiResourceLink"],
+            "accept_presentation_document_targets": ["iframe", "window"],
+            "accept_multiple": True, "accept_lineitem": True, "auto_create": True,
+            "data": data})
+    found = deep_link(store_engine(), tool.id, pending.link) \
+        if pending.link.startswith(DEEP_LINK_PREFIX) else None
+    if found is None:
+        return Message(RESOURCE_LINK, {"id": link_id, "title": pending.link},
+                       pending.target_link_uri)
+    return Message(RESOURCE_LINK, {"id": link_id, "title": found.title},
+                   pending.target_link_uri, custom=found.custom,
+                   lineitem=(f"{context_url}/lineitems/{found.line_item_id}"
+                             if found.line_item_id else None))
+
+
+def _id_token_response(subject: Subject, pending: PendingLaunch, member: Member,
+                       klass: dict[str, Any], nonce: str, redirect_uri: str,
+                       state: str) -> Response:
     tool = subject.tool
     key = lti_state().pairwise_key()
-    context_id = pairwise(key, "context", tool.client_id, class_id, size=16)
-    link_id = pairwise(key, "link", tool.client_id, class_id, link, size=16)
-    remember_context(write_engine(), tool.id, context_id, class_id)
-    remember_link(write_engine(), tool.id, link_id, context_id)
+    context_id = pairwise(key, "context", tool.client_id, pending.class_id, size=16)
+    link_id = pairwise(key, "link", tool.client_id, pending.class_id, pending.link, size=16)
+    remember_context(write_engine(), tool.id, context_id, pending.class_id)
+    if pending.message_type == RESOURCE_LINK:
+        remember_link(write_engine(), tool.id, link_id, context_id)
+    context_url = f"{public_root()}/lti/contexts/{context_id}"
     settings = auth_state().settings
     claims = id_token_claims(
         issuer=settings.issuer, tool=tool, nonce=nonce,
-        sub=pairwise(key, "sub", tool.client_id, user_id), member=member, klass=klass,
-        context_id=context_id,
-        resource_link_id=link_id,
-        link_title=link, target_link_uri=target_link_uri,
+        sub=pairwise(key, "sub", tool.client_id, pending.user_id), member=member, klass=klass,
+        mentees=[pairwise(key, "sub", tool.client_id, c) for c in member.mentees],
+        context_id=context_id, message=_message(tool, pending, link_id, context_url),
         claims=granted_claims(subject.app.agreement, tool.share),
-        context_url=f"{public_root()}/lti/contexts/{context_id}",
-        lifetime=ID_TOKEN_LIFETIME)
+        context_url=context_url, lifetime=ID_TOKEN_LIFETIME)
+    return pages.form_post(redirect_uri, {"id_token": signed(claims), "state": state})
+
+
+def signed(claims: dict[str, Any]) -> str:
+    """A JWT the gateway signs (RS256, the key store's current key, its kid), as the
+    platform of its tools and as the tool of an LMS alike."""
     keys = auth_state().signing_keys()
     kid = next(iter(keys)).kid
-    token = jwt.encode({"alg": "RS256", "typ": "JWT", "kid": kid}, claims, keys,
-                       algorithms=["RS256"])
-    return pages.form_post(redirect_uri, {"id_token": token, "state": state})
+    return jwt.encode({"alg": "RS256", "typ": "JWT", "kid": kid}, claims, keys,
+                      algorithms=["RS256"])

@@ -19,7 +19,7 @@ import orjson
 from flask import Blueprint, Response, current_app, request
 
 from gateway.auth.lti_registry import NRPS_SCOPE
-from gateway.auth.lti_state import context_class
+from gateway.auth.lti_state import context_class, link_context
 from gateway.extensions import disclosure_log, read_caches, request_reads, store_engine
 from gateway.lti.roles import context_role, enrollment_roles_for
 from gateway.lti.roster import (
@@ -46,9 +46,10 @@ def _number(name: str, default: int, maximum: int) -> int:
     raw = request.args.get(name)
     if raw is None:
         return default
-    if not raw.isdigit() or not 1 <= int(raw) <= maximum:
-        raise ServiceError(400, "invalid_request", f"{name} must be a whole number from 1 to "
-                                                   f"{maximum}")
+    least = 0 if name == "since" else 1
+    if not raw.isascii() or not raw.isdigit() or not least <= int(raw) <= maximum:
+        raise ServiceError(400, "invalid_request", f"{name} must be a whole number from "
+                                                   f"{least} to {maximum}")
     return int(raw)
 
 
@@ -63,17 +64,18 @@ def memberships(context_id: str) -> Response:
 def _memberships(context_id: str) -> Response:
     caller = service_caller(NRPS_SCOPE)
     tool = caller.tool
-    if "rlid" in request.args:
-        raise ServiceError(400, "invalid_request", "resource link membership (rlid) is not "
-                                                   "offered")
     limit = _number("limit", DEFAULT_LIMIT, MAX_LIMIT)
     page = _number("page", 1, 10**9)
-    role = request.args.get("role")
+    since = _number("since", 0, 10**15) if "since" in request.args else None
+    role, rlid = request.args.get("role"), request.args.get("rlid")
     roles = None if role is None else enrollment_roles_for(role)
     not_found = ServiceError(404, "not_found", f"no context {context_id!r} for this tool")
     class_id = context_class(store_engine(), tool.id, context_id)
     if class_id is None:
         raise not_found
+    if rlid is not None and link_context(store_engine(), tool.id, rlid) != context_id:
+        raise ServiceError(404, "not_found", f"no resource link {rlid!r} of this tool in "
+                                             "this context")
     reader = Reader(caller.app.app_id, caller.app.agreement, secrets.token_hex(8),
                     endpoint=request.full_path.rstrip("?"),
                     log_disclosures=current_app.config["DISCLOSURE_LOG"])
@@ -86,22 +88,45 @@ def _memberships(context_id: str) -> Response:
             enrolled, total = [], 0
         else:
             enrolled, total = enrollments(session, class_id, roles, limit=limit,
-                                          offset=(page - 1) * limit)
+                                          offset=(page - 1) * limit, since=since)
         found = members(session, enrolled, claims)
+        snapshot = session.versions[0]
     key = lti_state().pairwise_key()
     url = f"{public_root()}/lti/contexts/{context_id}/memberships"
+    listed = [_member(m, key, tool.client_id, claims) for m in found]
+    if since is not None:
+        listed += _gone(enrolled, found, key, tool.client_id)
     body: dict[str, Any] = {
         "id": url,
         "context": {"id": context_id, **({"label": klass["classCode"]}
                                          if klass.get("classCode") else {}),
                     **({"title": klass["title"]} if klass.get("title") else {})},
-        "members": [_member(m, key, tool.client_id, claims) for m in found],
+        "members": listed,
     }
     response = current_app.response_class(orjson.dumps(body), mimetype=MEDIA_TYPE)
+    kept = {k: v for k, v in (("role", role), ("rlid", rlid)) if v is not None}
+    links = []
     if page * limit < total:
-        args = {"limit": limit, "page": page + 1, **({"role": role} if role else {})}
-        response.headers["Link"] = f'<{url}?{urlencode(args)}>; rel="next"'
+        args = {"limit": limit, "page": page + 1, **kept,
+                **({"since": since} if since is not None else {})}
+        links.append(f'<{url}?{urlencode(args)}>; rel="next"')
+    links.append(f'<{url}?{urlencode({**kept, "since": snapshot})}>; rel="differences"')
+    response.headers["Link"] = ", ".join(links)
     return response
+
+
+def _gone(enrolled: list[dict[str, Any]], found: list[Any], key: bytes,
+          tool_client_id: str) -> list[dict[str, Any]]:
+    """Removed enrollments whose user is gone too (no document left to read): reported as
+    Deleted with the id the tool knows, and nothing else."""
+    listed = {m.user_id for m in found}
+    gone = []
+    for e in enrolled:
+        user = (e.get("user") or {}).get("sourcedId")
+        if e.get("status") == "tobedeleted" and user and user not in listed:
+            gone.append({"user_id": pairwise(key, "sub", tool_client_id, user),
+                         "roles": [context_role(e.get("role", ""))], "status": "Deleted"})
+    return gone
 
 
 def _member(member: Any, key: bytes, tool_client_id: str,
@@ -109,7 +134,8 @@ def _member(member: Any, key: bytes, tool_client_id: str,
     found: dict[str, Any] = {
         "user_id": pairwise(key, "sub", tool_client_id, member.user_id),
         "roles": [context_role(member.enrollment_role)],
-        "status": "Active" if member.active else "Inactive",
+        "status": ("Deleted" if member.deleted else "Active" if member.active
+                   else "Inactive"),
     }
     found.update(identity_claims(member.user, claims))
     if "lis" in claims:

@@ -51,7 +51,7 @@ def form_post(action: str, fields: dict[str, str], status: int = 200) -> Respons
 
 
 def refusal(title: str, message: str, status: int) -> Response:
-    """A plain page for the person in front of the browser."""
+    """A plain page for the person in front of the browser (a refusal, or a short notice)."""
     body = ("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
             f"<title>{escape(title)}</title><style>{STYLE}</style></head><body>"
             f"<h1>{escape(title)}</h1><p>{escape(message)}</p></body></html>")

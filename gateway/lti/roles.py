@@ -15,6 +15,8 @@ CONTEXT_ROLES = {
     "administrator": MEMBERSHIP + "Administrator",
     "proctor": LIS + "membership/Instructor#Grader",
     "aide": LIS + "membership/Instructor#TeachingAssistant",
+    # not an enrollment role: a guardian launching into a child's class (see roster.mentor)
+    "mentor": MEMBERSHIP + "Mentor",
 }
 # A user's role at an org -> institution role.
 INSTITUTION_ROLES = {

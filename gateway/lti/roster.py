@@ -17,7 +17,12 @@ from gateway.documents.oneroster_catalogue import V1P2, wire_fields
 from gateway.policy.agreement import Agreement
 from gateway.policy.fields import FieldRules
 from gateway.policy.reads import Listing, ReadSession
-from gateway.policy.relations import column_is, enrollments_of_class, sourced_ids_in
+from gateway.policy.relations import (
+    column_is,
+    enrollments_changed_since,
+    enrollments_of_class,
+    sourced_ids_in,
+)
 
 DOCS = STORED[V1P2]
 # The identity claim groups and the user fields (OneRoster 1.2 wire names) each needs.
@@ -31,6 +36,8 @@ class Member:
     enrollment_role: str
     active: bool
     user: dict[str, Any]  # the user's document, only the fields the tool may receive
+    mentees: tuple[str, ...] = ()  # a guardian's children in the class (sourcedIds)
+    deleted: bool = False  # the enrollment is a tombstone (NRPS differences: "Deleted")
 
     def org_roles(self) -> list[str]:
         return [r.get("role", "") for r in self.user.get("roles", []) if isinstance(r, dict)]
@@ -72,21 +79,24 @@ def class_document(session: ReadSession, class_id: str) -> dict[str, Any] | None
 
 
 def enrollments(session: ReadSession, class_id: str, roles: tuple[str, ...] | None, *,
-                user_id: str | None = None, limit: int = 1000,
-                offset: int = 0) -> tuple[list[dict[str, Any]], int]:
+                user_id: str | None = None, limit: int = 1000, offset: int = 0,
+                since: int | None = None) -> tuple[list[dict[str, Any]], int]:
     """A page of the class's enrollments the app may see (opted-out students absent), in
-    sourcedId order, and how many there are in all."""
+    sourcedId order, and how many there are in all. With `since` (a change version): only
+    those that changed after it, tombstones included (status "tobedeleted")."""
 
     def where() -> list:
         found = [enrollments_of_class(class_id, roles)]
         if user_id is not None:
             found.append(column_is("enrollments", "user_id", "user")({"user": user_id}))
+        if since is not None:
+            found.append(enrollments_changed_since(since))
         return found
 
     listing = Listing("enrollments", DOCS, where, limit=limit, offset=offset,
                       keep=("sourcedId", "status", "user", "role"),
-                      full=wire_fields("enrollments", V1P2),
-                      shape=("lti-enrollments", class_id, roles, user_id))
+                      full=wire_fields("enrollments", V1P2), tombstones=since is not None,
+                      shape=("lti-enrollments", class_id, roles, user_id, since))
     page = session.list(listing)
     return [orjson.loads(d) for d in page.documents], page.total or 0
 
@@ -107,5 +117,35 @@ def members(session: ReadSession, enrolled: list[dict[str, Any]],
         user = users.get(e["user"]["sourcedId"])
         if user is not None:
             found.append(Member(user_id=user["sourcedId"], enrollment_role=e.get("role", ""),
-                                active=e.get("status") == "active", user=user))
+                                active=e.get("status") == "active", user=user,
+                                deleted=e.get("status") == "tobedeleted"))
     return found
+
+
+GUARDIAN_ROLES = frozenset({"guardian", "parent", "relative"})
+MAX_CHILDREN = 20
+
+
+def mentor(session: ReadSession, class_id: str, user_id: str,
+           claims: frozenset[str]) -> Member | None:
+    """A guardian of students of the class, as the mentor of those children (LTI's
+    role_scope_mentor), or None. Only children the app may see, enrolled in the class and not
+    opted out, count; a guardian with none is no member. The children's enrollments are read
+    through the engine, so the launch is a logged disclosure of each of them."""
+    listing = Listing("users", DOCS, keep=(*_user_keep(claims), "agents"),
+                      full=wire_fields("users", V1P2), shape=("lti-mentor", claims))
+    page = session.single(listing, user_id)
+    if page is None:
+        return None
+    user = orjson.loads(page.documents[0])
+    roles = {r.get("role") for r in user.get("roles", []) if isinstance(r, dict)}
+    if not roles & GUARDIAN_ROLES:
+        return None
+    children = [a["sourcedId"] for a in user.pop("agents", []) if isinstance(a, dict)
+                and isinstance(a.get("sourcedId"), str)][:MAX_CHILDREN]
+    mentees = tuple(c for c in children
+                    if enrollments(session, class_id, ("student",), user_id=c, limit=1)[0])
+    if not mentees:
+        return None
+    return Member(user_id=user_id, enrollment_role="mentor", active=True, user=user,
+                  mentees=mentees)

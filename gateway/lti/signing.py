@@ -9,6 +9,7 @@ pylti1p3 2.0.0 (which lowercases paging URLs) keeps it intact."""
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import threading
@@ -49,8 +50,10 @@ def _mac(key: bytes, *parts: str) -> bytes:
     return hmac.new(key, SEP.join(parts).encode("utf-8"), hashlib.sha256).digest()
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def pairwise(key: bytes, purpose: str, tool_client_id: str, *ids: str, size: int = 20) -> str:
-    """A per-tool pseudonym of `ids` (`size` bytes, as lowercase hex)."""
+    """A per-tool pseudonym of `ids` (`size` bytes, as lowercase hex). Remembered per process:
+    a roster page names the same members again and again (NRPS pages, AGS userId lookups)."""
     return _mac(key, purpose, tool_client_id, *ids)[:size].hex()
 
 

@@ -1,4 +1,5 @@
-"""What the LTI broker holds per app object: its secrets (read once) and the tool key cache."""
+"""What the LTI broker holds per app object: its secrets (read once) and the key caches of the
+tools and LMSs it talks to."""
 
 from __future__ import annotations
 
@@ -14,13 +15,15 @@ LAUNCH_LINK_LIFETIME = 3600  # a launch link minted for a portal or a message
 LOGIN_LIFETIME = 300  # from login initiation to the tool's authentication request
 ID_TOKEN_LIFETIME = 300
 SERVICE_TOKEN_LIFETIME = 3600
-LEEWAY = 30
+LEEWAY = 30  # seconds of clock difference tolerated on a peer's exp and iat
+LMS_TOKEN_MAX_AGE = 600  # an LMS id_token issued longer ago than this is refused
 
 
 @dataclass
 class LtiState:
     secrets: Secrets = field(default_factory=Secrets)
     tool_keys: ToolKeys = field(default_factory=ToolKeys)
+    lms_keys: ToolKeys = field(default_factory=lambda: ToolKeys("LMS"))
 
     def pairwise_key(self) -> bytes:
         return self.secrets.get(write_engine(), PAIRWISE)

@@ -1,5 +1,6 @@
-"""Tools' public keys, for their client assertions: the registered key, or the tool's JWK Set
-fetched from its URL, cached a few minutes and fetched again (at most every few seconds) when
+"""Peers' public keys: a tool's, for its client assertions and deep-linking responses (the
+registered key, or the tool's JWK Set), and an LMS's, for its id_tokens (its JWK Set),
+fetched from the URL, cached a few minutes and fetched again (at most every few seconds) when
 an assertion names a kid the cache does not hold, so a tool that rotates is followed at once
 and a stream of garbage kids cannot make the gateway hammer the tool."""
 
@@ -24,9 +25,9 @@ class KeysUnavailable(Exception):
     """The tool's keys could not be fetched or read; the message says why."""
 
 
-def _parse(document: Any) -> dict[str, RSAKey]:
+def _parse(document: Any, whose: str = "tool") -> dict[str, RSAKey]:
     if not isinstance(document, dict) or not isinstance(document.get("keys"), list):
-        raise KeysUnavailable("the tool's JWK Set is not a JSON object with a keys array")
+        raise KeysUnavailable(f"the {whose}'s JWK Set is not a JSON object with a keys array")
     keys: dict[str, RSAKey] = {}
     for raw in document["keys"]:
         if not isinstance(raw, dict) or raw.get("kty") != "RSA":
@@ -41,27 +42,29 @@ def _parse(document: Any) -> dict[str, RSAKey]:
     return keys
 
 
-def _fetch(url: str) -> dict[str, RSAKey]:
+def _fetch(url: str, whose: str) -> dict[str, RSAKey]:
     try:
         with requests.get(url, timeout=TIMEOUT, stream=True,
                           headers={"Accept": "application/json"}) as response:
             if response.status_code != 200:
-                raise KeysUnavailable(f"fetching the tool's JWK Set answered "
+                raise KeysUnavailable(f"fetching the {whose}'s JWK Set answered "
                                       f"{response.status_code}")
             body = response.raw.read(MAX_JWKS_BYTES + 1, decode_content=True)
     except requests.RequestException as exc:
-        raise KeysUnavailable(f"the tool's JWK Set could not be fetched "
+        raise KeysUnavailable(f"the {whose}'s JWK Set could not be fetched "
                               f"({type(exc).__name__})") from None
     if len(body) > MAX_JWKS_BYTES:
-        raise KeysUnavailable("the tool's JWK Set is larger than 256 KiB")
+        raise KeysUnavailable(f"the {whose}'s JWK Set is larger than 256 KiB")
     try:
-        return _parse(orjson.loads(body))
+        return _parse(orjson.loads(body), whose)
     except orjson.JSONDecodeError:
-        raise KeysUnavailable("the tool's JWK Set is not JSON") from None
+        raise KeysUnavailable(f"the {whose}'s JWK Set is not JSON") from None
 
 
 class ToolKeys:
-    def __init__(self) -> None:
+    def __init__(self, whose: str = "tool", refetch_every: float = REFETCH_EVERY) -> None:
+        self.whose = whose
+        self.refetch_every = refetch_every
         self._cache: dict[str, tuple[float, dict[str, RSAKey]]] = {}
         self._lock = threading.Lock()
 
@@ -84,9 +87,9 @@ class ToolKeys:
         if hit is not None:
             fetched, keys = hit
             fresh = now - fetched < TTL
-            if fresh and (kid is None or kid in keys or now - fetched < REFETCH_EVERY):
+            if fresh and (kid is None or kid in keys or now - fetched < self.refetch_every):
                 return keys
-        keys = _fetch(url)
+        keys = _fetch(url, self.whose)
         with self._lock:
             if len(self._cache) > 1000:
                 self._cache.clear()

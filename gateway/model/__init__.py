@@ -13,13 +13,22 @@ from gateway.model.console import (
 from gateway.model.edfi import EDFI_ID_MARKS, EDFI_IDS, EDFI_KEY_CHANGES
 from gateway.model.lti import (
     LtiContext,
+    LtiDeepLink,
+    LtiForwardedItem,
+    LtiForwardMark,
+    LtiGradeRoute,
     LtiLaunch,
     LtiLineItem,
     LtiLink,
+    LtiLmsContext,
+    LtiLmsLogin,
+    LtiLmsUser,
     LtiPlatform,
+    LtiScoreForward,
     LtiScoreMark,
     LtiSecret,
     LtiTool,
+    LtiUnmatched,
     LtiUsedValue,
 )
 from gateway.model.policy import (
@@ -40,7 +49,9 @@ __all__ = [
     "AgreementRow", "App", "DisclosedStudent", "Disclosure", "DisclosureHead", "OptOut",
     "OAuth1Nonce", "OAuth1Secret", "RateCounter", "RevokedToken", "SigningKey",
     "LtiContext", "LtiLaunch", "LtiLineItem", "LtiLink", "LtiPlatform", "LtiScoreMark",
-    "LtiSecret", "LtiTool", "LtiUsedValue",
+    "LtiSecret", "LtiTool", "LtiUsedValue", "LtiLmsLogin", "LtiLmsUser", "LtiLmsContext",
+    "LtiUnmatched", "LtiDeepLink",
+    "LtiGradeRoute", "LtiForwardedItem", "LtiScoreForward", "LtiForwardMark",
     "AuditEvent", "DeletionCertification", "OptOutRequest", "ParentCode", "StaffAccount",
     "StaffSession",
 ]

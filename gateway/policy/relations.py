@@ -155,3 +155,11 @@ def enrollments_of_class(class_id: str, roles: tuple[str, ...] | None) -> Column
 def sourced_ids_in(family: str, ids: tuple[str, ...]) -> ColumnElement:
     """Rows named by sourcedId (the users of one roster page)."""
     return T[family].c.sourced_id.in_(ids)
+
+
+def enrollments_changed_since(version: int) -> ColumnElement:
+    """A class's enrollments that changed after a change version, or whose user did (a new
+    name): what an NRPS differences query reports."""
+    users = USERS.alias("rel_changed_users")
+    return (ENROLLMENTS.c.change_version > version) | ENROLLMENTS.c.user_id.in_(
+        select(users.c.sourced_id).where(users.c.change_version > version))
