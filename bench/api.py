@@ -52,8 +52,9 @@ class Plan:
     generator: str
 
 
-def bench_database(label: str, database_url: str, folder: Path, plan: Plan) -> DatabaseResult:
-    build(folder, plan.students, database_url)
+def bench_database(label: str, database_url: str, folder: Path, plan: Plan,
+                   remember: bool | None = None) -> DatabaseResult:
+    build(folder, plan.students, database_url, remember=remember)
     credentials = register_bench_app(database_url)
     logs = folder / "logs"
     logs.mkdir(exist_ok=True)
@@ -149,7 +150,9 @@ def main() -> None:
     results: list[DatabaseResult] = []
     try:
         first_url = args.database_url or sqlite_url(folder)
-        results.append(bench_database(_label(first_url), first_url, folder, plan))
+        # A database named with --database-url is the caller's: its import is reused next time.
+        results.append(bench_database(_label(first_url), first_url, folder, plan,
+                                      remember=True if args.database_url else None))
         print(report(results[-1]), flush=True)
         if args.postgres:
             url = create_postgres(args.postgres)

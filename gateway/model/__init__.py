@@ -2,7 +2,7 @@
 
 from gateway.model.auth import OAuth1Nonce, OAuth1Secret, RateCounter, RevokedToken, SigningKey
 from gateway.model.base import Base, metadata
-from gateway.model.edfi import EDFI_ID_MARKS, EDFI_IDS, EDFI_KEY_CHANGES
+from gateway.model.edfi import EDFI_DOCUMENTS, EDFI_ID_MARKS, EDFI_IDS, EDFI_KEY_CHANGES
 from gateway.model.lti import (
     LtiContext,
     LtiLaunch,
@@ -26,7 +26,7 @@ from gateway.model.roster import LINK_TABLES, ROSTER_TABLES, roster_table
 from gateway.model.sync import ChangeCounter, RunIssue, SourceBookmark, StoreMark, SyncRun
 
 __all__ = [
-    "EDFI_IDS", "EDFI_ID_MARKS", "EDFI_KEY_CHANGES",
+    "EDFI_DOCUMENTS", "EDFI_IDS", "EDFI_ID_MARKS", "EDFI_KEY_CHANGES",
     "Base", "metadata", "LINK_TABLES", "ROSTER_TABLES", "roster_table",
     "ChangeCounter", "RunIssue", "SourceBookmark", "StoreMark", "SyncRun",
     "AgreementRow", "App", "DisclosedStudent", "Disclosure", "DisclosureHead", "OptOut",
