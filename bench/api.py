@@ -12,6 +12,10 @@ ceiling replays the gateway's own recorded answers from memory under the same gu
                         [--keep DIR] [--generator auto|wrk|python] [--json FILE]
 
 wrk: `apt-get install wrk` (Debian/Ubuntu). Without it the Python generator is used.
+`--keep DIR` keeps the generated district and the SQLite store for the next run; a database
+named with `--database-url` is the caller's, and its import is reused the same way (e.g.
+`--keep /work/benchdata --database-url postgresql+psycopg://.../perf_bench`). Where the time of
+one request goes: `bench/profile_request.py`.
 """
 
 from __future__ import annotations
