@@ -42,7 +42,7 @@ from api_district import (
 from api_load import Load, Target, drive, pick_generator
 from api_report import DatabaseResult, LogCost, Row, report
 from api_servers import CEILING_APP, GATEWAY_APP, Served, serve
-from api_workload import Api, Endpoint, discover, record
+from api_workload import Api, Endpoint, discover, record, warm
 
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
@@ -84,6 +84,7 @@ def bench_database(label: str, database_url: str, folder: Path, plan: Plan,
         api = Api(gw.host, gw.port, token)
         workload = discover(api)
         answers = record(api, workload)
+        warm(api, workload, plan.workers)
         logged = {e.name: run(gw, e, token) for e in workload.endpoints}
         first = run(gw, workload.first_page, token)
         deep = run(gw, workload.deep_page, token)
@@ -91,6 +92,7 @@ def bench_database(label: str, database_url: str, folder: Path, plan: Plan,
     bearing = [e for e in workload.endpoints if e.carries_students]
     with serve(GATEWAY_APP, plan.workers, {**base_env, "GATEWAY_DISCLOSURE_LOG": "false"},
                logs / "gateway-nolog.log") as gw:
+        warm(Api(gw.host, gw.port, token), workload, plan.workers)
         unlogged = {e.name: run(gw, e, token) for e in bearing}
     without_log = disclosure_count(folder, database_url)
     bodies = folder / "bodies.json"
