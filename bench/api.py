@@ -12,6 +12,10 @@ ceiling replays the gateway's own recorded answers from memory under the same gu
                         [--keep DIR] [--generator auto|wrk|python] [--json FILE]
 
 wrk: `apt-get install wrk` (Debian/Ubuntu). Without it the Python generator is used.
+`--keep DIR` keeps the generated district and the SQLite store for the next run; a database
+named with `--database-url` is the caller's, and its import is reused the same way (e.g.
+`--keep /work/benchdata --database-url postgresql+psycopg://.../perf_bench`). Where the time of
+one request goes: `bench/profile_request.py`.
 """
 
 from __future__ import annotations
@@ -37,8 +41,8 @@ from api_district import (
 )
 from api_load import Load, Target, drive, pick_generator
 from api_report import DatabaseResult, LogCost, Row, report
-from api_servers import CEILING_APP, GATEWAY_APP, serve
-from api_workload import Api, Endpoint, discover, record
+from api_servers import CEILING_APP, GATEWAY_APP, Served, serve
+from api_workload import Api, Endpoint, discover, record, warm
 
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
@@ -52,18 +56,25 @@ class Plan:
     generator: str
 
 
-def bench_database(label: str, database_url: str, folder: Path, plan: Plan) -> DatabaseResult:
-    build(folder, plan.students, database_url)
+def bench_database(label: str, database_url: str, folder: Path, plan: Plan,
+                   remember: bool | None = None) -> DatabaseResult:
+    build(folder, plan.students, database_url, remember=remember)
     credentials = register_bench_app(database_url)
     logs = folder / "logs"
     logs.mkdir(exist_ok=True)
     # The bench measures the read path, not the per-app request budget (429 beyond it).
     base_env = {**config_env(folder, database_url), "GATEWAY_API_RATE_LIMIT": "100000000"}
 
-    def run(host: str, port: int, endpoint: Endpoint, token: str) -> Load:
-        target = Target(host, port, endpoint.paths, (("Authorization", f"Bearer {token}"),))
+    def run(server: Served, endpoint: Endpoint, token: str) -> Load:
+        target = Target(server.host, server.port, endpoint.paths,
+                        (("Authorization", f"Bearer {token}"),))
+        before = server.cpu_seconds()
         load = drive(plan.generator, target, plan.seconds, plan.connections)
-        print(f"  {label} {endpoint.name}: {load.per_second:,.0f} req/s", flush=True)
+        after = server.cpu_seconds()
+        if before is not None and after is not None and load.requests:
+            load = dataclasses.replace(load, cpu_ms=(after - before) * 1000 / load.requests)
+        print(f"  {label} {endpoint.name}: {load.per_second:,.0f} req/s, "
+              f"{load.cpu_ms or 0:.2f} CPU ms each", flush=True)
         return load
 
     before = disclosure_count(folder, database_url)
@@ -73,19 +84,21 @@ def bench_database(label: str, database_url: str, folder: Path, plan: Plan) -> D
         api = Api(gw.host, gw.port, token)
         workload = discover(api)
         answers = record(api, workload)
-        logged = {e.name: run(gw.host, gw.port, e, token) for e in workload.endpoints}
-        first = run(gw.host, gw.port, workload.first_page, token)
-        deep = run(gw.host, gw.port, workload.deep_page, token)
+        warm(api, workload, plan.workers)
+        logged = {e.name: run(gw, e, token) for e in workload.endpoints}
+        first = run(gw, workload.first_page, token)
+        deep = run(gw, workload.deep_page, token)
     with_log = disclosure_count(folder, database_url)
     bearing = [e for e in workload.endpoints if e.carries_students]
     with serve(GATEWAY_APP, plan.workers, {**base_env, "GATEWAY_DISCLOSURE_LOG": "false"},
                logs / "gateway-nolog.log") as gw:
-        unlogged = {e.name: run(gw.host, gw.port, e, token) for e in bearing}
+        warm(Api(gw.host, gw.port, token), workload, plan.workers)
+        unlogged = {e.name: run(gw, e, token) for e in bearing}
     without_log = disclosure_count(folder, database_url)
     bodies = folder / "bodies.json"
     save_answers(bodies, answers)
     with serve(CEILING_APP, plan.workers, {BODIES_ENV: str(bodies)}, logs / "ceiling.log") as top:
-        ceiling = {e.name: run(top.host, top.port, e, token) for e in workload.endpoints}
+        ceiling = {e.name: run(top, e, token) for e in workload.endpoints}
     return DatabaseResult(
         database=label, students=plan.students, users=workload.users, workers=plan.workers,
         connections=plan.connections, seconds=plan.seconds, generator=plan.generator,
@@ -100,10 +113,11 @@ def bench_database(label: str, database_url: str, folder: Path, plan: Plan) -> D
 def _as_json(result: DatabaseResult) -> dict:
     doc = dataclasses.asdict(result)
     for row, out in zip(result.rows, doc["rows"], strict=True):
-        out.update(ratio=row.ratio, gateway_per_second=row.gateway.per_second,
+        out.update(ratio=row.ratio, cpu_ratio=row.cpu_ratio,
+                   gateway_per_second=row.gateway.per_second,
                    ceiling_per_second=row.ceiling.per_second)
     for cost, out in zip(result.log_costs, doc["log_costs"], strict=True):
-        out.update(cost=cost.cost)
+        out.update(cost=cost.cost, cpu_cost=cost.cpu_cost)
     return doc
 
 
@@ -149,7 +163,9 @@ def main() -> None:
     results: list[DatabaseResult] = []
     try:
         first_url = args.database_url or sqlite_url(folder)
-        results.append(bench_database(_label(first_url), first_url, folder, plan))
+        # A database named with --database-url is the caller's: its import is reused next time.
+        results.append(bench_database(_label(first_url), first_url, folder, plan,
+                                      remember=True if args.database_url else None))
         print(report(results[-1]), flush=True)
         if args.postgres:
             url = create_postgres(args.postgres)

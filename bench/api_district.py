@@ -53,8 +53,11 @@ def _gateway(folder: Path, env: dict[str, str], *args: str) -> str:
     return proc.stdout
 
 
-def build(folder: Path, students: int, database_url: str, progress=print) -> None:  # noqa: ANN001
-    """Generate (unless already there) and import the district into `database_url`."""
+def build(folder: Path, students: int, database_url: str, progress=print,  # noqa: ANN001
+          remember: bool | None = None) -> None:
+    """Generate (unless already there) and import the district into `database_url`.
+    `remember`: whether the imported store outlives the run, so the next run with the same
+    folder reuses it (default: a SQLite file does; a PostgreSQL bench database is dropped)."""
     folder.mkdir(parents=True, exist_ok=True)
     package = folder / "district"
     (folder / "gateway.toml").write_text(
@@ -75,7 +78,7 @@ def build(folder: Path, students: int, database_url: str, progress=print) -> Non
         return
     progress(f"importing into {_safe(database_url)} (gateway sync) ...")
     _gateway(folder, env, "sync", SOURCE)
-    if database_url.startswith("sqlite"):  # a PostgreSQL bench database is dropped afterwards
+    if database_url.startswith("sqlite") if remember is None else remember:
         built["synced"] = [*built.get("synced", []), database_url]
         marker.write_text(json.dumps(built))
 

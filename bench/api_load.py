@@ -31,6 +31,7 @@ class Load:
     p50_ms: float
     p99_ms: float
     errors: int  # non-2xx answers, failed connections, timeouts
+    cpu_ms: float | None = None  # the server's CPU time per request (None: not measured)
 
     @property
     def per_second(self) -> float:

@@ -27,6 +27,14 @@ class Row:
     def ratio(self) -> float:
         return self.gateway.per_second / self.ceiling.per_second if self.ceiling.requests else 0.0
 
+    @property
+    def cpu_ratio(self) -> float | None:
+        """The ceiling's CPU per request over the gateway's: the share of the ceiling the
+        gateway would reach with the cores to itself (on a shared machine, a steadier figure
+        than the throughput ratio)."""
+        g, c = self.gateway.cpu_ms, self.ceiling.cpu_ms
+        return c / g if g and c else None
+
 
 @dataclass(frozen=True)
 class LogCost:
@@ -38,6 +46,12 @@ class LogCost:
     def cost(self) -> float:
         """The share of throughput the log takes away (negative: within noise)."""
         return 1 - self.on.per_second / self.off.per_second if self.off.requests else 0.0
+
+    @property
+    def cpu_cost(self) -> float | None:
+        """The log's share of a request's CPU time (the mover thread's appends included)."""
+        on, off = self.on.cpu_ms, self.off.cpu_ms
+        return 1 - off / on if on and off else None
 
 
 @dataclass
@@ -68,12 +82,14 @@ def report(r: DatabaseResult) -> str:
         f"sync workers, {r.connections} connections, {r.seconds:g} s per run, "
         f"load by {r.generator} ==",
         f"{'endpoint':<30}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}"
-        f"{'ceiling req/s':>15}{'ratio':>8}",
+        f"{'ceiling req/s':>15}{'ratio':>8}{'CPU ms':>8}{'ceil CPU':>9}{'CPU ratio':>10}",
     ]
     for row in r.rows:
         g = row.gateway
+        cpu = (f"{g.cpu_ms or 0:>8.2f}{row.ceiling.cpu_ms or 0:>9.2f}"
+               f"{row.cpu_ratio if row.cpu_ratio is not None else 0:>10.1%}")
         lines.append(f"{row.endpoint:<30}{g.per_second:>9,.0f}{g.p50_ms:>9.1f}{g.p99_ms:>9.1f}"
-                     f"{g.errors:>8}{row.ceiling.per_second:>15,.0f}{row.ratio:>8.2%}")
+                     f"{g.errors:>8}{row.ceiling.per_second:>15,.0f}{row.ratio:>8.2%}{cpu}")
     worst_ratio = min((row.ratio for row in r.rows), default=0.0)
     worst_p99 = max((row.gateway.p99_ms for row in r.rows), default=0.0)
     users_page = next((row.gateway.per_second for row in r.rows
@@ -99,11 +115,15 @@ def report(r: DatabaseResult) -> str:
     if r.log_costs:
         lines.append(f"\ndisclosure log on vs off ({r.disclosures_with_log_on:,} disclosures "
                      f"written with it on, {r.disclosures_with_log_off:,} with it off):")
-        lines.append(f"  {'endpoint':<28}{'on req/s':>10}{'off req/s':>11}{'cost':>8}")
+        lines.append(f"  {'endpoint':<28}{'on req/s':>10}{'off req/s':>11}{'cost':>8}"
+                     f"{'on CPU ms':>11}{'off CPU ms':>12}{'CPU cost':>10}")
         for c in r.log_costs:
             lines.append(f"  {c.endpoint:<28}{c.on.per_second:>10,.0f}{c.off.per_second:>11,.0f}"
-                         f"{c.cost:>8.1%}")
+                         f"{c.cost:>8.1%}{c.on.cpu_ms or 0:>11.2f}{c.off.cpu_ms or 0:>12.2f}"
+                         f"{c.cpu_cost if c.cpu_cost is not None else 0:>10.1%}")
         worst = max(c.cost for c in r.log_costs)
+        if any(not c.off.requests or not c.on.requests for c in r.log_costs):
+            lines.append("  (an endpoint answered nothing in one of the runs: not measured)")
         lines.append(f"target: logging costs < {TARGET_LOG_COST:.0%} (worst {worst:.1%}): "
                      f"{_mark(worst < TARGET_LOG_COST)}")
     return "\n".join(lines)

@@ -27,6 +27,21 @@ CEILING_APP = "api_ceiling:app"
 class Served:
     host: str
     port: int
+    pid: int = 0  # gunicorn's master
+
+    def cpu_seconds(self) -> float | None:
+        """CPU time (user + system) the server's workers have used so far: what a request
+        costs, whatever else the machine is running (throughput on a shared machine is not).
+        None where /proc does not tell (not Linux)."""
+        try:
+            children = Path(f"/proc/{self.pid}/task/{self.pid}/children").read_text().split()
+            total = 0
+            for child in children:
+                fields = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()
+                total += int(fields[11]) + int(fields[12])  # utime, stime (clock ticks)
+        except (OSError, IndexError, ValueError):
+            return None
+        return total / os.sysconf("SC_CLK_TCK")
 
     @property
     def url(self) -> str:
@@ -55,7 +70,7 @@ def serve(app: str, workers: int, env: Mapping[str, str], log: Path) -> Iterator
                                 stdout=sink, stderr=subprocess.STDOUT)
         try:
             _wait_until_answering(proc, port, log)
-            yield Served("127.0.0.1", port)
+            yield Served("127.0.0.1", port, proc.pid)
         finally:
             proc.terminate()
             try:

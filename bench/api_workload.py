@@ -11,6 +11,7 @@ from __future__ import annotations
 import http.client
 import json
 import urllib.parse
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 ROSTERING = "/ims/oneroster/rostering/v1p2"
@@ -137,3 +138,14 @@ def record(api: Api, workload: Workload) -> dict[str, tuple[int, list[tuple[str,
             if path not in answers:
                 answers[path] = api.get(path)
     return answers
+
+
+def warm(api: Api, workload: Workload, workers: int) -> None:
+    """Every worker's caches filled before a measurement (a listing's page anchors and count,
+    the pseudonym key): each endpoint's first and last path (a deep page builds the anchors)
+    from two connections per worker at once,
+    so a fresh server is not measured while its workers fill them."""
+    with ThreadPoolExecutor(max_workers=2 * workers) as pool:
+        for endpoint in (*workload.endpoints, workload.first_page, workload.deep_page):
+            for path in dict.fromkeys((endpoint.paths[0], endpoint.paths[-1])):
+                list(pool.map(api.get, [path] * (2 * workers)))

@@ -17,6 +17,7 @@ from gateway.edfi.profiles import Profile
 from gateway.edfi.serialize import EdFiSerializer, PersonKey
 from gateway.policy.edfi.lookups import Lookups
 from gateway.policy.edfi.rows import ROW_COLUMNS
+from gateway.policy.edfi.stored import STORED_RESOURCES, fill
 from gateway.policy.reads import ReadSession
 
 
@@ -35,9 +36,29 @@ class EdFiDocuments:
         serializer = EdFiSerializer(look, self.person_key, self.profile.shown)
         return [self.profile.apply(o) for o in serializer.render(self.resource, rows)]
 
+    @property
+    def stored(self) -> str | None:
+        return self.resource if self.resource in STORED_RESOURCES else None
+
     def render(self, session: ReadSession, family: str,
                rows: Sequence[Any]) -> tuple[list[bytes], list[str]]:
-        documents = [orjson.dumps(o) for o in self.objects(session, rows)]
+        """Stored documents (gateway.policy.edfi.stored) get the app's person keys and, where
+        its profile hides a property, its profile; rows without one are rendered here."""
+        stored = [getattr(r, "stored_doc", None) for r in rows]
+        missing = [r for r, doc in zip(rows, stored, strict=True) if doc is None]
+        live = iter([orjson.dumps(o) for o in self.objects(session, missing)] if missing
+                    else [])
+        shown = self.person_key
+        key = None if shown is None else (lambda sourced_id: shown(sourced_id, {}))
+        documents = []
+        for row, doc in zip(rows, stored, strict=True):
+            if doc is None:
+                documents.append(next(live))
+                continue
+            doc = fill(doc, row.stored_persons, key)
+            if self.profile.narrows:
+                doc = orjson.dumps(self.profile.apply(orjson.loads(doc)))
+            documents.append(doc)
         students = students_of(self.resource, rows) if RESOURCES[self.resource].student_bearing \
             else []
         return documents, students

@@ -4,7 +4,6 @@ scope, then hands over to reads, writes or change queries; every error is a prob
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 
 from flask import Blueprint, Flask, Response, request
@@ -18,6 +17,7 @@ from gateway.busy import StoreBusy, as_busy
 from gateway.edfi import changes, descriptor_reads, descriptor_writes, discovery, reads
 from gateway.edfi.problems import EdFiProblem, busy, problem_response
 from gateway.edfi.reads import Request
+from gateway.request_ids import new_request_id
 
 blueprint = Blueprint("edfi", __name__)
 DATA = discovery.DATA_PATH + "/ed-fi"
@@ -38,11 +38,11 @@ def _caller(write: str | None = None) -> Request:
         raise EdFiProblem("security:authorization",
                           f"the app's agreement does not grant writing {write} "
                           f"(scope edfi.write or edfi.write.{write})")
-    return Request(caller, uuid.uuid4().hex)
+    return Request(caller, new_request_id())
 
 
 def _guarded(handler: Callable[[], Response]) -> Response:
-    correlation_id = uuid.uuid4().hex
+    correlation_id = new_request_id()
     try:
         return handler()
     except EdFiProblem as problem:

@@ -10,7 +10,7 @@ from gateway.model.console import (
     StaffAccount,
     StaffSession,
 )
-from gateway.model.edfi import EDFI_ID_MARKS, EDFI_IDS, EDFI_KEY_CHANGES
+from gateway.model.edfi import EDFI_DOCUMENTS, EDFI_ID_MARKS, EDFI_IDS, EDFI_KEY_CHANGES
 from gateway.model.lti import (
     LtiContext,
     LtiDeepLink,
@@ -43,7 +43,7 @@ from gateway.model.roster import LINK_TABLES, ROSTER_TABLES, roster_table
 from gateway.model.sync import ChangeCounter, RunIssue, SourceBookmark, StoreMark, SyncRun
 
 __all__ = [
-    "EDFI_IDS", "EDFI_ID_MARKS", "EDFI_KEY_CHANGES",
+    "EDFI_DOCUMENTS", "EDFI_IDS", "EDFI_ID_MARKS", "EDFI_KEY_CHANGES",
     "Base", "metadata", "LINK_TABLES", "ROSTER_TABLES", "roster_table",
     "ChangeCounter", "RunIssue", "SourceBookmark", "StoreMark", "SyncRun",
     "AgreementRow", "App", "DisclosedStudent", "Disclosure", "DisclosureHead", "OptOut",

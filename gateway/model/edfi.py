@@ -1,7 +1,7 @@
 """The Ed-Fi `id` -> sourcedId map (derived data: it can be dropped and rebuilt; see
 `gateway/edfi/ids.py`), and the log of natural-key changes `/keyChanges` reads."""
 
-from sqlalchemy import BigInteger, Column, Index, Integer, String, Table, Text
+from sqlalchemy import BigInteger, Column, Index, Integer, LargeBinary, String, Table, Text
 
 from gateway.model.base import metadata
 
@@ -31,4 +31,17 @@ EDFI_KEY_CHANGES = Table(
     Column("old_key", Text, nullable=False),
     Column("new_key", Text, nullable=False),
     Index("ix_edfi_key_changes_resource_version", "resource", "change_version"),
+)
+
+# Ed-Fi documents rendered when their rows change (gateway/sync/edfi_documents.py), in the same
+# transaction, for the large student-bearing resources: the object as every app sees it but
+# with each person key a placeholder (`persons` lists, in order, the person each one names
+# and the district's unique id for it), so a read substitutes the app's own keys (pseudonyms
+# unless it is granted identifiers) instead of rendering. A row without one is rendered live.
+EDFI_DOCUMENTS = Table(
+    "edfi_documents", metadata,
+    Column("resource", String(64), primary_key=True),
+    Column("sourced_id", String(255), primary_key=True),
+    Column("doc", LargeBinary, nullable=False),
+    Column("persons", Text, nullable=False),
 )

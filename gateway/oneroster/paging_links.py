@@ -22,16 +22,12 @@ def link_header(base_url: str, params: dict[str, str], page: Page, total: int) -
     if page.offset + page.limit < total:
         targets.append(("next", page.offset + page.limit))
     targets.append(("last", last))
-    return ", ".join(
-        f'<{_page_url(base_url, params, page.limit, offset)}>; rel="{rel}"'
-        for rel, offset in targets
-    )
-
-
-def _page_url(base_url: str, params: dict[str, str], limit: int, offset: int) -> str:
     parts = urlsplit(base_url)
     kept = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in _PAGING]
     kept += [(k, v) for k, v in params.items() if k not in _PAGING]
-    kept += [("limit", str(limit)), ("offset", str(offset))]
-    query = urlencode(kept, quote_via=quote, safe="")
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, ""))
+    # The parameters every link keeps are encoded once; only the window differs.
+    common = urlencode(kept, quote_via=quote, safe="")
+    prefix = urlunsplit((parts.scheme, parts.netloc, parts.path, "", "")) + "?" + \
+        (common + "&" if common else "")
+    return ", ".join(f'<{prefix}limit={page.limit}&offset={offset}>; rel="{rel}"'
+                     for rel, offset in targets)

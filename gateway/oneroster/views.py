@@ -4,7 +4,6 @@ operation the service's OpenAPI document declares, after authentication and the 
 from __future__ import annotations
 
 import copy
-import uuid
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
 from sqlalchemy.exc import OperationalError
@@ -18,6 +17,7 @@ from gateway.oneroster.query import QueryError
 from gateway.oneroster.reads import ReadContext, handle_read
 from gateway.oneroster.routes import SERVICES, Service, match, operations
 from gateway.public_url import public_root
+from gateway.request_ids import new_request_id
 from gateway.specs import load_json
 
 blueprint = Blueprint("oneroster", __name__)
@@ -42,7 +42,7 @@ def _raw_rest(service: Service) -> str:
 
 
 def _dispatch(service: Service) -> Response:
-    request_id = uuid.uuid4().hex
+    request_id = new_request_id()
     ops = _OPERATIONS[service.prefix]
     op, params, allowed = match(ops, request.method, _raw_rest(service))
     try:

@@ -24,10 +24,10 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import orjson
-from sqlalchemy import ColumnElement, Connection, Engine, bindparam, func, or_, select
+from sqlalchemy import ColumnElement, Connection, Engine, and_, bindparam, func, or_, select
 
-from gateway.documents.names import Named, View, optional_fields
-from gateway.model import ROSTER_TABLES, OptOut
+from gateway.documents.names import SECTION, Named, View, optional_fields
+from gateway.model import EDFI_DOCUMENTS, ROSTER_TABLES, OptOut
 from gateway.policy.agreement import Agreement
 from gateway.policy.disclosures import DisclosureEntry
 from gateway.policy.pseudonyms import PseudonymStore
@@ -62,11 +62,14 @@ class RenderedDocuments(Protocol):
     """Documents a wire format renders from the page's rows at read time, inside this
     session's snapshot (Ed-Fi's, whose keys and references differ per app: pseudonymous
     unique ids, the agreement's profile). `column` names them in statement caches; `columns`
-    are the family's columns `render` reads (sourced_id first). `render` answers the page's
+    are the family's columns `render` reads (sourced_id first). `stored` names the Ed-Fi
+    resource whose documents the sync engine stored (rows then carry `stored_doc` and
+    `stored_persons`, None where a row has none), or None. `render` answers the page's
     documents and the students they carry (the disclosure log's question)."""
 
     column: str
     columns: tuple[str, ...]
+    stored: str | None
 
     def render(self, session: ReadSession, family: str,
                rows: Sequence[Any]) -> tuple[list[bytes], list[str]]: ...
@@ -316,15 +319,23 @@ class ReadSession:
     def _select(self, listing: Listing):  # noqa: ANN202
         table = ROSTER_TABLES[listing.family]
         rendered = getattr(listing.documents, "columns", None)
+        source: Any = table
         if rendered is not None:
             columns = [table.c[c] for c in rendered]
+            stored = getattr(listing.documents, "stored", None)
+            if stored is not None:
+                docs = EDFI_DOCUMENTS
+                columns += [docs.c.doc.label("stored_doc"),
+                            docs.c.persons.label("stored_persons")]
+                source = table.outerjoin(docs, and_(docs.c.resource == stored,
+                                                    docs.c.sourced_id == table.c.sourced_id))
         else:
             columns = [table.c.sourced_id, table.c[listing.documents.column],
                        table.c.doc_refs, table.c.doc_extra]
         student = STUDENT_OF.get(listing.family)
         if student is not None:
             columns += [table.c[c] for c in student if c is not None]
-        return select(*columns).where(*self._where(listing))
+        return select(*columns).select_from(source).where(*self._where(listing))
 
     def _cache_key(self, listing: Listing) -> tuple[Any, ...]:
         """Everything a listing's rows depend on: the app (its schools, its opt-outs), the
@@ -352,12 +363,7 @@ class ReadSession:
             self.disclose(listing, students)
             return Page(documents, total, students, more, last)
         family, docs = listing.family, listing.documents
-        refs = [Named.unpack(r.doc_refs) if r.doc_refs else None for r in rows]
-        named: set[str] = set()
-        for ref in refs:
-            if ref is not None:
-                named.update(ref.users)
-        view = self.view(named) if any(r is not None for r in refs) else None
+        refs, view = self._refs(rows)
         assemble = _Assembly(listing, family)
         documents: list[bytes] = []
         for row, ref in zip(rows, refs, strict=True):
@@ -370,6 +376,26 @@ class ReadSession:
         students = self._students(listing, rows, refs, view)
         self.disclose(listing, students)
         return Page(documents, total, students, more, last)
+
+    def _refs(self, rows: Sequence[Any]) -> tuple[list[Named | None], View | None]:
+        """What each row's document names (None: nothing this app's view must prune), and
+        the app's view. A district-wide app is hidden only the opted-out: a document that
+        cannot name one of them (not even as a substring of its packed names) is not
+        unpacked at all, which is most of a page's cost otherwise."""
+        texts = [r.doc_refs for r in rows]
+        if not any(texts):
+            return [None] * len(rows), None
+        if self.scope.orgs is None:
+            hidden = self.opted_out()
+            view = View(None, None, hidden)
+            return [Named.unpack(t) if t and _may_name(t, hidden) else None
+                    for t in texts], view
+        refs = [Named.unpack(t) if t else None for t in texts]
+        named: set[str] = set()
+        for ref in refs:
+            if ref is not None:
+                named.update(ref.users)
+        return refs, self.view(named)
 
     def disclose(self, listing: Listing, students: Sequence[str]) -> None:
         """Append the disclosure of a response that carried these students (none: nothing)."""
@@ -387,6 +413,10 @@ class ReadSession:
     def _students(listing: Listing, rows: Sequence[Any], refs: list[Named | None],
                   view: View | None) -> list[str]:
         family = listing.family
+        if family == "users" and view is not None and view.orgs is None:
+            # Every org is seen: a student is a row naming any org it is a student at.
+            return sorted(r.sourced_id for r in rows
+                          if r.doc_refs and not r.doc_refs.startswith(SECTION))
         if family == "users":
             return sorted(r.sourced_id for r, ref in zip(rows, refs, strict=True)
                           if ref is not None and view is not None and ref.is_student(view))
@@ -396,6 +426,14 @@ class ReadSession:
         column, must_be = rule
         return [getattr(r, column) for r in rows
                 if must_be is None or getattr(r, must_be) == "student"]
+
+
+def _may_name(packed: str, hidden: frozenset[str]) -> bool:
+    """Whether packed names may include one of `hidden` (a substring test: a false alarm
+    only costs the exact check)."""
+    if not hidden:
+        return False
+    return len(hidden) > 64 or any(h in packed for h in hidden)
 
 
 class _Assembly:

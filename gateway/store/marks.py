@@ -9,6 +9,7 @@ from gateway.model import StoreMark
 MARKS = StoreMark.__table__
 POLICY_VERSION = "policy_version"
 DOCUMENTS_FORMAT = "documents_format"
+EDFI_DOCUMENTS_FORMAT = "edfi_documents_format"
 DISCLOSURES_INDEXED = "disclosures_indexed"
 
 

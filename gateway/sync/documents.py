@@ -32,7 +32,10 @@ from gateway.documents.oneroster import FORMAT_VERSION, Related, RoleRow, Row, r
 from gateway.documents.oneroster_catalogue import ENVELOPES
 from gateway.model import ROSTER_TABLES
 from gateway.store.engine import for_writes
-from gateway.store.marks import DOCUMENTS_FORMAT, read_mark, set_mark
+from gateway.store.marks import DOCUMENTS_FORMAT, EDFI_DOCUMENTS_FORMAT, read_mark, set_mark
+from gateway.sync import edfi_documents
+from gateway.sync.edfi_documents import STORED as EDFI_STORED
+from gateway.sync.edfi_documents import mark_family as edfi_mark
 
 DOCUMENTED = tuple(ENVELOPES)
 BATCH = 1000
@@ -44,6 +47,15 @@ EMBEDDED_IN: dict[str, tuple[tuple[str, str], ...]] = {
     "orgs": (("orgs", "parent_id"),),
     "academicSessions": (("academicSessions", "parent_id"),),
 }
+# The same for the stored Ed-Fi documents (gateway.sync.edfi_documents): changed family ->
+# (Ed-Fi family whose documents embed it, or whose resources it puts a row in, the column of
+# the changed row naming that row, or of the Ed-Fi family's row naming the changed one).
+EDFI_EMBEDDED_IN: dict[str, tuple[tuple[str, str, str], ...]] = {
+    "users": (("roles", "user_id", "target"), ("roles", "student_id", "target")),
+    "demographics": (("users", "sourced_id", "changed"), ("roles", "user_id", "target")),
+    "roles": (("users", "user_id", "changed"),),
+}
+EDFI_EVERYTHING_WHEN = {"orgs": "roles", "academicSessions": "roles"}
 
 
 class DocumentMarks:
@@ -83,16 +95,45 @@ class DocumentMarks:
                     chg, (chg.c.family == family) & (chg.c.sourced_id == changed.c.sourced_id)
                 ).subquery()
                 self._add(target, ids)
+        self._edfi_embedding(chg)
+
+    def _edfi_embedding(self, chg: Table) -> None:
+        changed_families = _changed_families(self.conn, chg)
+        for family in changed_families & set(EDFI_EMBEDDED_IN):
+            changed = ROSTER_TABLES[family]
+            for target, column, side in EDFI_EMBEDDED_IN[family]:
+                if side == "changed":  # the changed row's column names the target row
+                    ids = select(changed.c[column].label("sourced_id")).join(
+                        chg, (chg.c.family == family)
+                        & (chg.c.sourced_id == changed.c.sourced_id)).subquery()
+                else:  # the target row's column names the changed row
+                    table = ROSTER_TABLES[target]
+                    ids = select(table.c.sourced_id).join(
+                        chg, (chg.c.family == family)
+                        & (chg.c.sourced_id == table.c[column])).subquery()
+                self._add(edfi_mark(target), ids)
+        for family in changed_families & set(EDFI_EVERYTHING_WHEN):
+            target = EDFI_EVERYTHING_WHEN[family]
+            self._add(edfi_mark(target), select(ROSTER_TABLES[target].c.sourced_id).subquery())
 
     def changed(self, chg: Table) -> None:
-        for family in _changed_families(self.conn, chg) & set(DOCUMENTED):
+        families = _changed_families(self.conn, chg)
+        for family in families & set(DOCUMENTED):
             ids = select(chg.c.sourced_id).where(chg.c.family == family).subquery()
             self._add(family, ids)
+        for family in families & set(EDFI_STORED):
+            ids = select(chg.c.sourced_id).where(chg.c.family == family).subquery()
+            self._add(edfi_mark(family), ids)
 
     def everything(self) -> None:
         for family in DOCUMENTED:
             table = ROSTER_TABLES[family]
             self._add(family, select(table.c.sourced_id).subquery())
+        self.everything_edfi()
+
+    def everything_edfi(self) -> None:
+        for family in EDFI_STORED:
+            self._add(edfi_mark(family), select(ROSTER_TABLES[family].c.sourced_id).subquery())
 
     def batches(self, family: str) -> Iterator[list[str]]:
         after = ""
@@ -133,7 +174,14 @@ def render_marked(conn: Connection, marks: DocumentMarks) -> int:
             done += len(documents)
     if done and _stored_format(conn) is None:  # a new store: its documents are this format
         set_mark(conn, DOCUMENTS_FORMAT, FORMAT_VERSION)
-    return done
+    edfi_done = 0
+    for family in EDFI_STORED:
+        if edfi_mark(family) in marks.families:
+            for ids in marks.batches(edfi_mark(family)):
+                edfi_done += edfi_documents.render_batch(conn, family, ids)
+    if edfi_done and read_mark(conn, EDFI_DOCUMENTS_FORMAT) is None:
+        set_mark(conn, EDFI_DOCUMENTS_FORMAT, edfi_documents.FORMAT_VERSION)
+    return done + edfi_done
 
 
 def rebuild_documents(conn: Connection) -> int:
@@ -149,11 +197,19 @@ def ensure_documents(engine: Engine) -> int:
     0 when they were current). Commands that open the store call this after migrating."""
     with engine.connect() as conn:
         current = _stored_format(conn) == FORMAT_VERSION and not _missing_documents(conn)
-    if current:
-        return 0
-    with for_writes(engine).begin() as conn:
-        done = rebuild_documents(conn)
-        set_mark(conn, DOCUMENTS_FORMAT, FORMAT_VERSION)
+        edfi_current = read_mark(conn, EDFI_DOCUMENTS_FORMAT) == edfi_documents.FORMAT_VERSION
+    done = 0
+    if not current:
+        with for_writes(engine).begin() as conn:
+            done = rebuild_documents(conn)
+            set_mark(conn, DOCUMENTS_FORMAT, FORMAT_VERSION)
+            set_mark(conn, EDFI_DOCUMENTS_FORMAT, edfi_documents.FORMAT_VERSION)
+    elif not edfi_current:
+        with for_writes(engine).begin() as conn:
+            marks = DocumentMarks(conn)
+            marks.everything_edfi()
+            done = render_marked(conn, marks)
+            set_mark(conn, EDFI_DOCUMENTS_FORMAT, edfi_documents.FORMAT_VERSION)
     return done
 
 

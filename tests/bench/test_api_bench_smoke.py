@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -17,6 +19,7 @@ BENCH = Path(__file__).resolve().parents[2] / "bench"
 sys.path.insert(0, str(BENCH))
 api_ceiling = importlib.import_module("api_ceiling")
 api_load = importlib.import_module("api_load")
+api_servers = importlib.import_module("api_servers")
 
 TARGET = "/ims/oneroster/rostering/v1p2/users?limit=100&offset=200"
 
@@ -84,6 +87,25 @@ def test_the_python_generator_counts_error_answers(httpserver) -> None:
     assert load.requests > 0 and load.errors == load.requests
 
 
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads Linux's /proc")
+def test_a_servers_cpu_time_is_its_workers_user_and_system_time() -> None:
+    busy = "import time\nend = time.process_time() + 0.3\nwhile time.process_time() < end: pass\n" \
+           "time.sleep(30)"
+    child = subprocess.Popen([sys.executable, "-c", busy])
+    try:
+        server = api_servers.Served("127.0.0.1", 0, pid=os.getpid())
+        deadline = time.monotonic() + 20
+        used = 0.0
+        while time.monotonic() < deadline and used < 0.3:
+            used = server.cpu_seconds() or 0.0
+            time.sleep(0.1)
+    finally:
+        child.kill()
+        child.wait()
+    assert used >= 0.3
+    assert api_servers.Served("127.0.0.1", 0, pid=child.pid).cpu_seconds() is None
+
+
 @pytest.mark.slow
 def test_the_bench_runs_end_to_end_on_a_tiny_district(tmp_path: Path) -> None:
     figures = tmp_path / "figures.json"
@@ -104,6 +126,7 @@ def test_the_bench_runs_end_to_end_on_a_tiny_district(tmp_path: Path) -> None:
         assert row["gateway"]["requests"] > 0 and row["gateway"]["errors"] == 0, row
         assert row["ceiling"]["requests"] > 0 and row["ceiling"]["errors"] == 0, row
         assert row["ratio"] > 0
+        assert row["gateway"]["cpu_ms"] > 0 and row["ceiling"]["cpu_ms"] > 0, row
     assert sqlite["first_page"]["requests"] > 0 and sqlite["deep_page"]["requests"] > 0
     assert 0 < sqlite["deep_offset"] < sqlite["users"]
     assert {c["endpoint"] for c in sqlite["log_costs"]} == {
