@@ -56,10 +56,12 @@ def free_port() -> int:
 
 def gunicorn_command(app: str, port: int, workers: int) -> list[str]:
     """The one set of gunicorn settings both servers share: sync workers, no access log (a line
-    per request to a file would be measured too, and the ceiling would not pay it)."""
+    per request to a file would be measured too, and the ceiling would not pay it), and no
+    control socket (gunicorn's default path is one per user, shared by every server running at
+    once, and closing it holds each stop for two seconds)."""
     return [sys.executable, "-m", "gunicorn", "--workers", str(workers),
             "--worker-class", "sync", "--bind", f"127.0.0.1:{port}", "--backlog", "2048",
-            "--log-level", "warning", "--pythonpath", str(HERE), app]
+            "--log-level", "warning", "--no-control-socket", "--pythonpath", str(HERE), app]
 
 
 @contextmanager

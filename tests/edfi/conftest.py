@@ -17,11 +17,12 @@ from flask.testing import FlaskClient
 from adapters.records import Event, Record
 from conformance.openapi import OpenApiDocument
 from gateway.app import create_app
-from gateway.auth.registry import register_app
+from gateway.auth.registry import Credentials, register_app
 from gateway.config import SourceConfig
 from gateway.policy.agreement import parse_agreement
 from gateway.sync.runner import run_sync
 from tests.oneroster.district import two_schools
+from tests.store_snapshot import StoreSnapshot, restore_snapshot, take_snapshot
 
 SPEC = OpenApiDocument.load(Path(__file__).resolve().parents[2] / "specs/edfi/openapi.json")
 DATA = "/data/v3/ed-fi"
@@ -35,9 +36,16 @@ class EdFi:
     engine: Any
 
     def as_app(self, scopes: tuple[str, ...] = ("edfi.readonly",), **agreement: Any) -> Caller:
+        return self.signed_in(self.register(scopes, **agreement))
+
+    def register(self, scopes: tuple[str, ...] = ("edfi.readonly",),
+                 **agreement: Any) -> Credentials:
         doc = {"name": "edfi app", "purpose": "instruction", "expires": "2099-12-31",
                "scopes": list(scopes), "sensitive": EVERYTHING, **agreement}
-        creds = register_app(self.engine, doc["name"], parse_agreement(doc))
+        return register_app(self.engine, doc["name"], parse_agreement(doc))
+
+    def signed_in(self, creds: Credentials) -> Caller:
+        """A caller holding a fresh token of an app already registered."""
         basic = base64.b64encode(f"{creds.client_id}:{creds.client_secret}".encode()).decode()
         reply = self.client.post("/oauth/token", data={"grant_type": "client_credentials"},
                                  headers={"Authorization": f"Basic {basic}"})
@@ -80,11 +88,22 @@ def district() -> list[Event]:
     return events
 
 
+@pytest.fixture(scope="session")
+def district_snapshots() -> dict[str, StoreSnapshot]:
+    """The synced district's store, per backend: synced once, restored for every test."""
+    return {}
+
+
 @pytest.fixture
-def edfi(engine, database_url, tmp_path) -> EdFi:
-    report = run_sync(engine, SourceConfig(name="sis", adapter="test"), iter(district()),
-                      adapter_name="test")
-    assert report.state == "applied", report.issues[:5]
+def edfi(engine, database_url, tmp_path, district_snapshots) -> EdFi:
+    backend = engine.dialect.name
+    if backend in district_snapshots:
+        restore_snapshot(engine, district_snapshots[backend])
+    else:
+        report = run_sync(engine, SourceConfig(name="sis", adapter="test"), iter(district()),
+                          adapter_name="test")
+        assert report.state == "applied", report.issues[:5]
+        district_snapshots[backend] = take_snapshot(engine)
     app = create_app({"database_url": database_url, "var_dir": str(tmp_path)})
     app.config["TESTING"] = True
     return EdFi(app, app.test_client(), engine)

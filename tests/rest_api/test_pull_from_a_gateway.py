@@ -7,6 +7,7 @@ upstream, the next pull is incremental and sees only the change."""
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -91,31 +92,48 @@ def change_upstream(up: Upstream) -> None:
     assert report.state == "applied", report.message
 
 
-@pytest.mark.parametrize("pack", list(PACKS))
-def test_a_second_gateway_serves_what_it_pulled_and_then_pulls_only_the_change(
-        pack: str, database_url: str, tmp_path: Path, sqlite_template: Path) -> None:
+@pytest.fixture(scope="module", params=list(PACKS))
+def served_district(request: pytest.FixtureRequest, sqlite_template: Path,
+                    tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Upstream]]:
+    """A pack and its upstream, served once for the tests on both backends."""
+    pack = request.param
     fmt, version = PACKS[pack]
-    with served_upstream(tmp_path / "up", sqlite_template, fmt=fmt,
+    with served_upstream(tmp_path_factory.mktemp("up"), sqlite_template, fmt=fmt,
                          version="1.1" if version == "v1p1" else "1.2") as up:
-        upstream = served_over_http(up.url, up.oauth2)
-        downstream = served_in_process(database_url, tmp_path / "down")
+        yield pack, up
 
-        first = pull(database_url, up, pack)
-        assert first.state == "applied", (first.message, first.issues[:3])
-        assert set(first.modes.values()) == {"bulk"}
-        assert first.rows_rejected == 0, first.issues[:3]
-        assert first.bookmarks and first.source_stats["pages"] >= len(ROSTER)
-        assert_same_district(upstream, downstream, pack)
 
-        change_upstream(up)
-        second = pull(database_url, up, pack)
-        assert second.state == "applied", (second.message, second.issues[:3])
-        assert set(second.modes.values()) == {"delta"}
-        changed = {family: (c.inserted, c.updated, c.deleted)
-                   for family, c in second.counts.items() if c.inserted or c.updated or c.deleted}
-        assert changed == {"users": (0, 1, 0), "enrollments": (0, 0, 1)}
-        assert second.rows_read <= 5, {f: c.read for f, c in second.counts.items()}
-        assert_same_district(upstream, downstream, pack)
+@pytest.fixture
+def as_exported(served_district: tuple[str, Upstream]) -> tuple[str, Upstream]:
+    """The pack and its upstream, serving the district as exported (whatever the test before
+    changed upstream is undone)."""
+    pack, up = served_district
+    up.restore()
+    return pack, up
 
-        third = pull(database_url, up, pack)
-        assert third.state == "unchanged" and third.rows_read == 0
+
+def test_a_second_gateway_serves_what_it_pulled_and_then_pulls_only_the_change(
+        as_exported: tuple[str, Upstream], database_url: str, tmp_path: Path) -> None:
+    pack, up = as_exported
+    upstream = served_over_http(up.url, up.oauth2)
+    downstream = served_in_process(database_url, tmp_path / "down")
+
+    first = pull(database_url, up, pack)
+    assert first.state == "applied", (first.message, first.issues[:3])
+    assert set(first.modes.values()) == {"bulk"}
+    assert first.rows_rejected == 0, first.issues[:3]
+    assert first.bookmarks and first.source_stats["pages"] >= len(ROSTER)
+    assert_same_district(upstream, downstream, pack)
+
+    change_upstream(up)
+    second = pull(database_url, up, pack)
+    assert second.state == "applied", (second.message, second.issues[:3])
+    assert set(second.modes.values()) == {"delta"}
+    changed = {family: (c.inserted, c.updated, c.deleted)
+               for family, c in second.counts.items() if c.inserted or c.updated or c.deleted}
+    assert changed == {"users": (0, 1, 0), "enrollments": (0, 0, 1)}
+    assert second.rows_read <= 5, {f: c.read for f, c in second.counts.items()}
+    assert_same_district(upstream, downstream, pack)
+
+    third = pull(database_url, up, pack)
+    assert third.state == "unchanged" and third.rows_read == 0

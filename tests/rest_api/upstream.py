@@ -35,6 +35,13 @@ class Upstream:
     oauth2: Credentials
     oauth1: Credentials
 
+    def restore(self) -> None:
+        """Put the district's export back as it was written, and import it: the upstream
+        serves the district as exported again (a change a test made is undone upstream)."""
+        shutil.copytree(self.files.with_name("exported"), self.files, dirs_exist_ok=True)
+        report = self.resync()
+        assert report.state in ("applied", "unchanged"), (report.message, report.issues[:5])
+
     def resync(self) -> RunReport:
         """Import the (edited) demo files again into the upstream store."""
         engine = make_engine(self.database_url)
@@ -57,6 +64,7 @@ def served_upstream(workdir: Path, template: Path, *, students: int = 40, seed: 
     files = workdir / "files"
     write_demo(files, students=students, seed=seed, format=fmt,
                oneroster_version=version if fmt == "oneroster-csv" else "1.2")
+    shutil.copytree(files, workdir / "exported")
     shutil.copy(template, workdir / "upstream.db")
     url = f"sqlite:///{workdir / 'upstream.db'}"
     upstream = Upstream("", url, files, fmt, None, None)  # type: ignore[arg-type]
