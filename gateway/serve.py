@@ -55,10 +55,15 @@ class _Gunicorn(BaseApplication):
 def serve_gunicorn(host: str, port: int, workers: int,
                    config: dict[str, Any] | None = None) -> None:
     """Serve through gunicorn; its `Server` header and SERVER_SOFTWARE name the gateway.
-    `config` is passed to create_app in every worker."""
+    `config` is passed to create_app in every worker. gunicorn's control socket is off: it
+    lives at one per-user path that every server of that user shares, so a second gateway on
+    the machine (a test, a bench, a second district) would take it over, and closing it holds
+    each stop for two seconds."""
     gunicorn.http.wsgi.SERVER = SERVER_NAME
     gunicorn.http.wsgi.SERVER_SOFTWARE = SERVER_NAME
-    _Gunicorn({"bind": f"{host}:{port}", "workers": workers, "accesslog": "-"}, config).run()
+    settings = {"bind": f"{host}:{port}", "workers": workers, "accesslog": "-",
+                "control_socket_disable": True}
+    _Gunicorn(settings, config).run()
 
 
 class _QuietHandler(WSGIRequestHandler):
