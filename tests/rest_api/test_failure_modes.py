@@ -188,7 +188,9 @@ def test_an_expired_token_is_replaced_before_it_is_refused(engine, api, tmp_path
     vendor.faults["expire_wait"] = 1
     report = pull(engine, server, patient)
     assert report.state == "applied", report.message
-    assert vendor.tokens_issued == 2 and vendor.hits["401"] == 0
+    # At least one refresh, and never a stale token sent. More than one refresh is right too:
+    # on a busy machine another page can take longer than the token's one-second life.
+    assert vendor.tokens_issued >= 2 and vendor.hits["401"] == 0
 
 
 def test_a_huge_response_is_refused_before_it_fills_memory(
