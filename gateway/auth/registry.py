@@ -3,6 +3,7 @@ switches it off. The secret is returned once, to be handed to the vendor, and ne
 
 from __future__ import annotations
 
+import base64
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -49,6 +50,12 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def new_client_id() -> str:
+    """80 random bits in lower-case base32: a client id district IT types and passes to the CLI,
+    so it never starts with '-' (read as an option) and has no look-alike case."""
+    return base64.b32encode(secrets.token_bytes(10)).decode("ascii").lower()
+
+
 def register_app(engine: Engine, name: str, agreement: Agreement, *,
                  oauth1: OAuth1Vault | None = None, actor: str = CLI_ACTOR) -> Credentials:
     """Store the app and its agreement; with `oauth1`, also keep the secret encrypted so the
@@ -61,7 +68,7 @@ def register_app(engine: Engine, name: str, agreement: Agreement, *,
         )
     if not name.strip():
         raise RegistryError("an app needs a name")
-    client_id = secrets.token_urlsafe(12)
+    client_id = new_client_id()
     client_secret = new_secret()
     now = _now()
     with for_writes(engine).begin() as conn:

@@ -78,13 +78,17 @@ class LmsTokens:
     """The gateway's service tokens at each LMS, reused until shortly before they expire."""
 
     def __init__(self) -> None:
-        self._tokens: dict[tuple[int, str], tuple[float, str]] = {}
+        self._tokens: dict[tuple[str, str, str, str], tuple[float, str]] = {}
         self._lock = threading.Lock()
 
     def get(self, platform: PlatformRegistration, scopes: tuple[str, ...]) -> str:
         from gateway.lti.launch import signed  # the gateway's key, as for its id_tokens
 
-        key = (platform.id, " ".join(sorted(scopes)))
+        # Keyed by whom the token is for, not by the registration's row id: a row id can be
+        # reused for another LMS (a platform removed and added again, another store in this
+        # process), and a token must never go to a server it was not issued by.
+        scope = " ".join(sorted(scopes))
+        key = (platform.issuer, platform.client_id, platform.token_url, scope)
         hit = self._tokens.get(key)
         if hit is not None and hit[0] > time.time() + 30:
             return hit[1]
@@ -94,7 +98,7 @@ class LmsTokens:
                             "jti": secrets.token_hex(16)})
         body = _send("POST", platform.token_url, data={
             "grant_type": "client_credentials", "client_assertion_type": ASSERTION_TYPE,
-            "client_assertion": assertion, "scope": key[1]}).json()
+            "client_assertion": assertion, "scope": scope}).json()
         token = body.get("access_token") if isinstance(body, dict) else None
         if not isinstance(token, str):
             raise Refused(f"the LMS token endpoint answered no access_token: {body!r}"[:300])

@@ -14,6 +14,7 @@ from gateway.auth.registry import (
     RegistryError,
     disable_app,
     list_apps,
+    new_client_id,
     register_app,
     rotate_secret,
 )
@@ -188,3 +189,11 @@ def test_keys_rotate_retires_the_old_key_for_one_token_lifetime(gateway, engine,
     assert (until - retired).total_seconds() == 3600
     published = {k["kid"] for k in client.get("/.well-known/jwks.json").json["keys"]}
     assert published == {old_kid, new_kid}
+
+
+def test_a_client_id_can_be_typed_as_a_cli_argument() -> None:
+    """Client ids go on district IT's command lines (`gateway apps terminate ID`): one that
+    began with '-' was read as an option (seen: `-RjzGErNHWqiO1dS`)."""
+    ids = {new_client_id() for _ in range(5000)}
+    assert len(ids) == 5000
+    assert all(re.fullmatch(r"[a-z2-7]{16}", client_id) for client_id in ids)

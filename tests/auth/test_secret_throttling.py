@@ -27,12 +27,6 @@ def steady_window() -> None:
         time.sleep(left + 0.1)
 
 
-@pytest.fixture
-def fresh_second() -> None:
-    """The secret-check budget is per second: start right after a second begins."""
-    time.sleep(1 - time.time() % 1 + 0.01)
-
-
 @pytest.mark.usefixtures("steady_window")
 def test_wrong_secrets_from_one_address_do_not_lock_the_app_out_elsewhere(make_node, register):
     creds = register()
@@ -77,15 +71,23 @@ def test_the_failure_count_is_shared_by_every_gateway_process(make_node, registe
                       environ_base=ATTACKER).status_code == 429
 
 
-@pytest.mark.usefixtures("steady_window", "fresh_second")
+@pytest.mark.usefixtures("steady_window")
 def test_secret_checks_beyond_the_per_second_budget_get_503_with_retry_after(
         make_node, register):
     creds = register()
     first, second = (make_node(secret_checks_per_second=2).test_client() for _ in range(2))
-    assert first.post(TOKEN, data=GRANT, headers=basic(*creds)).status_code == 200
-    assert second.post("/oauth/introspect", data={"token": "x"},
-                       headers=basic(*creds)).status_code == 200
-    over = first.post("/oauth/revoke", data={"token": "x"}, headers=basic(*creds))
+    for _attempt in range(3):  # a busy machine may spread three checks over two seconds
+        time.sleep(1 - time.time() % 1 + 0.01)
+        began = int(time.time())
+        within = [first.post(TOKEN, data=GRANT, headers=basic(*creds)).status_code,
+                  second.post("/oauth/introspect", data={"token": "x"},
+                              headers=basic(*creds)).status_code]
+        over = first.post("/oauth/revoke", data={"token": "x"}, headers=basic(*creds))
+        if int(time.time()) == began:
+            break
+    else:
+        pytest.fail("three secret checks never fitted in one second on this machine")
+    assert within == [200, 200]
     assert over.status_code == 503
     assert over.json["error"] == "temporarily_unavailable"
     assert over.headers["Retry-After"] == "1"

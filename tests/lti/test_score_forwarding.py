@@ -19,6 +19,7 @@ from werkzeug import Request, Response
 
 from gateway.auth.lti_grade_state import due_forwards, forward_statuses
 from gateway.auth.lti_registry import add_platform
+from gateway.lti import lms_grades
 from gateway.lti.lms_grades import deliver, deliver_due
 from gateway.model import LtiScoreForward
 from tests.lti.conftest import Lti, form_fields
@@ -81,7 +82,10 @@ class LmsGradebook:
 
 
 @pytest.fixture
-def setup(lti: Lti, httpserver) -> tuple[Lti, Lms, LmsGradebook, dict[str, Any]]:
+def setup(lti: Lti, httpserver, monkeypatch) -> tuple[Lti, Lms, LmsGradebook, dict[str, Any]]:
+    # Each test's LMS is a new one on the same loopback address: the gateway process starts
+    # without the tokens an earlier test's LMS issued (a real gateway keeps them, rightly).
+    monkeypatch.setattr(lms_grades, "TOKENS", lms_grades.LmsTokens())
     lms = Lms(httpserver, new_key(), httpserver.url_for("").rstrip("/"))
     lms.serve()
     add_platform(lti.engine, issuer=lms.issuer, client_id=CLIENT_ID,
