@@ -10,6 +10,7 @@ from __future__ import annotations
 from sqlalchemy import (
     Column,
     Connection,
+    Index,
     MetaData,
     String,
     Table,
@@ -43,6 +44,8 @@ def create_change_table(conn: Connection) -> Table:
         Column("op", String(1)),
         prefixes=["TEMPORARY"],
     )
+    # The samples and the apply read one family's operation at a time.
+    Index("ix_chg_family_op", chg.c.family, chg.c.op, chg.c.sourced_id)
     meta.create_all(conn)
     return chg
 

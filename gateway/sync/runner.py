@@ -464,7 +464,8 @@ def _run(conn, transaction, source, events, report, dry_run, force, full,  # noq
     now = now.replace(microsecond=now.microsecond // 1000 * 1000)  # the wire's precision
     marks = DocumentMarks(conn)
     marks.embedding(chg)  # rows that embed a changed row as the store names them before...
-    apply_changes(conn, staging, chg, source.name, report.change_version, now, list(modes))
+    apply_changes(conn, staging, chg, source.name, report.change_version, now, list(modes),
+                  {family: counts.inserted for family, counts in report.counts.items()})
     marks.changed(chg)
     marks.embedding(chg)  # ...and after the apply
     render_marked(conn, marks)

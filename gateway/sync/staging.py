@@ -11,7 +11,7 @@ from sqlalchemy import Column, Connection, Integer, MetaData, String, Table, Tex
 from adapters.canonical import FAMILIES
 from gateway.model.columns import indexed_column
 
-BATCH = 5000
+BATCH = 20000
 
 
 def staged_fields(family_name: str) -> list:
