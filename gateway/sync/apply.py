@@ -66,12 +66,12 @@ def apply_changes(
         with _bulk_load(conn, store, (inserts or {}).get(family, 0)):
             conn.execute(insert(store).from_select(
                 ["sourced_id", "status", "date_last_modified", "change_version", "source",
-                 "content_hash", "data", *indexed],
+                 "content_hash", "data", "row_digest", *indexed],
                 select(stg.c.sourced_id, stg.c.status,
                        literal(now, store.c.date_last_modified.type),
                        literal(version, store.c.change_version.type),
                        literal(source, store.c.source.type), stg.c.content_hash, stg.c.data,
-                       *[stg.c[c] for c in indexed])
+                       stg.c.row_digest, *[stg.c[c] for c in indexed])
                 .where(stg.c.sourced_id.in_(ids("i")))
                 .order_by(stg.c.sourced_id),  # the primary key grows at its end
             ))
@@ -80,6 +80,7 @@ def apply_changes(
             .where(store.c.sourced_id == stg.c.sourced_id, stg.c.sourced_id.in_(ids("u")))
             .values(status="active", date_last_modified=now, change_version=version,
                     content_hash=stg.c.content_hash, data=stg.c.data,
+                    row_digest=stg.c.row_digest,
                     **{c: stg.c[c] for c in indexed})
         )
         conn.execute(

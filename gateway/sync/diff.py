@@ -63,7 +63,7 @@ def compute_changes(
             literal(family), stg.c.sourced_id,
             case((store.c.sourced_id.is_(None), "i"), else_="u"),
         ).select_from(joined).where(
-            stg.c.status == "active",
+            stg.c.status == "active", stg.c.held.is_(None),
             or_(store.c.sourced_id.is_(None), store.c.content_hash != stg.c.content_hash,
                 store.c.status != "active"),
         )
