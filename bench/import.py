@@ -183,7 +183,8 @@ def report(r: dict) -> None:
     rows = r["rows"]
     print(f"\n== {r['students']:,} students: {rows:,} CSV rows on {r['backend']} "
           f"(generated in {r['generate_s']:.1f} s) ==")
-    print(f"{'step':<28}{'seconds':>10}{'rows/s':>12}{'vs floor':>10}{'peak RSS MiB':>14}")
+    print(f"{'step':<28}{'seconds':>10}{'rows/s':>12}{'vs floor':>10}{'peak RSS MiB':>14}"
+          f"{'CPU s':>8}")
     floor_rate = rows / r["floor_s"]
     label = "floor: COPY" if r["backend"] == "postgresql" else "floor: sqlite3 .import"
     print(f"{label:<28}{r['floor_s']:>10.2f}{floor_rate:>12,.0f}"
@@ -192,7 +193,8 @@ def report(r: dict) -> None:
                        (f"sync, 1% changed ({r['changed']:,})", "delta")):
         step = r[key]
         print(f"{label:<28}{step['seconds']:>10.2f}{rows / step['seconds']:>12,.0f}"
-              f"{step['seconds'] / r['floor_s']:>10.1f}{step['peak_rss_mib']:>14.0f}")
+              f"{step['seconds'] / r['floor_s']:>10.1f}{step['peak_rss_mib']:>14.0f}"
+              f"{step.get('cpu_s', 0):>8.1f}")
     print(f"unchanged re-sync is {r['first']['seconds'] / r['unchanged']['seconds']:.1f}x "
           f"faster than the first sync; 1% changed takes "
           f"{r['delta']['seconds'] / r['first']['seconds']:.0%} of it")
