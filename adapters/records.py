@@ -30,6 +30,8 @@ class Record:
     line: int | None = None
     status: str | None = None
     date_last_modified: str | None = None
+    # The digest of the source row, when the adapter offered it in a `RowDigests` batch.
+    digest: str | None = None
 
 
 @dataclass(slots=True)
@@ -71,6 +73,11 @@ class FamilyMode:
 
 # What the sync engine sends back for a FamilyMode whose source content it already holds.
 SKIP = "skip"
+# What it sends back for a bulk FamilyMode when it takes `RowDigests` for the family's rows.
+DIGESTS = "digests"
+# Part of every row digest: bump it when the sync engine would store a different row for the
+# same record (validation, coercion, hashing), so that every stored digest stops matching.
+ROW_DIGEST_VERSION = "row-digest/1"
 
 
 @dataclass(slots=True)
@@ -110,5 +117,20 @@ class SourceStats:
     counts: dict[str, float]
 
 
-Event = Record | Issue | FamilyMode | DroppedColumn | BookmarkRequest | Bookmark | SourceStats
+@dataclass(slots=True)
+class RowDigests:
+    """Rows of `family` as (line, sourcedId, digest), sent only after the engine answered the
+    family's bulk FamilyMode with DIGESTS, before the adapter parses them. The digest covers
+    the raw row and everything else that shapes its record. The engine answers through
+    generator.send with the lines whose digest the store holds for the same active row of
+    this source; the adapter skips those (the engine takes them from the store) and streams
+    the others as Records carrying their digest."""
+
+    family: str
+    file: str
+    rows: list[tuple[int, str, str]]
+
+
+Event = (Record | Issue | FamilyMode | DroppedColumn | BookmarkRequest | Bookmark | SourceStats
+         | RowDigests)
 

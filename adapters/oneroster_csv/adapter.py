@@ -20,7 +20,7 @@ from adapters.oneroster_csv.file_reader import INFER, FileJob, PackageContext, r
 from adapters.oneroster_csv.layouts import V11, V12, layouts
 from adapters.oneroster_csv.manifest import Manifest, read_manifest
 from adapters.oneroster_csv.package import MANIFEST, Package, PackageError, opened
-from adapters.records import SKIP, Event, FamilyMode, Issue
+from adapters.records import ROW_DIGEST_VERSION, SKIP, Event, FamilyMode, Issue
 from adapters.safe_folder import OPTION_HELP, FolderRefused, files
 from adapters.safe_zip import SafeZip, UnsafeZip, ZipLimits
 
@@ -220,13 +220,14 @@ class OneRosterCsvAdapter:
             return True
         try:
             fingerprint = self._fingerprint(package, job)
-            events = read_file(job, self._rows(lines), context)
-            for event in events:
-                if not isinstance(event, FamilyMode):
-                    yield event
-                    continue
-                event.fingerprint = fingerprint
-                if (yield event) == SKIP:
+            events = read_file(job, self._rows(lines), context,
+                               digest_key=self._digest_key(job))
+            reply = None
+            while (event := _next(events, reply)) is not None:
+                if isinstance(event, FamilyMode):
+                    event.fingerprint = fingerprint
+                reply = yield event
+                if reply == SKIP and isinstance(event, FamilyMode):
                     events.close()  # the store already holds exactly this file
                     return True
         except UnsafeZip as exc:
@@ -249,8 +250,20 @@ class OneRosterCsvAdapter:
                 digest.update(chunk)
         return digest.hexdigest()
 
+    def _digest_key(self, job: FileJob) -> bytes:
+        """What shapes a record besides its row's cells (the header is added per file)."""
+        return (f"{ROW_DIGEST_VERSION}|oneroster-csv/{FINGERPRINT_VERSION}|{job.version}|"
+                f"{job.strict}|{self.max_cell_bytes}").encode()
+
     def _rows(self, lines: TextLines) -> CsvRows:
         return CsvRows(lines, max_cell_bytes=self.max_cell_bytes, strict=self.strict)
+
+
+def _next(events: Generator[Event, Any, None], reply: Any) -> Event | None:
+    try:
+        return events.send(reply)
+    except StopIteration:
+        return None
 
 
 def _flag(adapter: str, name: str, value: Any) -> bool:

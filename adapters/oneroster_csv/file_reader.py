@@ -8,8 +8,9 @@ needed one, so a 200,000-row file with `TRUE` everywhere gives one warning, not 
 
 from __future__ import annotations
 
+import hashlib
 import uuid
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -25,9 +26,10 @@ from adapters.oneroster_csv.layouts import (
     Layout,
 )
 from adapters.oneroster_csv.values import BadValue, shape
-from adapters.records import Event, FamilyMode, Issue, Mode, Record
+from adapters.records import DIGESTS, Event, FamilyMode, Issue, Mode, Record, RowDigests
 
 INFER = "infer"  # no manifest said: decide bulk or delta from the first row
+DIGEST_BATCH = 2000  # rows asked about at once (what is held per file while asking)
 _ROLE_NAMESPACE = uuid.UUID("5b0c1f3e-6f1a-4d0e-9a51-0e2c1d7a4b10")
 
 
@@ -53,7 +55,11 @@ def role_sourced_id(user: str, org: str, role: str) -> str:
     return str(uuid.uuid5(_ROLE_NAMESPACE, f"{user}\x1f{org}\x1f{role}"))
 
 
-def read_file(job: FileJob, rows: CsvRows, context: PackageContext) -> Iterator[Event]:
+def read_file(job: FileJob, rows: CsvRows, context: PackageContext,
+              digest_key: bytes | None = None) -> Generator[Event, object, None]:
+    """The file's events. With `digest_key` (what shapes a record besides its cells), a bulk
+    file whose FamilyMode the engine answers with DIGESTS is read in batches: the rows' digests
+    go first, and only the rows the engine does not already hold are parsed into records."""
     row_iter = iter(rows)
     header = next(row_iter, None)
     if header is None or (not header.cells and not header.problem):
@@ -79,10 +85,13 @@ def read_file(job: FileJob, rows: CsvRows, context: PackageContext) -> Iterator[
             line=1)
         return
     reader = _RowReader(job, plan, context, _mode(job, plan, first))
-    yield from reader.start(first)
-    yield from reader.row(first)
-    for row in row_iter:
-        yield from reader.row(row)
+    wanted = yield from reader.start(first)
+    if wanted == DIGESTS and digest_key is not None and reader.can_digest:
+        yield from reader.digested(first, row_iter, digest_key + repr(header.cells).encode())
+    else:
+        yield from reader.row(first)
+        for row in row_iter:
+            yield from reader.row(row)
     if not rows.lines.ends_with_newline:
         yield Issue("warning", (
             "the last line has no line break: check that the file was not cut short"),
@@ -133,18 +142,56 @@ class _RowReader:
             (index, column, column.field) for index, column in plan.positions
             if column.field is not None and column.name not in ROW_COLUMNS]
 
-    def start(self, first: CsvRow) -> Iterator[Event]:
+    def start(self, first: CsvRow) -> Generator[Event, object, object]:
+        """The file's FamilyMode(s); returns the engine's answer to the (first) one."""
         if self.job.mode == INFER:
             yield Issue("warning", (
                 f"no manifest mode for this file: read as {self.mode} (the first row's status "
                 f"is {'filled' if self.mode == 'delta' else 'blank'})"), file=self.job.file,
                 line=first.line)
         mode = cast(Mode, self.mode)
-        yield FamilyMode(self.family, mode, self.job.file)
+        answer = yield FamilyMode(self.family, mode, self.job.file)
         if self.derives_roles:
             yield FamilyMode("roles", mode, self.job.file)
+        return answer
 
-    def row(self, row: CsvRow) -> Iterator[Event]:
+    @property
+    def can_digest(self) -> bool:
+        """Rows that make exactly one record of their own and nothing else: bulk rows of a
+        file that neither derives roles (1.1 users) nor teaches later files (orgs)."""
+        return self.mode == "bulk" and not self.derives_roles and self.family != "orgs" and \
+            SOURCED_ID in self.row_columns
+
+    def digested(self, first: CsvRow, rows: Iterator[CsvRow],
+                 key: bytes) -> Generator[Event, object, None]:
+        batch = [first]
+        for row in rows:
+            batch.append(row)
+            if len(batch) >= DIGEST_BATCH:
+                yield from self._batch(batch, key)
+                batch = []
+        yield from self._batch(batch, key)
+
+    def _batch(self, batch: list[CsvRow], key: bytes) -> Generator[Event, object, None]:
+        """Asks which rows the engine holds, then parses the others. Rows that do not fit
+        the header (or cannot be read) get no digest: they always take the full path."""
+        at, width = self.row_columns[SOURCED_ID], self.plan.width
+        digests: dict[int, str] = {}
+        asked = []
+        for row in batch:
+            cells = row.cells
+            if row.problem or len(cells) != width or not cells[at].strip():
+                continue
+            digest = hashlib.blake2b(key + repr(cells).encode(), digest_size=16).hexdigest()
+            digests[row.line] = digest
+            asked.append((row.line, cells[at], digest))
+        known = yield RowDigests(self.family, self.job.file, asked)
+        held = known if isinstance(known, set) else set()
+        for row in batch:
+            if row.line not in held:
+                yield from self.row(row, digests.get(row.line))
+
+    def row(self, row: CsvRow, digest: str | None = None) -> Iterator[Event]:
         if row.problem:
             yield self._error(row.line, row.problem, self._column_at(row.cell), row.value,
                               self._sourced_id_in(row.cells))
@@ -173,7 +220,8 @@ class _RowReader:
             return
         if self.family == "orgs" and fields.get("type") == "district":
             self.context.district_orgs.add(sourced_id)
-        yield Record(self.family, sourced_id, fields, self.job.file, row.line, status, modified)
+        yield Record(self.family, sourced_id, fields, self.job.file, row.line, status, modified,
+                     digest)
 
     def _column_at(self, index: int | None) -> str | None:
         """The header's name for a cell position (problems name columns, not positions)."""

@@ -46,6 +46,9 @@ def _bookkeeping_columns() -> list[Column]:
         Column("doc_v1p2", LargeBinary),
         Column("doc_refs", Text),
         Column("doc_extra", Text),
+        # The digest of the source row this row was made from (see adapters.records.RowDigests):
+        # a re-sync that finds the same digest skips the row unparsed.
+        Column("row_digest", String(32)),
     ]
 
 

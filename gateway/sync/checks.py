@@ -74,7 +74,7 @@ def reject_foreign_owned(
         rows = conn.execute(
             select(stg.c.sourced_id, stg.c.line, stg.c.file, store.c.source)
             .join(store, store.c.sourced_id == stg.c.sourced_id)
-            .where(store.c.source != source)
+            .where(stg.c.held.is_(None), store.c.source != source)
         ).all()
         for sid, line, file, owner in rows:
             report.add_issue(Issue(

@@ -10,6 +10,7 @@ from __future__ import annotations
 from sqlalchemy import (
     Column,
     Connection,
+    Index,
     MetaData,
     String,
     Table,
@@ -43,6 +44,8 @@ def create_change_table(conn: Connection) -> Table:
         Column("op", String(1)),
         prefixes=["TEMPORARY"],
     )
+    # The samples and the apply read one family's operation at a time.
+    Index("ix_chg_family_op", chg.c.family, chg.c.op, chg.c.sourced_id)
     meta.create_all(conn)
     return chg
 
@@ -60,7 +63,7 @@ def compute_changes(
             literal(family), stg.c.sourced_id,
             case((store.c.sourced_id.is_(None), "i"), else_="u"),
         ).select_from(joined).where(
-            stg.c.status == "active",
+            stg.c.status == "active", stg.c.held.is_(None),
             or_(store.c.sourced_id.is_(None), store.c.content_hash != stg.c.content_hash,
                 store.c.status != "active"),
         )

@@ -20,6 +20,7 @@ from sqlalchemy.exc import OperationalError
 
 from adapters.canonical import FAMILIES
 from adapters.records import (
+    DIGESTS,
     SKIP,
     Bookmark,
     BookmarkRequest,
@@ -28,6 +29,7 @@ from adapters.records import (
     FamilyMode,
     Issue,
     Record,
+    RowDigests,
     SourceStats,
 )
 from gateway.busy import StoreBusy, is_lock_timeout
@@ -38,6 +40,7 @@ from gateway.store.engine import for_writes, lock_timeout_of, writer_turn
 from gateway.sync import bookmarks, checks, diff, history
 from gateway.sync.apply import apply_changes, next_change_version
 from gateway.sync.documents import DocumentMarks, render_marked
+from gateway.sync.known_rows import KnownRows
 from gateway.sync.report import MAX_FATAL_ISSUES, RunReport
 from gateway.sync.staging import Staging, staged_fields
 from gateway.sync.validate import FamilyValidator, check_sourced_id
@@ -82,7 +85,7 @@ class _Stager:
                 return
             if status == "tobedeleted":
                 self.staging.add_row(family, (record.line, record.file, sid, status, "", "{}",
-                                              *[None] * len(self.row_fields[family])))
+                                              None, None, *[None] * len(self.row_fields[family])))
                 return
         validator = self.validators[family]
         clean, problems = validator.clean(record.fields)
@@ -97,7 +100,7 @@ class _Stager:
         data = _encode(clean)
         digest = hashlib.blake2b(data.encode(), digest_size=16).hexdigest()
         self.staging.add_row(family, (
-            record.line, record.file, sid, status, digest, data,
+            record.line, record.file, sid, status, digest, data, record.digest, None,
             *[clean.get(name) for name, _column in self.row_fields[family]],
         ))
         for name in self.linked[family]:
@@ -344,6 +347,7 @@ def _run(conn, transaction, source, events, report, dry_run, force, full,  # noq
     stager = _Stager(staging, report)
     skipper = _Skipper(conn, source.name, enabled=not full)
     marks = bookmarks.Bookmarks(conn, source.name, enabled=not full)
+    known = KnownRows(conn, staging, report, source.name, enabled=not full)
     modes = report.modes
     skipped: set[str] = set()
     fatal = False
@@ -389,6 +393,14 @@ def _run(conn, transaction, source, events, report, dry_run, force, full,  # noq
             report.family(event.family)
             if event.fingerprint:
                 report.fingerprints[event.family] = event.fingerprint
+            if event.mode == "bulk" and event.family in FAMILIES:
+                reply = DIGESTS
+        elif isinstance(event, RowDigests):
+            if event.family in FAMILIES and modes.get(event.family) == "bulk" and \
+                    event.family not in skipped:
+                found = known.answer(event)
+                reply = found  # type: ignore[assignment]
+                seen += len(found)
         elif isinstance(event, Issue):
             report.add_issue(event)
             if event.level == "error":
@@ -464,7 +476,8 @@ def _run(conn, transaction, source, events, report, dry_run, force, full,  # noq
     now = now.replace(microsecond=now.microsecond // 1000 * 1000)  # the wire's precision
     marks = DocumentMarks(conn)
     marks.embedding(chg)  # rows that embed a changed row as the store names them before...
-    apply_changes(conn, staging, chg, source.name, report.change_version, now, list(modes))
+    apply_changes(conn, staging, chg, source.name, report.change_version, now, list(modes),
+                  {family: counts.inserted for family, counts in report.counts.items()})
     marks.changed(chg)
     marks.embedding(chg)  # ...and after the apply
     render_marked(conn, marks)

@@ -11,7 +11,7 @@ from sqlalchemy import Column, Connection, Integer, MetaData, String, Table, Tex
 from adapters.canonical import FAMILIES
 from gateway.model.columns import indexed_column
 
-BATCH = 5000
+BATCH = 20000
 
 
 def staged_fields(family_name: str) -> list:
@@ -22,7 +22,8 @@ def staged_fields(family_name: str) -> list:
 
 
 def _columns_for(family_name: str) -> list[str]:
-    return ["line", "file", "sourced_id", "status", "content_hash", "data"] + [
+    return ["line", "file", "sourced_id", "status", "content_hash", "data", "row_digest",
+            "held"] + [
         indexed_column(f.name, f.kind) for f in staged_fields(family_name)
     ]
 
@@ -47,7 +48,10 @@ class Staging:
                 Column("status", String(16), nullable=False),
                 Column("content_hash", String(32), nullable=False),
                 Column("data", Text, nullable=False),
-                *[Column(c, String(255)) for c in cols[6:]],
+                Column("row_digest", String(32)),
+                # 1: the row is the store's own, unchanged (gateway.sync.known_rows)
+                Column("held", Integer),
+                *[Column(c, String(255)) for c in cols[8:]],
                 prefixes=["TEMPORARY"],
             )
             for f in fam.linked:
