@@ -10,7 +10,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: demo test lint bench install clean chromium screenshots
+.PHONY: demo test lint bench install clean chromium screenshots ltijs
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed, found " + sys.version.split()[0]'
@@ -40,7 +40,7 @@ demo: $(STAMP)
 	@echo
 	GATEWAY_CONFIG=$(DEMO_CONFIG) $(BIN)/gateway serve --host $(HOST) --port $(PORT)
 
-test: $(STAMP) chromium
+test: $(STAMP) chromium ltijs
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q -n auto --maxprocesses=4
 
@@ -64,6 +64,20 @@ chromium:
 	else \
 	  echo "chromium is missing ($(CHROMIUM)) and only root can apt-get install it:" \
 	       "the browser tests will be skipped"; \
+	fi
+
+# ltijs (npm), a second LTI tool in another language for tests/lti/test_ltijs.py: `npm ci` from
+# its lock file, again only when the lock file changed. Without npm those tests are skipped.
+LTIJS_DIR := tests/lti/ltijs_tool
+LTIJS_STAMP := $(LTIJS_DIR)/node_modules/.installed-$(shell cksum $(LTIJS_DIR)/package-lock.json | cut -d' ' -f1)
+ltijs:
+	@if ! command -v npm >/dev/null; then \
+	  echo "npm is missing: the ltijs tests (tests/lti/test_ltijs.py) will be skipped"; \
+	elif [ ! -f $(LTIJS_STAMP) ]; then \
+	  echo "installing ltijs for the LTI tests (npm ci in $(LTIJS_DIR))"; \
+	  (cd $(LTIJS_DIR) && npm ci --no-audit --no-fund --loglevel=error) \
+	  && touch $(LTIJS_STAMP) \
+	  || echo "npm ci failed in $(LTIJS_DIR): the ltijs tests will be skipped"; \
 	fi
 
 # PNGs of the console's and the public pages' main screens, for a reviewer: var/screenshots/.
