@@ -9,9 +9,11 @@ by a requests session (tests/lti/test_relay_browser.py runs the same in Chromium
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
+from html import unescape
 from typing import Any
 
 import pytest
@@ -106,8 +108,7 @@ def to_gateway(browser: requests.Session, relay: Relay, user: str) -> requests.R
 
 
 def lms_form(html: str) -> tuple[str, dict[str, str]]:
-    import re
-    from html import unescape
+    """The action and fields of the LMS's auto-submitting form."""
     action = unescape(re.search(r'<form method="post" action="([^"]*)"', html)[1])
     fields = {n: unescape(v) for n, v in
               re.findall(r'<input type="hidden" name="([^"]*)" value="([^"]*)">', html)}
