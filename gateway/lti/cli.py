@@ -207,6 +207,22 @@ def platforms_remove(issuer: str, client_id: str) -> None:
     _run(remove)
 
 
+@platforms.command("registration-url")
+@click.option("--minutes", default=60, show_default=True, type=click.IntRange(1, 60 * 24))
+def platforms_registration_url(minutes: int) -> None:
+    """Print a one-time URL to give an LMS as the gateway's LTI Dynamic Registration URL:
+    opened by the LMS, it registers the gateway as its tool and keeps the LMS registration.
+    Valid for MINUTES, usable once."""
+
+    def mint(settings: Settings, engine: Engine) -> None:
+        from gateway.lti.lms_registration import registration_url  # noqa: PLC0415
+
+        click.echo(registration_url(secret(engine, TOKENS),
+                                    settings.public_url or settings.issuer, minutes * 60))
+
+    _run(mint)
+
+
 @lti.command("launch-url")
 @click.option("--tool", "tool_client_id", required=True, help="The tool's client id.")
 @click.option("--class", "class_id", required=True, help="The class's sourcedId.")

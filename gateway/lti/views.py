@@ -7,6 +7,7 @@ from flask import Flask
 from gateway.lti.ags import ags
 from gateway.lti.deep_linking import deep_links
 from gateway.lti.launch import launches
+from gateway.lti.lms_registration import lms_registration
 from gateway.lti.nrps import nrps
 from gateway.lti.registration import registration
 from gateway.lti.relay import relay
@@ -23,3 +24,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(relay)
     app.register_blueprint(deep_links)
     app.register_blueprint(registration)
+    app.register_blueprint(lms_registration)
