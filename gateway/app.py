@@ -53,5 +53,7 @@ def close_app(app: Flask) -> None:
     """Release what the app holds: its disclosure spool is moved into the store and its
     mover stopped, then its store pool closed. For a server shutting down, a CLI command that
     built an app, and tests that build many."""
+    if "gateway.lti" in app.extensions:
+        app.extensions["gateway.lti"].close()
     app.extensions["gateway.disclosures"].close()
     app.extensions["gateway.store"].close()

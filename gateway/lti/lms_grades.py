@@ -210,27 +210,31 @@ def deliver(forward: ScoreForward, quick: bool = True) -> str:
 
 def forward_score(tool: ToolRegistration, class_id: str, line_item_id: str, student: str,
                   *, timestamp: str, score: dict[str, Any],
-                  line_item: dict[str, Any]) -> list[str]:
-    """Queue and try the score for every LMS that launched this tool in this class and knows
-    the student; the outcomes (empty: no LMS to tell). Never raises: the score is already
-    in the district's gradebook."""
-    outcomes = []
+                  line_item: dict[str, Any]) -> int:
+    """Queue the score for every LMS that launched this tool in this class and knows the
+    student, and wake the app's forwarder (gateway/lti/score_forwarder.py), which delivers
+    it out of the request path; returns how many were queued. Never raises: the score is
+    already in the district's gradebook."""
+    queued = 0
     try:
         for route in routes_for(store_engine(), tool.id, class_id):
             lms_user = lms_user_of(store_engine(), route.platform_id, student)
             if lms_user is None:
                 continue
-            forward_id = enqueue_forward(
+            enqueue_forward(
                 write_engine(), platform_id=route.platform_id, tool_id=tool.id,
                 class_id=class_id, line_item_id=line_item_id, lms_user=lms_user,
                 timestamp=timestamp, score={"score": score, "lineItem": line_item})
-            for forward in due_forwards(store_engine(), ids=[forward_id]):
-                outcomes.append(deliver(forward))
-    except Exception:  # noqa: BLE001 - the queue keeps it; a later run retries
-        log.exception("forwarding a score of %s to an LMS failed", tool.client_id)
-    return outcomes
+            queued += 1
+    except Exception:  # noqa: BLE001 - what was queued is kept; a later run retries
+        log.exception("queueing a score of %s for an LMS failed", tool.client_id)
+    if queued:
+        from gateway.lti.state import lti_state  # noqa: PLC0415
+
+        lti_state().forwarder().wake()
+    return queued
 
 
-def deliver_due(limit: int = 500) -> list[str]:
-    """Retry the queued scores that are due (one attempt each)."""
-    return [deliver(f, quick=False) for f in due_forwards(store_engine(), limit)]
+def deliver_due(limit: int = 500, quick: bool = False) -> list[str]:
+    """Try the queued scores that are due (one attempt each, or with the quick retries)."""
+    return [deliver(f, quick=quick) for f in due_forwards(store_engine(), limit)]

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from flask import current_app
 
 from gateway.extensions import write_engine
+from gateway.lti.score_forwarder import ScoreForwarder
 from gateway.lti.signing import PAIRWISE, TOKENS, Secrets
 from gateway.lti.tool_keys import ToolKeys
 
@@ -24,6 +25,17 @@ class LtiState:
     secrets: Secrets = field(default_factory=Secrets)
     tool_keys: ToolKeys = field(default_factory=ToolKeys)
     lms_keys: ToolKeys = field(default_factory=lambda: ToolKeys("LMS"))
+    _forwarder: ScoreForwarder | None = None
+
+    def forwarder(self) -> ScoreForwarder:
+        """The app's score forwarder (made on first use, bound to the current app)."""
+        if self._forwarder is None:
+            self._forwarder = ScoreForwarder(current_app._get_current_object())
+        return self._forwarder
+
+    def close(self) -> None:
+        if self._forwarder is not None:
+            self._forwarder.close()
 
     def pairwise_key(self) -> bytes:
         return self.secrets.get(write_engine(), PAIRWISE)

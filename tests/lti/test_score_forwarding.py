@@ -1,12 +1,14 @@
 """Scores a tool posts to the gateway's AGS are passed on to the LMS that relayed the launch:
 the LMS line item found by resourceId/tag or created once, the gateway's own service token
 (its client assertion checked here against the gateway's JWK Set), quick retries of a busy
-LMS, later retries from the queue, and a per-(LMS line item, LMS user) high-water timestamp.
-The LMS's token and AGS endpoints are served for real on loopback (pytest-httpserver)."""
+LMS, later retries from the queue, and a per-(LMS line item, LMS user) high-water timestamp,
+all out of the request path (the app's forwarder thread). The LMS's token and AGS endpoints
+are served for real on loopback (pytest-httpserver)."""
 
 from __future__ import annotations
 
 import json
+import threading
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, parse_qsl, urlsplit
@@ -39,6 +41,7 @@ class LmsGradebook:
         self.scores: list[dict[str, Any]] = []
         self.tokens = 0
         self.fail_next = 0
+        self.hold: threading.Event | None = None  # set: the score endpoint waits for it
         server = lms.server
         server.expect_request("/token", method="POST").respond_with_handler(self.token)
         server.expect_request("/ctx/lineitems", method="GET").respond_with_handler(self.list)
@@ -74,6 +77,8 @@ class LmsGradebook:
 
     def score(self, request: Request) -> Response:
         self._authorized(request)
+        if self.hold is not None:
+            assert self.hold.wait(60)
         if self.fail_next:
             self.fail_next -= 1
             return Response("busy", status=503)
@@ -113,12 +118,20 @@ def _post(lti: Lti, url: str, body: dict[str, Any], scope: str) -> Any:
                            headers={"Authorization": f"Bearer {lti.token(scope)}"})
 
 
-def _score(lti: Lti, item: str, sub: str, given: float, at: datetime) -> None:
+def _score(lti: Lti, item: str, sub: str, given: float, at: datetime,
+           drain: bool = True) -> None:
     response = _post(lti, item + "/scores", {
         "userId": sub, "scoreGiven": given, "scoreMaximum": 10,
         "timestamp": at.isoformat(), "activityProgress": "Completed",
         "gradingProgress": "FullyGraded"}, SCORE)
     assert response.status_code == 204, response.get_json()
+    if drain:
+        forwarded(lti)
+
+
+def forwarded(lti: Lti) -> None:
+    """Wait until the app's forwarder has tried what was queued."""
+    assert lti.app.extensions["gateway.lti"].forwarder().drain(60)
 
 
 def test_a_score_reaches_the_lms_line_item_found_or_created_once_despite_a_busy_lms(setup):
@@ -168,4 +181,21 @@ def test_a_score_the_lms_cannot_take_now_is_retried_later_and_never_overtaken(se
     assert outcomes == [f"skipped: the LMS already has a score from "
                         f"{(t1 + timedelta(seconds=5)).strftime('%Y-%m-%dT%H:%M:%S.%fZ')}"]
     assert [s["scoreGiven"] for s in book.scores] == [6]  # the older one never overtook it
+    assert all(f.done for f in forward_statuses(lti.engine))
+
+
+def test_the_tool_s_score_is_answered_before_the_lms_has_it(setup):
+    """The LMS holds the score request open: the tool's POST is answered anyway (the score
+    is in the district's gradebook and queued), and the LMS gets it when it answers."""
+    lti, lms, book, claims = setup
+    item = _post(lti, claims[AGS_CLAIM]["lineitems"],
+                 {"label": "Quiz 1", "scoreMaximum": 10}, LINEITEM).get_json()["id"]
+    book.hold = threading.Event()
+    _score(lti, item, claims["sub"], 8, datetime.now(UTC), drain=False)
+    assert book.scores == []
+    [queued] = forward_statuses(lti.engine)
+    assert not queued.done
+    book.hold.set()
+    forwarded(lti)
+    assert [s["scoreGiven"] for s in book.scores] == [8]
     assert all(f.done for f in forward_statuses(lti.engine))
