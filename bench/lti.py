@@ -205,7 +205,9 @@ def main() -> None:
     add_platform(engine, issuer=lms.issuer, client_id="gw", deployment_ids=["dep"],
                  auth_url=lms.issuer + "/auth", token_url=lms.issuer + "/token",
                  jwks_url=lms.issuer + "/jwks")
-    app = create_app({"database_url": url, "var_dir": str(workdir / "var")})
+    # the bench's launches all come from one address, far beyond the per-address login limit
+    app = create_app({"database_url": url, "var_dir": str(workdir / "var"),
+                      "lti_login_rate_limit": 10**9})
     try:
         figures = measure(app, engine, lms, tool, tool_key, args)
     finally:

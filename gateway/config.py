@@ -22,6 +22,7 @@ DEFAULT_ISSUER = "http://localhost:8000"
 DEFAULT_TOKEN_LIFETIME = 3600
 DEFAULT_TOKEN_RATE_LIMIT = 60
 DEFAULT_API_RATE_LIMIT = 6000
+DEFAULT_LTI_LOGIN_RATE_LIMIT = 120
 DEFAULT_SECRET_FAILURE_LIMIT = 10
 DEFAULT_SECRET_CHECKS_PER_SECOND = 20
 DEFAULT_SYNC_LOCK_TIMEOUT = 30.0  # seconds a sync waits for the store's write lock
@@ -59,6 +60,9 @@ class Settings:
     token_lifetime: int = DEFAULT_TOKEN_LIFETIME  # seconds
     token_rate_limit: int = DEFAULT_TOKEN_RATE_LIMIT  # token requests per client per minute
     api_rate_limit: int = DEFAULT_API_RATE_LIMIT  # data API requests per app per minute
+    # LMS login initiations (/lti/login) per source address per minute (429 beyond): each one
+    # keeps a pending login in the store
+    lti_login_rate_limit: int = DEFAULT_LTI_LOGIN_RATE_LIMIT
     # wrong client secrets per (source address, client) per minute before that pair gets 429
     secret_failure_limit: int = DEFAULT_SECRET_FAILURE_LIMIT
     # client-secret (scrypt) checks per second across every node sharing the store (503 beyond)
@@ -256,6 +260,9 @@ def _auth_settings(overrides: dict[str, Any], env: Mapping[str, str],
         "api_rate_limit": _positive_int(
             "api_rate_limit", _setting("api_rate_limit", overrides, env, table),
             DEFAULT_API_RATE_LIMIT),
+        "lti_login_rate_limit": _positive_int(
+            "lti_login_rate_limit", _setting("lti_login_rate_limit", overrides, env, table),
+            DEFAULT_LTI_LOGIN_RATE_LIMIT),
         "secret_failure_limit": _positive_int(
             "secret_failure_limit", _setting("secret_failure_limit", overrides, env, table),
             DEFAULT_SECRET_FAILURE_LIMIT),
@@ -286,6 +293,7 @@ var_dir = "var"
 # token_lifetime = 3600                # seconds an access token lives
 # token_rate_limit = 60                # token requests per app per minute
 # api_rate_limit = 6000                # OneRoster requests per app per minute (429 beyond)
+# lti_login_rate_limit = 120           # LMS logins (/lti/login) per address per minute (429)
 # secret_failure_limit = 10            # wrong secrets per address and app per minute (429 beyond)
 # secret_checks_per_second = 20        # secret checks per second, all nodes together (503 beyond)
 

@@ -94,6 +94,7 @@ class PlatformRegistration:
     token_url: str
     jwks_url: str
     created_at: datetime | None = None
+    frame_ancestors: tuple[str, ...] = ()  # origins that may frame its launch pages
 
 
 def _now() -> datetime:
@@ -302,10 +303,28 @@ def remove_tool(engine: Engine, client_id: str) -> None:
         conn.execute(delete(LtiTool).where(LtiTool.id == tool_id))
 
 
+def origin_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def check_origin(value: str, what: str) -> str:
+    """An origin (scheme://host[:port]) as a CSP frame-ancestors source, nothing more."""
+    url = check_url(value, what, query=False)
+    if origin_of(url) != url.rstrip("/") or url.endswith("/"):
+        raise LtiRegistryError(f"{what}: {value!r} must be an origin (scheme://host[:port]) "
+                               "without a path")
+    return url
+
+
 def add_platform(engine: Engine, *, issuer: str, client_id: str, deployment_ids: list[str],
-                 auth_url: str, token_url: str, jwks_url: str) -> PlatformRegistration:
-    """Register an LMS: its issuer exactly as it will appear in its id_tokens."""
+                 auth_url: str, token_url: str, jwks_url: str,
+                 frame_ancestors: list[str] | None = None) -> PlatformRegistration:
+    """Register an LMS: its issuer exactly as it will appear in its id_tokens. The gateway's
+    pages of its launches may be framed by `frame_ancestors` (default: the issuer's origin)."""
     issuer = check_url(issuer, "--issuer", query=False)
+    frames = ([check_origin(o, "--frame-ancestor") for o in frame_ancestors]
+              if frame_ancestors else None)
     client_id = check_id(client_id, "--client-id")
     if not deployment_ids:
         raise LtiRegistryError("--deployment-id: give at least one deployment id")
@@ -315,7 +334,8 @@ def add_platform(engine: Engine, *, issuer: str, client_id: str, deployment_ids:
     values = dict(issuer=issuer, client_id=client_id, deployment_ids=deployments,
                   auth_url=check_url(auth_url, "--auth-url"),
                   token_url=check_url(token_url, "--token-url"),
-                  jwks_url=check_url(jwks_url, "--jwks-url"), created_at=_now())
+                  jwks_url=check_url(jwks_url, "--jwks-url"), created_at=_now(),
+                  frame_ancestors=frames)
     duplicate = LtiRegistryError(f"--client-id: platform {issuer!r} already has a registration "
                                  f"with client id {client_id!r}")
     try:
@@ -335,7 +355,8 @@ def list_platforms(engine: Engine) -> list[PlatformRegistration]:
         return [PlatformRegistration(
             id=r.id, issuer=r.issuer, client_id=r.client_id,
             deployment_ids=tuple(r.deployment_ids), auth_url=r.auth_url,
-            token_url=r.token_url, jwks_url=r.jwks_url, created_at=r.created_at)
+            token_url=r.token_url, jwks_url=r.jwks_url, created_at=r.created_at,
+            frame_ancestors=tuple(r.frame_ancestors or (origin_of(r.issuer),)))
             for r in conn.execute(select(LtiPlatform).order_by(LtiPlatform.id))]
 
 

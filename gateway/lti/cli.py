@@ -168,14 +168,18 @@ def platforms() -> None:
 @click.option("--auth-url", required=True, help="The LMS OIDC authorization endpoint.")
 @click.option("--token-url", required=True, help="The LMS OAuth2 token endpoint.")
 @click.option("--jwks-url", required=True, help="The LMS JWK Set URL.")
+@click.option("--frame-ancestor", "frame_ancestors", multiple=True,
+              help="An origin that may frame the gateway's pages of this LMS's launches "
+                   "(repeatable; default: the issuer's origin).")
 def platforms_add(issuer: str, client_id: str, deployment_ids: tuple[str, ...], auth_url: str,
-                  token_url: str, jwks_url: str) -> None:
+                  token_url: str, jwks_url: str, frame_ancestors: tuple[str, ...]) -> None:
     """Register an LMS the gateway is a tool for."""
 
     def add(settings: Settings, engine: Engine) -> None:
         platform = add_platform(engine, issuer=issuer, client_id=client_id,
                                 deployment_ids=list(deployment_ids), auth_url=auth_url,
-                                token_url=token_url, jwks_url=jwks_url)
+                                token_url=token_url, jwks_url=jwks_url,
+                                frame_ancestors=list(frame_ancestors))
         click.echo(shown(f"registered platform {platform.issuer} client {platform.client_id}"))
 
     _run(add)

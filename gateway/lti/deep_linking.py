@@ -258,7 +258,7 @@ def deep_link_return() -> Response:
     except ServiceError as exc:
         return pages.refusal(title, f"A line item could not be created: {exc.description}.",
                              400)
-    if pending.relay is not None:
+    if pending.relay is not None and "return_url" in pending.relay:  # an LMS asked
         return answer_lms(tool, pending.relay, links, items)
     names = ", ".join(link.title for link in links) or "nothing"
     return pages.refusal(f"Content from {tool.name} added",

@@ -25,6 +25,7 @@ from joserfc import jwt
 
 from gateway.auth.clients import AppClient
 from gateway.auth.lti_registry import ToolRegistration, load_tool
+from gateway.auth.lti_relay_state import platform_by_id
 from gateway.auth.lti_state import (
     DEEP_LINKING,
     RESOURCE_LINK,
@@ -361,7 +362,12 @@ def _id_token_response(subject: Subject, pending: PendingLaunch, member: Member,
         context_id=context_id, message=_message(tool, pending, link_id, context_url),
         claims=granted_claims(subject.app.agreement, tool.share),
         context_url=context_url, lifetime=ID_TOKEN_LIFETIME)
-    return pages.form_post(redirect_uri, {"id_token": signed(claims), "state": state})
+    page = pages.form_post(redirect_uri, {"id_token": signed(claims), "state": state})
+    if pending.relay is not None:  # relayed from an LMS: shown in the LMS's frame
+        platform = platform_by_id(store_engine(), int(pending.relay["platform_id"]))
+        if platform is not None:
+            page = pages.framed_by(page, platform.frame_ancestors)
+    return page
 
 
 def signed(claims: dict[str, Any]) -> str:

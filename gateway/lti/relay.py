@@ -28,7 +28,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from flask import Blueprint, Response, redirect, request
+from flask import Blueprint, Response, current_app, redirect, request
 
 from gateway.auth.lti_grade_state import record_route
 from gateway.auth.lti_registry import LtiRegistryError, PlatformRegistration, check_url
@@ -40,6 +40,7 @@ from gateway.auth.lti_relay_state import (
     take_lms_login,
 )
 from gateway.auth.lti_state import DEEP_LINKING, AlreadyUsed, use_once
+from gateway.auth.rate_limit import hit
 from gateway.auth.request_limits import bound_oauth_requests
 from gateway.extensions import (
     disclosure_log,
@@ -110,7 +111,17 @@ def _platform(issuer: str | None, client_id: str | None) -> PlatformRegistration
 
 @relay.route("/lti/login", methods=["GET", "POST"])
 def login() -> Response:
-    """Step 1: the LMS's login initiation; on to its authorization endpoint."""
+    """Step 1: the LMS's login initiation; on to its authorization endpoint. Counted per
+    source address (each login keeps a pending row): beyond `lti_login_rate_limit` a minute,
+    429 with Retry-After, nothing kept."""
+    limit = current_app.config["GATEWAY_SETTINGS"].lti_login_rate_limit
+    decision = hit(write_engine(), "lti-login:" + (request.remote_addr or "unknown"), limit)
+    if not decision.allowed:
+        response = _refused("Too many LMS launches from this address",
+                            f"more than {limit} launches a minute came from this address; "
+                            f"try again in {decision.retry_after} s.", 429)
+        response.headers["Retry-After"] = str(decision.retry_after)
+        return response
     found = _platform(_param("iss"), _param("client_id"))
     if isinstance(found, Response):
         return found
@@ -198,7 +209,8 @@ def launch() -> Response:
     except AlreadyUsed as exc:
         what = "state" if str(exc) == "state" else "nonce"
         return _refused(title, f"{what}: this launch has been used already (replay).", 401)
-    return _relay(platform, claims)
+    # a launch the LMS vouched for: what the person sees next shows in the LMS's frame
+    return pages.framed_by(_relay(platform, claims), platform.frame_ancestors)
 
 
 def _relay(platform: PlatformRegistration, claims: dict[str, Any]) -> Response:
@@ -231,7 +243,8 @@ def _relay(platform: PlatformRegistration, claims: dict[str, Any]) -> Response:
         return send_to_tool(subject.tool, user_id, class_id, "deep-linking",
                             message_type=DEEP_LINKING, relay=relay)
     _keep_grade_route(subject.tool.id, class_id, platform, claims)
-    return send_to_tool(subject.tool, user_id, class_id, _link_name(platform, claims))
+    return send_to_tool(subject.tool, user_id, class_id, _link_name(platform, claims),
+                        relay={"platform_id": platform.id})
 
 
 def _keep_grade_route(tool_id: int, class_id: str, platform: PlatformRegistration,

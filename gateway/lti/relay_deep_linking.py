@@ -66,4 +66,5 @@ def answer_lms(tool: ToolRegistration, relay: dict[str, Any], links: list[DeepLi
     }
     if relay.get("data") is not None:
         claims[DL + "data"] = relay["data"]
-    return pages.form_post(relay["return_url"], {"JWT": signed(claims)})
+    return pages.framed_by(pages.form_post(relay["return_url"], {"JWT": signed(claims)}),
+                           platform.frame_ancestors)

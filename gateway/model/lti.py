@@ -50,6 +50,8 @@ class LtiPlatform(Base):
     token_url: Mapped[str] = mapped_column(Text)
     jwks_url: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # origins that may frame the gateway's pages of this LMS's launches (null: the issuer's)
+    frame_ancestors: Mapped[list | None] = mapped_column(JSON, nullable=True)
 
 
 class LtiContext(Base):

@@ -25,6 +25,7 @@ from gateway.model import (
     LtiLmsContext,
     LtiLmsLogin,
     LtiLmsUser,
+    LtiPlatform,
     LtiUnmatched,
     LtiUsedValue,
 )
@@ -295,3 +296,69 @@ def test_a_bad_login_initiation_is_refused_without_a_redirect(relay, lms, params
     assert reason in text(response)
     with relay.engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(LtiLmsLogin)).scalar_one() == 0
+
+
+def test_lms_logins_beyond_the_per_address_limit_are_refused_with_429_and_keep_nothing(
+        district, database_url, tmp_path, tool_key, lms, monkeypatch):
+    monkeypatch.setenv("GATEWAY_LTI_LOGIN_RATE_LIMIT", "3")
+    lti = make_lti(district, database_url, tmp_path, tool_key)
+    add_platform(district, issuer=lms.issuer, client_id=CLIENT_ID, deployment_ids=[DEPLOYMENT],
+                 auth_url=lms.auth_url, token_url=lms.issuer + "/token",
+                 jwks_url=lms.jwks_url)
+    query = {"iss": lms.issuer, "login_hint": "h", "target_link_uri": target(lti)}
+    for _ in range(3):
+        assert lti.client.get("/lti/login", query_string=query).status_code == 302
+    refused = lti.client.get("/lti/login", query_string=query)
+    assert refused.status_code == 429 and "Location" not in refused.headers
+    assert "more than 3 launches a minute came from this address" in text(refused)
+    assert 1 <= int(refused.headers["Retry-After"]) <= 60
+    with lti.engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(LtiLmsLogin)).scalar_one() == 3
+    # another address is counted on its own
+    other = lti.client.get("/lti/login", query_string=query,
+                           environ_base={"REMOTE_ADDR": "10.9.8.7"})
+    assert other.status_code == 302
+
+
+def _frames(response) -> str:
+    csp = response.headers["Content-Security-Policy"]
+    return csp.split("frame-ancestors ", 1)[1].split(";")[0]
+
+
+def test_pages_of_a_relayed_launch_may_be_framed_by_that_lms_only(relay, lms):
+    to_tool = relayed(relay, lms, sub="lms-ben", **student())
+    login = dict(parse_qsl(urlsplit(to_tool.headers["Location"]).query))
+    page = relay.authorize(relay.auth_request(login))
+    assert page.status_code == 200
+    assert _frames(page) == lms.issuer  # default: the LMS issuer's origin
+    assert "X-Frame-Options" not in page.headers
+    # the unmatched page is shown in the LMS's frame too
+    stopped = relayed(relay, lms, sub="lms-nobody", **{LTI + "context": {"id": "lms-c9"}})
+    assert stopped.status_code == 403 and _frames(stopped) == lms.issuer
+    # a launch the gateway starts itself is never framed
+    own = relay.authorize(relay.auth_request(relay.login("stu-a2")))
+    assert _frames(own) == "'none'" and own.headers["X-Frame-Options"] == "DENY"
+    # a refusal before the LMS is known (a forged state) is not framed either
+    forged = post_launch(relay, "x.y.z", "nonsense")
+    assert _frames(forged) == "'none'"
+
+
+def test_an_lms_registration_s_frame_allowlist_is_used_and_checked(district, database_url,
+                                                                   tmp_path, tool_key, lms):
+    from gateway.auth.lti_registry import LtiRegistryError
+
+    lti = make_lti(district, database_url, tmp_path, tool_key)
+    with pytest.raises(LtiRegistryError, match="must be an origin .* without a path"):
+        add_platform(district, issuer=lms.issuer, client_id=CLIENT_ID,
+                     deployment_ids=[DEPLOYMENT], auth_url=lms.auth_url,
+                     token_url=lms.issuer + "/token", jwks_url=lms.jwks_url,
+                     frame_ancestors=["https://lms.example/courses"])
+    with lti.engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(LtiPlatform)).scalar_one() == 0
+    add_platform(district, issuer=lms.issuer, client_id=CLIENT_ID, deployment_ids=[DEPLOYMENT],
+                 auth_url=lms.auth_url, token_url=lms.issuer + "/token", jwks_url=lms.jwks_url,
+                 frame_ancestors=["https://lms.example", "https://cdn.lms.example:8443"])
+    to_tool = relayed(lti, lms, sub="lms-ben", **student())
+    login = dict(parse_qsl(urlsplit(to_tool.headers["Location"]).query))
+    page = lti.authorize(lti.auth_request(login))
+    assert _frames(page) == "https://lms.example https://cdn.lms.example:8443"
