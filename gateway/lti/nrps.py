@@ -32,6 +32,7 @@ from gateway.lti.roster import (
 from gateway.lti.services import ServiceError, service_caller
 from gateway.lti.signing import pairwise
 from gateway.lti.state import lti_state
+from gateway.policy.optouts import opted_out_of_class_since, optout_mark
 from gateway.policy.reads import Reader, read_session
 from gateway.public_url import public_root
 
@@ -46,7 +47,7 @@ def _number(name: str, default: int, maximum: int) -> int:
     raw = request.args.get(name)
     if raw is None:
         return default
-    least = 0 if name == "since" else 1
+    least = 0 if name in ("since", "optouts") else 1
     if not raw.isascii() or not raw.isdigit() or not least <= int(raw) <= maximum:
         raise ServiceError(400, "invalid_request", f"{name} must be a whole number from "
                                                    f"{least} to {maximum}")
@@ -67,6 +68,9 @@ def _memberships(context_id: str) -> Response:
     limit = _number("limit", DEFAULT_LIMIT, MAX_LIMIT)
     page = _number("page", 1, 10**9)
     since = _number("since", 0, 10**15) if "since" in request.args else None
+    # the opt-out high-water mark the differences link carried (see opted_out_of_class_since)
+    optouts_after = (_number("optouts", 0, 10**15)
+                     if since is not None and "optouts" in request.args else None)
     role, rlid = request.args.get("role"), request.args.get("rlid")
     roles = None if role is None else enrollment_roles_for(role)
     not_found = ServiceError(404, "not_found", f"no context {context_id!r} for this tool")
@@ -80,6 +84,7 @@ def _memberships(context_id: str) -> Response:
                     endpoint=request.full_path.rstrip("?"),
                     log_disclosures=current_app.config["DISCLOSURE_LOG"])
     claims = granted_claims(caller.app.agreement, tool.share)
+    mark = optout_mark(store_engine())  # before the read: a later opt-out is reported next time
     with read_session(request_reads(), disclosure_log(), read_caches(), reader) as session:
         klass = class_document(session, class_id)
         if klass is None:
@@ -96,6 +101,9 @@ def _memberships(context_id: str) -> Response:
     listed = [_member(m, key, tool.client_id, claims) for m in found]
     if since is not None:
         listed += _gone(enrolled, found, key, tool.client_id)
+    if optouts_after is not None and page == 1:
+        listed += _opted_out(caller.app.app_id, class_id, roles, optouts_after, listed, key,
+                             tool.client_id)
     body: dict[str, Any] = {
         "id": url,
         "context": {"id": context_id, **({"label": klass["classCode"]}
@@ -108,11 +116,30 @@ def _memberships(context_id: str) -> Response:
     links = []
     if page * limit < total:
         args = {"limit": limit, "page": page + 1, **kept,
-                **({"since": since} if since is not None else {})}
+                **({"since": since} if since is not None else {}),
+                **({"optouts": optouts_after} if optouts_after is not None else {})}
         links.append(f'<{url}?{urlencode(args)}>; rel="next"')
-    links.append(f'<{url}?{urlencode({**kept, "since": snapshot})}>; rel="differences"')
+    links.append(f'<{url}?{urlencode({**kept, "since": snapshot, "optouts": mark})}>; '
+                 'rel="differences"')
     response.headers["Link"] = ", ".join(links)
     return response
+
+
+def _opted_out(app_id: int, class_id: str, roles: tuple[str, ...] | None, after: int,
+               listed: list[dict[str, Any]], key: bytes,
+               tool_client_id: str) -> list[dict[str, Any]]:
+    """Students of the class who opted out (of this app or all) after the previous call:
+    Deleted, with the id the tool knows and nothing else, as NRPS differences report a member
+    who left; the read engine shows them no more."""
+    seen = {m["user_id"] for m in listed}
+    gone = []
+    for student, role in opted_out_of_class_since(store_engine(), app_id, class_id, after):
+        user_id = pairwise(key, "sub", tool_client_id, student)
+        if (roles is None or role in roles) and user_id not in seen:
+            seen.add(user_id)
+            gone.append({"user_id": user_id, "roles": [context_role(role)],
+                         "status": "Deleted"})
+    return gone
 
 
 def _gone(enrolled: list[dict[str, Any]], found: list[Any], key: bytes,

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, Engine, and_, delete, insert, select
+from sqlalchemy import Connection, Engine, and_, delete, func, insert, or_, select
 
 from gateway.auth.audit import CLI_ACTOR, record
-from gateway.model import App, OptOut
+from gateway.model import ROSTER_TABLES, App, OptOut
 from gateway.store.engine import for_writes
 from gateway.store.marks import POLICY_VERSION, bump_mark
 
@@ -151,3 +151,26 @@ def apply_optout_csv(engine: Engine, text: str, *, actor: str = CLI_ACTOR) -> in
         for row in rows:
             added += add_optout_in(conn, row.student_id, row.client_id, row.note, actor=actor)
     return added
+
+
+def optout_mark(engine: Engine) -> int:
+    """The newest opt-out's id: a high-water mark an NRPS differences link carries, so the
+    next call can tell which students opted out after it."""
+    with engine.connect() as conn:
+        return int(conn.execute(select(func.max(OPTOUTS.c.id))).scalar() or 0)
+
+
+def opted_out_of_class_since(engine: Engine, app_id: int, class_id: str,
+                             after: int) -> list[tuple[str, str]]:
+    """(student, enrollment role) of the class's students whose opt-out from this app (or
+    from every app) came after the mark `after`: the ones an NRPS differences answer must
+    report as Deleted, since the read engine no longer shows them at all. Only their ids
+    leave this function; nothing else of theirs is read for the app."""
+    enrollments = ROSTER_TABLES["enrollments"]
+    query = (select(enrollments.c.user_id, enrollments.c.role).distinct()
+             .join(OPTOUTS, OPTOUTS.c.student_id == enrollments.c.user_id)
+             .where(OPTOUTS.c.id > after, enrollments.c.class_id == class_id,
+                    or_(OPTOUTS.c.app_id.is_(None), OPTOUTS.c.app_id == app_id))
+             .order_by(enrollments.c.user_id))
+    with engine.connect() as conn:
+        return [(r.user_id, r.role) for r in conn.execute(query)]

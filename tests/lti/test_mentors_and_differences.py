@@ -126,3 +126,48 @@ def test_differences_report_what_changed_since_the_snapshot(district, lti):
     assert by_id[subs["Zoë"]]["status"] == "Deleted"
     assert by_id[subs["Dev"]]["status"] == "Active"
     assert by_id[subs["Dev"]]["given_name"] == "Devi"
+
+
+def test_a_student_opted_out_after_the_previous_call_is_reported_deleted_then_absent(lti):
+    lti.tool = lti.add_tool("Named tool", share=["name"])
+    url, _ = _url(lti)
+    token = lti.token()
+    first = _get(lti, url, token)
+    subs = {m.get("given_name"): m["user_id"] for m in json.loads(first.get_data())["members"]}
+    differences = _differences(first).lower()  # as pylti1p3 would follow it
+    # another app's opt-out is not this tool's business; this app's and every app's are
+    add_optout(lti.engine, "stu-a3")  # from every app
+    add_optout(lti.engine, "stu-a4", lti.app_client_id)  # from this app
+    add_optout(lti.engine, "stu-a5", _another_app(lti))  # from another app only
+    changed = _get(lti, differences, token)
+    assert changed.status_code == 200
+    members = json.loads(changed.get_data())["members"]
+    assert sorted((m["user_id"], m["status"]) for m in members) == sorted(
+        [(subs["Zoë"], "Deleted"), (subs["Dev"], "Deleted")])
+    assert all(set(m) == {"user_id", "roles", "status"} for m in members)  # nothing else
+    assert all(m["roles"] == [LEARNER] for m in members)
+    # teachers only: the students' departures are not in that filter
+    teachers = _get(lti, differences + "&role=instructor", token)
+    assert teachers.status_code == 200 and _ids(teachers) == []
+    # the next differences call (from this answer's link) reports them no more, and the full
+    # list leaves them out
+    again = _get(lti, _differences(changed).lower(), token)
+    assert _ids(again) == []
+    assert subs["Zoë"] not in _ids(_get(lti, url, token))
+
+
+def test_a_differences_link_with_a_bad_optouts_mark_is_refused_precisely(lti):
+    url, _ = _url(lti)
+    token = lti.token()
+    bad = _get(lti, url + "?since=1&optouts=-3", token)
+    assert bad.status_code == 400
+    assert "optouts" in json.loads(bad.get_data())["error_description"]
+
+
+def _another_app(lti) -> str:
+    from gateway.auth.registry import register_app
+    from gateway.policy.agreement import parse_agreement
+
+    return register_app(lti.engine, "Another app", parse_agreement({
+        "name": "Another", "purpose": "instruction", "expires": "2099-12-31",
+        "scopes": ["roster-core.readonly"], "schools": ["sch-a"]})).client_id
