@@ -181,6 +181,11 @@ def replay_launches(call: Any, recorded: list[tuple[str, str, dict[str, str] | N
         call(method, target, data)
 
 
+def _ratio(value: float) -> float:
+    """Three significant figures: a ratio of 0.0004 must not print as 0.0."""
+    return float(f"{value:.3g}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--launches", type=int, default=200)
@@ -242,7 +247,7 @@ def measure(app: Any, engine: Any, lms: Lms, tool: Any, tool_key: RSAKey,
         "launches_per_s": round(args.launches / gateway_seconds, 1),
         "launches_per_s_with_lms_signing": round(args.launches / total, 1),
         "launch_ceiling_per_s": round(args.launches / ceiling_seconds, 1),
-        "launch_ratio": round(ceiling_seconds / gateway_seconds, 3),
+        "launch_ratio": _ratio(ceiling_seconds / gateway_seconds),
     }
     figures.update(nrps(app, call, tool, tool_key, args.rounds))
     return figures
@@ -289,7 +294,7 @@ def nrps(app: Any, call: Recorder, tool: Any, tool_key: RSAKey, rounds: int) -> 
         size = students + 1
         found[f"nrps_{size}_members_per_s"] = round(size * rounds / seconds)
         found[f"nrps_{size}_ceiling_members_per_s"] = round(size * rounds / ceiling_seconds)
-        found[f"nrps_{size}_ratio"] = round(ceiling_seconds / seconds, 3)
+        found[f"nrps_{size}_ratio"] = _ratio(ceiling_seconds / seconds)
     return found
 
 
