@@ -54,6 +54,7 @@ from gateway.lti.roster import (
     class_document,
     enrollments,
     granted_claims,
+    lis_ids,
     members,
     mentor,
 )
@@ -121,7 +122,8 @@ def subject_of(client_id: str | None) -> Subject | None:
 def reader_for(subject: Subject, log: bool) -> Reader:
     return Reader(subject.app.app_id, subject.app.agreement, secrets.token_hex(8),
                   endpoint=request.path,
-                  log_disclosures=log and current_app.config["DISCLOSURE_LOG"])
+                  log_disclosures=log and current_app.config["DISCLOSURE_LOG"],
+                    internal_ids=True)
 
 
 def member_in(session: ReadSession, subject: Subject, class_id: str,
@@ -282,6 +284,8 @@ def authorize() -> Response:
     if subject.app.refusal():
         return error("access_denied", "the tool's data-sharing agreement is not active")
     nonce = str(_param("nonce"))
+    if subject.app.agreement.pseudonymous_ids:
+        read_caches().pseudonyms.ready(request_reads())  # not under the write lock below
     try:
         with write_engine().begin() as conn:
             pending = take_launch(conn, str(login["l"]), tool.id)
@@ -291,6 +295,7 @@ def authorize() -> Response:
             with read_session(request_reads(), disclosure_log(), read_caches(),
                               reader_for(subject, log=True)) as session:
                 member, klass = member_in(session, subject, pending.class_id, pending.user_id)
+                lis = lis_ids(session, pending.user_id, pending.class_id)
     except Refused as refused:
         return refused.response
     except LaunchRefused as exc:
@@ -299,7 +304,7 @@ def authorize() -> Response:
         what = "login_hint" if str(exc) == "launch" else "nonce"
         return error("invalid_request", f"this {what} has been used already (replay)")
     return _id_token_response(subject, pending, member, klass, nonce, redirect_uri,
-                              state or "")
+                              state or "", lis)
 
 
 def _request_problem(state: str | None) -> tuple[str, str] | None:
@@ -344,7 +349,7 @@ def _message(tool: ToolRegistration, pending: PendingLaunch, link_id: str,
 
 def _id_token_response(subject: Subject, pending: PendingLaunch, member: Member,
                        klass: dict[str, Any], nonce: str, redirect_uri: str,
-                       state: str) -> Response:
+                       state: str, lis: dict[str, str]) -> Response:
     tool = subject.tool
     key = lti_state().pairwise_key()
     context_id = pairwise(key, "context", tool.client_id, pending.class_id, size=16)
@@ -360,7 +365,7 @@ def _id_token_response(subject: Subject, pending: PendingLaunch, member: Member,
         mentees=[pairwise(key, "sub", tool.client_id, c) for c in member.mentees],
         context_id=context_id, message=_message(tool, pending, link_id, context_url),
         claims=granted_claims(subject.app.agreement, tool.share),
-        context_url=context_url, lifetime=ID_TOKEN_LIFETIME)
+        context_url=context_url, lifetime=ID_TOKEN_LIFETIME, lis=lis)
     return pages.form_post(redirect_uri, {"id_token": signed(claims), "state": state})
 
 

@@ -118,6 +118,13 @@ class PseudonymStore:
         # read connection (set by the store's handle in the app).
         self.writes: Callable[[], Engine] | None = None
 
+    def ready(self, reads: Connection) -> None:
+        """Have the secret before a caller takes the store's write lock (creating it then
+        would wait on that lock: SQLite has one writer)."""
+        if self.key is None:
+            assert self.writes is not None, "no engine to create the pseudonym secret"
+            self.key = store_key(reads, self.writes())
+
     def for_app(self, reads: Connection, writes: Engine | None, app_id: int,
                 kind: str = "people") -> Pseudonyms:
         if self.key is None:
