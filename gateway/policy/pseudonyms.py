@@ -17,11 +17,13 @@ pseudonym never equals a person's.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import secrets
 from collections.abc import Callable, Iterable
 
+from cryptography.fernet import Fernet, InvalidToken
 from sqlalchemy import Connection, Engine, insert, select
 from sqlalchemy.exc import IntegrityError
 
@@ -108,6 +110,11 @@ class Pseudonyms:
             self.mark = max(r.change_version for r in rows)
 
 
+def _sealer(key: bytes) -> Fernet:
+    return Fernet(base64.urlsafe_b64encode(hmac.new(key, b"page tokens", hashlib.sha256)
+                                           .digest()))
+
+
 class PseudonymStore:
     """Per store and process: the secret, and each app's map back (a ReadCaches member)."""
 
@@ -124,6 +131,22 @@ class PseudonymStore:
         if self.key is None:
             assert self.writes is not None, "no engine to create the pseudonym secret"
             self.key = store_key(reads, self.writes())
+
+    def seal(self, reads: Connection, text: str) -> str:
+        """`text` (a district id a page token carries) encrypted and authenticated under the
+        store's secret, for an app that must not see district ids."""
+        self.ready(reads)
+        assert self.key is not None
+        return _sealer(self.key).encrypt(text.encode("utf-8")).decode("ascii")
+
+    def unseal(self, reads: Connection, token: str) -> str | None:
+        """What `seal` sealed, or None (not a token this store sealed)."""
+        self.ready(reads)
+        assert self.key is not None
+        try:
+            return _sealer(self.key).decrypt(token.encode("ascii")).decode("utf-8")
+        except (InvalidToken, UnicodeError, ValueError):
+            return None
 
     def for_app(self, reads: Connection, writes: Engine | None, app_id: int,
                 kind: str = "people") -> Pseudonyms:

@@ -4,6 +4,7 @@ id of a person appears in any body, and a write by pseudonym lands on the real p
 
 from __future__ import annotations
 
+import base64
 import re
 
 from tests.edfi.conftest import EdFi, conforms
@@ -67,3 +68,23 @@ def test_an_edfi_write_by_pseudonym_lands_on_the_real_student(edfi: EdFi):
     firsts = {s["studentUniqueId"]: s["firstName"] for s in district.get(
         "/ed-fi/students?limit=500").get_json()}
     assert [firsts[a["studentReference"]["studentUniqueId"]] for a in seen] == ["Ben"]
+
+
+def test_page_tokens_carry_no_district_id(edfi: EdFi):
+    call = edfi.as_app(SCOPES, name="pager", **TERMS)
+    seen, token, pages = [], None, 0
+    while True:
+        query = "pageSize=3" + (f"&pageToken={token}" if token else "")
+        reply = call.get(f"/ed-fi/students?{query}")
+        assert reply.status_code == 200, reply.get_json()
+        seen += [s["studentUniqueId"] for s in reply.get_json()]
+        token = reply.headers.get("Next-Page-Token")
+        pages += 1
+        if not token:
+            break
+        padded = token + "=" * (-len(token) % 4)
+        assert _leaks(base64.urlsafe_b64decode(padded).decode()) == []
+    assert pages == 4 and sorted(seen) == sorted(_edfi_ids(call).values())
+    # a token made by hand around a district id is not one this server issued
+    forged = base64.urlsafe_b64encode(b'{"after": "stu-a3"}').decode().rstrip("=")
+    assert call.get(f"/ed-fi/students?pageSize=3&pageToken={forged}").status_code == 400
