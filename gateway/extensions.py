@@ -17,6 +17,7 @@ class Store:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.read_caches = ReadCaches()
+        self.read_caches.pseudonyms.writes = lambda: self.engine
         self._engine: Engine | None = None
         self._reads: Engine | None = None
         self._writes: Engine | None = None

@@ -18,6 +18,7 @@ from adapters.canonical import FAMILIES
 from gateway.auth.scopes import V1P1_NAMES, V1P2_NAMES
 from gateway.policy.agreement import (
     IDENTITY,
+    PSEUDONYMOUS_KINDS,
     PURPOSES,
     SENSITIVE,
     Agreement,
@@ -78,6 +79,8 @@ def form_values(agreement: Agreement | None, app_name: str = "") -> dict[str, An
         "categories": sorted(SENSITIVE),
         "sensitive": set() if agreement is None else set(agreement.sensitive),
         "families": families,
+        "pseudonymous_kinds": PSEUDONYMOUS_KINDS,
+        "pseudonymous": set() if agreement is None else set(agreement.pseudonymous_ids),
     }
 
 
@@ -108,6 +111,7 @@ def agreement_from_form(form: MultiDict) -> Agreement:
         else form.getlist("schools"),
         "sensitive": sensitive,
         "fields": fields,
+        "pseudonymous_ids": form.getlist("pseudonymous_ids"),
     }
     if not raw["name"]:
         raise FormError("the agreement needs a name")

@@ -345,5 +345,39 @@ class StoredDocuments:
             doc.pop("agents", None)
         return doc
 
+    def pseudonymise(self, family: str, doc: bytes, shown: Any, own: bool) -> bytes:
+        """The document with the app's pseudonyms for the district's ids (`shown`: a
+        gateway.policy.shown_ids.ShownIds): its own sourcedId (unless `own`, a row the app
+        wrote) and every reference to a user or a class, href included."""
+        obj = orjson.loads(doc)
+        if not own and isinstance(obj.get("sourcedId"), str):
+            obj["sourcedId"] = shown.shown_in(family, obj["sourcedId"])
+        for key, value in obj.items():
+            if isinstance(value, dict | list):
+                obj[key] = _renamed_refs(value, shown)
+        return dumps(obj)
+
+
+# GUIDRef type -> the family it names, for the references pseudonyms may replace.
+_REF_FAMILIES = {REF_TARGETS["users"].type: "users", REF_TARGETS["classes"].type: "classes"}
+
+
+def _renamed_refs(value: Any, shown: Any) -> Any:
+    if isinstance(value, list):
+        return [_renamed_refs(v, shown) for v in value]
+    if not isinstance(value, dict):
+        return value
+    target = _REF_FAMILIES.get(value.get("type"))  # type: ignore[arg-type]
+    if target is not None and isinstance(value.get("sourcedId"), str):
+        new = shown.shown_ref(target, value["sourcedId"])
+        if new != value["sourcedId"]:
+            value = {**value, "sourcedId": new}
+            href = value.get("href")
+            if isinstance(href, str):
+                value["href"] = href[:href.rfind("/") + 1] + _quoted(new)
+        return value
+    return {k: _renamed_refs(v, shown) if isinstance(v, dict | list) else v
+            for k, v in value.items()}
+
 
 STORED = {version: StoredDocuments(version) for version in VERSIONS}

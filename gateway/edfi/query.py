@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement
@@ -54,12 +55,19 @@ def _int(args: dict[str, str], name: str, low: int, high: int) -> int | None:
     return value
 
 
-def decode_token(token: str) -> str:
+def decode_token(token: str, unseal: Callable[[str], str | None] | None = None) -> str:
+    """The key after which a page starts; `unseal` opens what `encode_token` was given
+    sealed (an app under a pseudonymous agreement)."""
     if len(token) > MAX_TOKEN:  # ours are short; a long one is not ours (and not decoded)
         raise bad("pageToken is not a token this server issued")
     try:
         data = json.loads(base64.urlsafe_b64decode(token.encode() + b"==="))
         after = str(data["after"])
+        if unseal is not None:
+            opened = unseal(after)
+            if opened is None:
+                raise ValueError(after)
+            after = opened
         if "\x00" in after:  # not one of ours; PostgreSQL text cannot hold it
             raise ValueError(after)
         return after
@@ -71,7 +79,8 @@ def encode_token(after: str) -> str:
     return base64.urlsafe_b64encode(json.dumps({"after": after}).encode()).decode().rstrip("=")
 
 
-def parse_paging(args: dict[str, str]) -> Paging:
+def parse_paging(args: dict[str, str],
+                 unseal: Callable[[str], str | None] | None = None) -> Paging:
     """`args` has lower-cased names (parameter names are case-insensitive in Ed-Fi)."""
     cursor_mode = "pagetoken" in args or "pagesize" in args
     if cursor_mode and ("offset" in args or "limit" in args):
@@ -80,7 +89,7 @@ def parse_paging(args: dict[str, str]) -> Paging:
     return Paging(
         offset=_int(args, "offset", 0, INT32_MAX) or 0,
         limit=DEFAULT_LIMIT if size is None else size,
-        cursor=decode_token(args["pagetoken"]) if "pagetoken" in args else None,
+        cursor=decode_token(args["pagetoken"], unseal) if "pagetoken" in args else None,
         cursor_mode=cursor_mode,
         total=_bool(args.get("totalcount", "false"), "totalCount"),
         min_version=_int(args, "minchangeversion", 0, INT64_MAX),

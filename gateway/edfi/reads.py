@@ -80,7 +80,8 @@ def collection(req: Request, resource: str) -> Response:
     res = RESOURCES[resource]
     profile = read_profile(resource, req.caller.agreement, request.headers.get("Accept"))
     args, names = _args()
-    paging = parse_paging(args)
+    sealed = bool(req.caller.agreement.pseudonymous_ids)
+    paging = parse_paging(args, unseal=_unseal if sealed else None)
     examples = example_names(resource, args, names, profile.shown)  # a 400 before any read
     with read_session(request_reads(), disclosure_log(), read_caches(),
                       reader(req)) as session:
@@ -105,8 +106,15 @@ def collection(req: Request, resource: str) -> Response:
     if page.total is not None:
         response.headers["Total-Count"] = str(page.total)
     if page.more and page.last is not None:
-        response.headers["Next-Page-Token"] = encode_token(page.last)
+        response.headers["Next-Page-Token"] = encode_token(
+            read_caches().pseudonyms.seal(request_reads(), page.last) if sealed else page.last)
     return response
+
+
+def _unseal(token: str) -> str | None:
+    """A page token's key for an app under a pseudonymous agreement: sealed, since the key
+    is a district id (gateway.policy.pseudonyms)."""
+    return read_caches().pseudonyms.unseal(request_reads(), token)
 
 
 def _single_listing(resource: str, profile: Profile, keys: PersonKeys) -> Listing:

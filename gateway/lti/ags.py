@@ -117,7 +117,8 @@ def _open(caller: ServiceCaller, context_id: str, log: bool = True):  # noqa: AN
     class_id = context_class(store_engine(), caller.tool.id, context_id)
     reader = Reader(caller.app.app_id, caller.app.agreement, secrets.token_hex(8),
                     endpoint=request.full_path.rstrip("?"),
-                    log_disclosures=log and current_app.config["DISCLOSURE_LOG"])
+                    log_disclosures=log and current_app.config["DISCLOSURE_LOG"],
+                    internal_ids=True)
     session_cm = read_session(request_reads(), disclosure_log(), read_caches(), reader)
     return class_id, session_cm
 

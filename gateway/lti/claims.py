@@ -47,7 +47,10 @@ class Message:
 def id_token_claims(*, issuer: str, tool: ToolRegistration, nonce: str, sub: str,
                     member: Member, klass: dict[str, Any], context_id: str, message: Message,
                     claims: frozenset[str], context_url: str, lifetime: int,
-                    mentees: list[str] | None = None) -> dict[str, Any]:
+                    mentees: list[str] | None = None,
+                    lis: dict[str, str] | None = None) -> dict[str, Any]:
+    """`lis`: the person's and the class's LIS sourcedIds as the app is shown them
+    (gateway.lti.roster.lis_ids); sent only where the tool is granted the `lis` group."""
     now = int(time.time())
     token: dict[str, Any] = {
         "iss": issuer, "aud": tool.client_id, "azp": tool.client_id, "sub": sub,
@@ -74,9 +77,8 @@ def id_token_claims(*, issuer: str, tool: ToolRegistration, nonce: str, sub: str
     if custom:
         token[LTI + "custom"] = custom
     token.update(identity_claims(member.user, claims))
-    if "lis" in claims:
-        token[LTI + "lis"] = {"person_sourcedid": member.user_id,
-                              "course_section_sourcedid": klass["sourcedId"]}
+    if "lis" in claims and lis is not None:
+        token[LTI + "lis"] = lis
     if NRPS_SCOPE in tool.scopes:
         token[NRPS_CLAIM] = {"context_memberships_url": context_url + "/memberships",
                              "service_versions": ["2.0"]}

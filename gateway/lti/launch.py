@@ -55,6 +55,7 @@ from gateway.lti.roster import (
     class_document,
     enrollments,
     granted_claims,
+    lis_ids,
     members,
     mentor,
 )
@@ -122,7 +123,8 @@ def subject_of(client_id: str | None) -> Subject | None:
 def reader_for(subject: Subject, log: bool) -> Reader:
     return Reader(subject.app.app_id, subject.app.agreement, secrets.token_hex(8),
                   endpoint=request.path,
-                  log_disclosures=log and current_app.config["DISCLOSURE_LOG"])
+                  log_disclosures=log and current_app.config["DISCLOSURE_LOG"],
+                    internal_ids=True)
 
 
 def member_in(session: ReadSession, subject: Subject, class_id: str,
@@ -283,6 +285,8 @@ def authorize() -> Response:
     if subject.app.refusal():
         return error("access_denied", "the tool's data-sharing agreement is not active")
     nonce = str(_param("nonce"))
+    if subject.app.agreement.pseudonymous_ids:
+        read_caches().pseudonyms.ready(request_reads())  # not under the write lock below
     try:
         with write_engine().begin() as conn:
             pending = take_launch(conn, str(login["l"]), tool.id)
@@ -292,6 +296,7 @@ def authorize() -> Response:
             with read_session(request_reads(), disclosure_log(), read_caches(),
                               reader_for(subject, log=True)) as session:
                 member, klass = member_in(session, subject, pending.class_id, pending.user_id)
+                lis = lis_ids(session, pending.user_id, pending.class_id)
     except Refused as refused:
         return refused.response
     except LaunchRefused as exc:
@@ -300,7 +305,7 @@ def authorize() -> Response:
         what = "login_hint" if str(exc) == "launch" else "nonce"
         return error("invalid_request", f"this {what} has been used already (replay)")
     return _id_token_response(subject, pending, member, klass, nonce, redirect_uri,
-                              state or "")
+                              state or "", lis)
 
 
 def _request_problem(state: str | None) -> tuple[str, str] | None:
@@ -345,7 +350,7 @@ def _message(tool: ToolRegistration, pending: PendingLaunch, link_id: str,
 
 def _id_token_response(subject: Subject, pending: PendingLaunch, member: Member,
                        klass: dict[str, Any], nonce: str, redirect_uri: str,
-                       state: str) -> Response:
+                       state: str, lis: dict[str, str]) -> Response:
     tool = subject.tool
     key = lti_state().pairwise_key()
     context_id = pairwise(key, "context", tool.client_id, pending.class_id, size=16)
@@ -361,7 +366,7 @@ def _id_token_response(subject: Subject, pending: PendingLaunch, member: Member,
         mentees=[pairwise(key, "sub", tool.client_id, c) for c in member.mentees],
         context_id=context_id, message=_message(tool, pending, link_id, context_url),
         claims=granted_claims(subject.app.agreement, tool.share),
-        context_url=context_url, lifetime=ID_TOKEN_LIFETIME)
+        context_url=context_url, lifetime=ID_TOKEN_LIFETIME, lis=lis)
     page = pages.form_post(redirect_uri, {"id_token": signed(claims), "state": state})
     if pending.relay is not None:  # relayed from an LMS: shown in the LMS's frame
         platform = platform_by_id(store_engine(), int(pending.relay["platform_id"]))

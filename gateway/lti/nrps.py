@@ -27,6 +27,7 @@ from gateway.lti.roster import (
     enrollments,
     granted_claims,
     identity_claims,
+    lis_ids,
     members,
 )
 from gateway.lti.services import ServiceError, service_caller
@@ -82,7 +83,8 @@ def _memberships(context_id: str) -> Response:
                                              "this context")
     reader = Reader(caller.app.app_id, caller.app.agreement, secrets.token_hex(8),
                     endpoint=request.full_path.rstrip("?"),
-                    log_disclosures=current_app.config["DISCLOSURE_LOG"])
+                    log_disclosures=current_app.config["DISCLOSURE_LOG"],
+                    internal_ids=True)
     claims = granted_claims(caller.app.agreement, tool.share)
     mark = optout_mark(store_engine())  # before the read: a later opt-out is reported next time
     with read_session(request_reads(), disclosure_log(), read_caches(), reader) as session:
@@ -96,9 +98,11 @@ def _memberships(context_id: str) -> Response:
                                           offset=(page - 1) * limit, since=since)
         found = members(session, enrolled, claims)
         snapshot = session.versions[0]
+        lis = {m.user_id: lis_ids(session, m.user_id)["person_sourcedid"] for m in found} \
+            if "lis" in claims else {}
     key = lti_state().pairwise_key()
     url = f"{public_root()}/lti/contexts/{context_id}/memberships"
-    listed = [_member(m, key, tool.client_id, claims) for m in found]
+    listed = [_member(m, key, tool.client_id, claims, lis.get(m.user_id)) for m in found]
     if since is not None:
         listed += _gone(enrolled, found, key, tool.client_id)
     if optouts_after is not None and page == 1:
@@ -156,8 +160,8 @@ def _gone(enrolled: list[dict[str, Any]], found: list[Any], key: bytes,
     return gone
 
 
-def _member(member: Any, key: bytes, tool_client_id: str,
-            claims: frozenset[str]) -> dict[str, Any]:
+def _member(member: Any, key: bytes, tool_client_id: str, claims: frozenset[str],
+            lis: str | None) -> dict[str, Any]:
     found: dict[str, Any] = {
         "user_id": pairwise(key, "sub", tool_client_id, member.user_id),
         "roles": [context_role(member.enrollment_role)],
@@ -165,6 +169,6 @@ def _member(member: Any, key: bytes, tool_client_id: str,
                    else "Inactive"),
     }
     found.update(identity_claims(member.user, claims))
-    if "lis" in claims:
-        found["lis_person_sourcedid"] = member.user_id
+    if lis is not None:
+        found["lis_person_sourcedid"] = lis
     return found

@@ -25,6 +25,9 @@ from gateway.policy.relations import (
 )
 
 DOCS = STORED[V1P2]
+# The LTI consumer reads with `internal_ids` (Reader): documents keep the district's ids, which
+# it turns into pairwise ids; where it sends a sourcedId (LIS), `lis_ids` says what the app is
+# shown.
 # The identity claim groups and the user fields (OneRoster 1.2 wire names) each needs.
 CLAIM_FIELDS = {"name": ("givenName", "familyName"), "email": ("email",),
                 "lis": ("sourcedId",)}
@@ -60,6 +63,19 @@ def identity_claims(user: dict[str, Any], claims: frozenset[str]) -> dict[str, s
         found.update(given_name=given, family_name=family, name=f"{given} {family}".strip())
     if "email" in claims and user.get("email"):
         found["email"] = user["email"]
+    return found
+
+
+def lis_ids(session: ReadSession, user_id: str, class_id: str | None = None) -> dict[str, str]:
+    """The LIS sourcedIds of a person (and a class) as the tool's app is shown them: its
+    OneRoster pseudonyms under a pseudonymous agreement (so the tool joins NRPS with that
+    app's OneRoster reads, and with no other app's), else the district's ids."""
+    shown = session.shown_ids()
+    found = {"person_sourcedid": user_id if shown is None
+             else shown.shown_ref("users", user_id)}
+    if class_id is not None:
+        found["course_section_sourcedid"] = class_id if shown is None \
+            else shown.shown_ref("classes", class_id)
     return found
 
 

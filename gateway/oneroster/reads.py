@@ -33,6 +33,7 @@ from gateway.oneroster.query import (
 from gateway.policy.fields import FieldRules
 from gateway.policy.reads import Listing, Page, Reader, ReadSession, read_session
 from gateway.policy.relations import class_in_school, subset_predicate
+from gateway.policy.shown_ids import ShownIds, own_source
 from gateway.public_url import public_request_url, public_root
 
 DEFAULT_LIMIT = 100
@@ -54,13 +55,18 @@ def handle_read(ctx: ReadContext, operation_id: str, params: dict[str, str]) -> 
                                           f"{spec.family}")
     reader = Reader(ctx.caller.app_id, agreement, ctx.request_id,
                     endpoint=request.full_path.rstrip("?"),
-                    log_disclosures=current_app.config["DISCLOSURE_LOG"])
+                    log_disclosures=current_app.config["DISCLOSURE_LOG"],
+                    source=own_source(ctx.caller.client_id))
     with read_session(request_reads(), disclosure_log(), read_caches(), reader) as session:
-        rules = FieldRules(spec.family, ctx.version, agreement, session.scope)
+        shown = session.shown_ids()
+        sent = params  # as the app sent them (what an error names)
+        if shown is not None:
+            params = _district_ids(shown, spec, params)
+        rules = FieldRules(spec.family, ctx.version, agreement, session.scope, shown)
         selected = parse_fields(request.args.getlist("fields"), rules.known)
         for parent in spec.parents:
-            _require_parent(session, parent, params[parent.param])
-        _require_class_in_school(session, params)
+            _require_parent(session, parent, params[parent.param], sent[parent.param])
+        _require_class_in_school(session, params, sent)
 
         def where() -> list:
             found = []
@@ -77,17 +83,33 @@ def handle_read(ctx: ReadContext, operation_id: str, params: dict[str, str]) -> 
                           keep=tuple(keep), full=wire_fields(spec.family, ctx.version),
                           shape=(operation_id, tuple(sorted(params.items()))))
         if spec.single:
-            return _single(ctx, session, spec, listing, params)
+            return _single(ctx, session, spec, listing, params["sourcedId"], sent["sourcedId"])
         return _collection(ctx, session, spec, rules, listing)
 
 
+# Path parameters naming people or classes, and the kind of pseudonym each is.
+PARAM_KINDS = {"studentSourcedId": "users", "teacherSourcedId": "users",
+               "userSourcedId": "users", "classSourcedId": "classes"}
+
+
+def _district_ids(shown: ShownIds, spec: Read, params: dict[str, str]) -> dict[str, str]:
+    """Path parameters as the district's ids: the app's pseudonyms mapped back; anything
+    else (the district's own id included) names nothing."""
+    out = dict(params)
+    for name, value in params.items():
+        if name == "sourcedId":
+            out[name] = shown.real_in(spec.family, value)
+        elif name in PARAM_KINDS:
+            out[name] = shown.real_ref(PARAM_KINDS[name], value)
+    return out
+
+
 def _single(ctx: ReadContext, session: ReadSession, spec: Read, listing: Listing,
-            params: dict[str, str]) -> Response:
-    page = session.single(listing, params["sourcedId"])
+            sourced_id: str, sent: str) -> Response:
+    page = session.single(listing, sourced_id)
     if page is None:
         raise OneRosterError("unknown_object",
-                             f"no {ENVELOPES[spec.family][1]} with sourcedId "
-                             f"{params['sourcedId']!r}")
+                             f"no {ENVELOPES[spec.family][1]} with sourcedId {sent!r}")
     key = ENVELOPES[spec.family][1].encode()
     return _json(b'{"' + key + b'":' + page.documents[0] + b"}", ctx)
 
@@ -142,19 +164,20 @@ def _mentions(node: Node, names: set[str]) -> bool:
     return node.field in names
 
 
-def _require_parent(session: ReadSession, parent: Parent, sourced_id: str) -> None:
+def _require_parent(session: ReadSession, parent: Parent, sourced_id: str, sent: str) -> None:
     subset = subset_predicate(parent.family, parent.subset)
     if not session.exists(parent.family, sourced_id, *([] if subset is None else [subset])):
         kind = parent.subset or ENVELOPES.get(parent.family, (parent.family,) * 2)[1]
-        raise OneRosterError("unknown_object", f"no {kind} with sourcedId {sourced_id!r}")
+        raise OneRosterError("unknown_object", f"no {kind} with sourcedId {sent!r}")
 
 
-def _require_class_in_school(session: ReadSession, params: dict[str, str]) -> None:
+def _require_class_in_school(session: ReadSession, params: dict[str, str],
+                             sent: dict[str, str]) -> None:
     if "schoolSourcedId" in params and "classSourcedId" in params:
         if not session.exists("classes", params["classSourcedId"], class_in_school(params)):
-            raise OneRosterError("unknown_object", f"class {params['classSourcedId']!r} is not "
+            raise OneRosterError("unknown_object", f"class {sent['classSourcedId']!r} is not "
                                                    f"a class of school "
-                                                   f"{params['schoolSourcedId']!r}")
+                                                   f"{sent['schoolSourcedId']!r}")
 
 
 def _json(body: bytes, ctx: ReadContext) -> Response:

@@ -19,9 +19,10 @@ from adapters.canonical import FAMILIES
 from adapters.records import FamilyMode, Record
 from gateway.config import SourceConfig
 from gateway.documents.oneroster_catalogue import ENVELOPES, V1P1_RENAMES
-from gateway.extensions import end_request_reads, store_engine, write_engine
+from gateway.extensions import end_request_reads, read_caches, store_engine, write_engine
 from gateway.oneroster.errors import OneRosterError
 from gateway.oneroster.reads import ReadContext, handle_read
+from gateway.policy.shown_ids import NOWHERE, ShownIds, own_source
 from gateway.policy.write_access import WriteAccess
 from gateway.sync.runner import run_sync
 
@@ -45,7 +46,7 @@ NOT_STORED = frozenset({"scoreScale", "learningObjectiveSet"})
 
 
 def app_source(client_id: str) -> SourceConfig:
-    return SourceConfig(name=f"app:{client_id}"[:64], adapter="oneroster-rest",
+    return SourceConfig(name=own_source(client_id), adapter="oneroster-rest",
                         max_error_share=0.0)
 
 
@@ -71,7 +72,8 @@ def _one_key(body: dict[str, Any], key: str) -> Any:
 
 def _put(ctx: ReadContext, family: str, sourced_id: str, body: dict[str, Any]) -> Response:
     obj = _one_key(body, ENVELOPES[family][1])
-    record = _record(ctx, family, sourced_id, obj, line=1)
+    row, (obj,) = _district_ids(ctx, family, sourced_id, [obj])
+    record = _record(ctx, family, row, obj, line=1)
     created = _apply(ctx, family, [record])
     end_request_reads()  # the answer is read after the write, not in the request's snapshot
     response = handle_read(ctx, SINGLE_READ[family], {"sourcedId": sourced_id})
@@ -100,7 +102,8 @@ def _post(ctx: ReadContext, family: str, operation_id: str, params: dict[str, st
         supplied = str(obj.get("sourcedId") or "")
         allocated = supplied or str(uuid.uuid4())
         obj = {**obj, **{k: {"sourcedId": v} for k, v in implied.items()}}
-        records.append(_record(ctx, family, allocated, obj, line=line))
+        row, (obj,) = _district_ids(ctx, family, allocated, [obj])
+        records.append(_record(ctx, family, row, obj, line=line))
         pairs.append({"suppliedSourcedId": supplied or allocated,
                       "allocatedSourcedId": allocated})
     _apply(ctx, family, records)
@@ -131,6 +134,63 @@ def _record(ctx: ReadContext, family: str, sourced_id: str, obj: Any, line: int)
         out[name] = _canonical_value(field.kind, value, key)
     _authorise(ctx, family, out)
     return Record(family, sourced_id, out, file="request body", line=line, status="active")
+
+
+def _district_ids(ctx: ReadContext, family: str, sourced_id: str,
+                  objs: list[Any]) -> tuple[str, list[Any]]:
+    """For an app under a pseudonymous agreement: the row's id and every reference to a
+    person or a class in the bodies as the district's ids (gateway/policy/shown_ids.py). A
+    reference that is not one of the app's pseudonyms names nothing, so the district's own id
+    is refused as unknown; a row id that is none becomes the app's own id for a new row,
+    unless another source's row has it (then it is refused as unknown too)."""
+    agreement = ctx.caller.agreement
+    if not agreement.pseudonymous_ids:
+        return sourced_id, objs
+    with store_engine().connect() as conn:
+        shown = ShownIds(conn, read_caches().pseudonyms, ctx.caller.app_id, agreement,
+                         own_source(ctx.caller.client_id))
+        row = shown.real_in(family, sourced_id)
+        if row == NOWHERE:  # not a pseudonym: a new row's id, unless another source has it
+            stored = _access(conn, ctx).stored(family, sourced_id)
+            if stored is not None and stored[0] != shown.source:
+                raise OneRosterError("unknown_object", f"no {ENVELOPES[family][1]} with "
+                                                       f"sourcedId {sourced_id!r}")
+            row = sourced_id
+        elif row != sourced_id:  # a pseudonym: of a row the app sees, never its own
+            raise OneRosterError("forbidden", f"{ENVELOPES[family][1]} {sourced_id!r} "
+                                              "belongs to another source; an app writes "
+                                              "only what it wrote")
+        targets = {f.name: f.target for f in FAMILIES[family].references
+                   if f.target in ("users", "classes")}
+        mapped = []
+        for obj in objs:
+            if not isinstance(obj, dict):
+                mapped.append(obj)
+                continue
+            obj = dict(obj)
+            if obj.get("sourcedId") not in (None, ""):
+                obj["sourcedId"] = row if obj["sourcedId"] == sourced_id else obj["sourcedId"]
+            for key, value in list(obj.items()):
+                target = targets.get(V1P1_RENAMES.get(family, {}).get(key, key))
+                if target is None:
+                    continue
+                if isinstance(value, dict) and isinstance(value.get("sourcedId"), str):
+                    obj[key] = {**value, "sourcedId": _shown_ref(shown, target,
+                                                                 value["sourcedId"], key)}
+                elif isinstance(value, str):
+                    obj[key] = _shown_ref(shown, target, value, key)
+            mapped.append(obj)
+    return row, mapped
+
+
+def _shown_ref(shown: ShownIds, target: str, value: str, key: str) -> str:
+    """A reference the app sent, as the district's id; one naming nothing is refused as the
+    reference check refuses an unknown one."""
+    real = shown.real_ref(target, value)
+    if real == NOWHERE:
+        raise OneRosterError("unprocessable", f"{key} {value!r} is unknown or outside the "
+                                              "app's agreement")
+    return real
 
 
 def _canonical_value(kind: str, value: Any, key: str) -> Any:
@@ -184,6 +244,12 @@ def _apply(ctx: ReadContext, family: str, records: list[Record]) -> bool:
 def _delete(ctx: ReadContext, family: str, sourced_id: str) -> Response:
     """Invisible rows answer exactly as unknown ones; only a row the app sees but did not
     write gets the ownership answer."""
+    sent = sourced_id
+    if ctx.caller.agreement.pseudonymous_ids:
+        with store_engine().connect() as conn:
+            sourced_id = ShownIds(conn, read_caches().pseudonyms, ctx.caller.app_id,
+                                  ctx.caller.agreement,
+                                  own_source(ctx.caller.client_id)).real_in(family, sourced_id)
     existing = _existing(ctx, family, sourced_id)
     with store_engine().connect() as conn:
         access = _access(conn, ctx)
@@ -191,9 +257,9 @@ def _delete(ctx: ReadContext, family: str, sourced_id: str) -> Response:
             access.may_see(family, sourced_id) or access.owns(family, sourced_id))
     if not reachable:
         raise OneRosterError("unknown_object", f"no {ENVELOPES[family][1]} with sourcedId "
-                                               f"{sourced_id!r}")
+                                               f"{sent!r}")
     if existing[0] != app_source(ctx.caller.client_id).name:
-        raise OneRosterError("forbidden", f"{ENVELOPES[family][1]} {sourced_id!r} belongs to "
+        raise OneRosterError("forbidden", f"{ENVELOPES[family][1]} {sent!r} belongs to "
                                           f"source {existing[0]!r}; an app deletes only what it "
                                           "wrote")
     record = Record(family, sourced_id, {}, file="request", line=1, status="tobedeleted")

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from adapters.canonical import FAMILIES
-from gateway.auth.scopes import UnknownScope, expand_all
+from gateway.auth.scopes import EDFI, UnknownScope, expand_all
 
 PURPOSES = frozenset({
     "instruction", "assessment", "rostering", "communication", "district-operations",
@@ -71,7 +71,9 @@ class Agreement:
     schools: frozenset[str] | None  # None: every school of the district
     sensitive: frozenset[str] = frozenset()
     fields: dict[str, frozenset[str]] = field(default_factory=dict)
-    pseudonymous_ids: bool = False
+    # What the app sees as per-app pseudonyms instead of the district's ids: "people" (users
+    # and every row that is one person's: demographics, enrollments, results) and "classes".
+    pseudonymous_ids: frozenset[str] = frozenset()
     # Ed-Fi descriptor namespaces the app may write values in (each covers its own paths);
     # empty: it writes no descriptors. The official uri://ed-fi.org is never one of them.
     descriptor_namespaces: frozenset[str] = frozenset()
@@ -92,7 +94,13 @@ class Agreement:
             fname for category, pairs in SENSITIVE.items() if category not in self.sensitive
             for fam, fname in pairs if fam == family
         }
+        if family == "users" and "people" in self.pseudonymous_ids:
+            withheld |= PSEUDONYMOUS_WITHHELD
         return IDENTITY | (names - withheld)
+
+    def pseudonymous(self, kind: str) -> bool:
+        """Whether this app is shown pseudonyms of `kind` ("people" or "classes")."""
+        return kind in self.pseudonymous_ids
 
     def may_read_family(self, family: str) -> bool:
         gate = FAMILY_GATES.get(family)
@@ -106,7 +114,7 @@ class Agreement:
             "schools": None if self.schools is None else sorted(self.schools),
             "sensitive": sorted(self.sensitive),
             "fields": {k: sorted(v) for k, v in self.fields.items()},
-            "pseudonymous_ids": self.pseudonymous_ids,
+            "pseudonymous_ids": sorted(self.pseudonymous_ids),
             "descriptor_namespaces": sorted(self.descriptor_namespaces),
         }
 
@@ -118,7 +126,7 @@ def from_document(doc: dict[str, Any]) -> Agreement:
         schools=None if doc["schools"] is None else frozenset(doc["schools"]),
         sensitive=frozenset(doc["sensitive"]),
         fields={k: frozenset(v) for k, v in doc["fields"].items()},
-        pseudonymous_ids=doc["pseudonymous_ids"],
+        pseudonymous_ids=_stored_pseudonymous(doc.get("pseudonymous_ids")),
         descriptor_namespaces=frozenset(doc.get("descriptor_namespaces", [])),
     )
 
@@ -126,6 +134,48 @@ def from_document(doc: dict[str, Any]) -> Agreement:
 _KEYS = {"name", "purpose", "expires", "scopes", "schools", "sensitive", "fields",
          "pseudonymous_ids", "descriptor_namespaces"}
 OFFICIAL_EDFI_NAMESPACE = "uri://ed-fi.org"
+PSEUDONYMOUS_KINDS = ("people", "classes")
+# A user's fields that are the district's ids of the person under another name: a login name
+# (often the SIS id or the e-mail's local part) and the profiles' credentials. An app shown
+# pseudonyms of people never receives them, whatever its field allowlist says.
+PSEUDONYMOUS_WITHHELD = frozenset({"username", "userProfiles"})
+
+
+def _stored_pseudonymous(value: Any) -> frozenset[str]:
+    """The stored form; an agreement stored before pseudonyms existed held a boolean (false)."""
+    if isinstance(value, list):
+        return frozenset(value)
+    return frozenset({"people"}) if value else frozenset()
+
+
+def _pseudonymous_ids(raw: dict[str, Any], where: str, sensitive: list[str],
+                      scopes: frozenset[str]) -> frozenset[str]:
+    """`pseudonymous_ids = true` (people) or a list of kinds ("people", "classes").
+
+    Refused with the `identifiers` category: the district's ids of a person (SIS id,
+    userIds, userMasterIdentifier) would let the app, and any other app granted them, join
+    what the pseudonyms keep apart; an agreement that promises both promises nothing.
+    Pseudonymous classes are refused with Ed-Fi scopes: Ed-Fi's section keys are the
+    district's own in this version, and a promise the gateway cannot keep on every path is
+    not made on any."""
+    value = raw.get("pseudonymous_ids", False)
+    if isinstance(value, bool):
+        kinds = frozenset({"people"}) if value else frozenset()
+    elif isinstance(value, list) and all(isinstance(v, str) for v in value) \
+            and set(value) <= set(PSEUDONYMOUS_KINDS):
+        kinds = frozenset(value)
+    else:
+        raise AgreementError(f"{where}: pseudonymous_ids must be true, false or a list of "
+                             f"{', '.join(repr(k) for k in PSEUDONYMOUS_KINDS)}")
+    if kinds and "identifiers" in sensitive:
+        raise AgreementError(f"{where}: pseudonymous_ids cannot be combined with the "
+                             "'identifiers' sensitive category: the district's ids of a person "
+                             "would undo the pseudonyms; grant one or the other")
+    if "classes" in kinds and any(s.startswith(EDFI) for s in scopes):
+        raise AgreementError(f"{where}: pseudonymous_ids: 'classes' cannot be combined with Ed-Fi "
+                             "scopes (Ed-Fi section keys are not pseudonymised); pseudonymise "
+                             "people only, or drop the Ed-Fi scopes")
+    return kinds
 
 
 def _descriptor_namespaces(raw: Any, where: str) -> frozenset[str]:
@@ -195,15 +245,12 @@ def parse_agreement(raw: dict[str, Any], where: str = "agreement") -> Agreement:
             bad = sorted(set(names) - known) if isinstance(names, list) else names
             raise AgreementError(f"{where}: fields.{family}: unknown field(s) {bad}")
         allow[family] = frozenset(names)
-    if raw.get("pseudonymous_ids"):
-        # Not silently accepted: an agreement that promises pseudonyms must get them.
-        raise AgreementError(f"{where}: pseudonymous_ids is not available in this version; "
-                             "remove it or set it to false")
+    pseudonymous = _pseudonymous_ids(raw, where, sensitive, full_scopes)
     return Agreement(
         name=str(raw["name"]), purpose=purpose, expires=expires, scopes=full_scopes,
         schools=None if schools == "all" else frozenset(schools),
         sensitive=frozenset(sensitive), fields=allow,
-        pseudonymous_ids=bool(raw.get("pseudonymous_ids", False)),
+        pseudonymous_ids=pseudonymous,
         descriptor_namespaces=_descriptor_namespaces(raw.get("descriptor_namespaces", []),
                                                      where),
     )

@@ -15,6 +15,7 @@ from gateway.model.columns import indexed_column
 from gateway.policy.agreement import Agreement
 from gateway.policy.filter_sql import FilterField, InvalidFilterValue, compare, list_field
 from gateway.policy.scoping import Scope
+from gateway.policy.shown_ids import OWN_KIND, REF_KIND, ShownIds
 from gateway.store.json_fields import json_list_contains, json_text
 
 ROLES = ROSTER_TABLES["roles"]
@@ -34,10 +35,13 @@ class FieldRules:
     """The wire fields of one family, in one version, for one app."""
 
     def __init__(self, family: str, version: str, agreement: Agreement,
-                 scope: Scope | None = None) -> None:
+                 scope: Scope | None = None, shown: ShownIds | None = None) -> None:
         """`scope`, when given, bounds what a filter through a reference may reach to what the
-        app may see (without it, only fields of the row itself are filterable safely)."""
+        app may see (without it, only fields of the row itself are filterable safely).
+        `shown`, for an app under a pseudonymous agreement: ids in filters are its
+        pseudonyms, compared as the district's ids they stand for."""
         self.family = family
+        self.shown = shown
         self.scope = scope
         self.version = version
         self.table: Table = ROSTER_TABLES[family]
@@ -56,6 +60,25 @@ class FieldRules:
 
     # -- filter ------------------------------------------------------------------------------
     def resolve(self, path: str) -> FilterField | None:
+        found = self._resolve(path)
+        if found is None or self.shown is None:
+            return found
+        kind = self._id_kind(path)
+        if not self.shown.active(kind):
+            return found
+        return _pseudonymous(found, self.shown, kind)
+
+    def _id_kind(self, path: str) -> str | None:
+        """The kind of pseudonym a filter path compares (None: not an id)."""
+        head, _, rest = path.partition(".")
+        if head == "sourcedId" and not rest:
+            return OWN_KIND.get(self.family)
+        field = self._fields.get(canonical_name(self.family, self.version, head))
+        if field is not None and field.kind in ("ref", "refs") and rest in ("", "sourcedId"):
+            return REF_KIND.get(field.target or "")
+        return None
+
+    def _resolve(self, path: str) -> FilterField | None:
         head, _, rest = path.partition(".")
         if not self.known(head):
             return None
@@ -152,3 +175,20 @@ class FieldRules:
             return self.table.c[indexed_column(field.name, field.kind)]
         expr = json_text(self.table.c.data, field.name)
         return cast(expr, Float) if field.kind == "number" else expr
+
+
+def _pseudonymous(found: FilterField, shown: ShownIds, kind: str | None) -> FilterField:
+    """An id field as a pseudonymous app filters it: by its pseudonyms, with = and != only
+    (an order or a substring of the district's ids would leak them a bit at a time)."""
+
+    def predicate(op: str, value: str) -> ColumnElement[bool]:
+        if op not in ("=", "!="):
+            raise InvalidFilterValue(f"ids are pseudonyms for this app: only = and != apply, "
+                                     f"not {op}")
+        real = shown.real(kind, value)
+        if found.list_predicate is not None:
+            return found.list_predicate(op, real)
+        assert found.expr is not None
+        return compare(found.expr, found.kind, op, real)
+
+    return FilterField(None, "list", list_predicate=predicate)

@@ -1,5 +1,7 @@
 """Per-app pseudonyms of people: what an app without the `identifiers` grant sees where a wire
-format needs a person's key (Ed-Fi's studentUniqueId, staffUniqueId, contactUniqueId).
+format needs a person's key (Ed-Fi's studentUniqueId, staffUniqueId, contactUniqueId), and
+what an app under a pseudonymous agreement sees instead of every id of a person, a person's
+row (enrollments, results) or, if the agreement says so, a class (gateway/policy/shown_ids.py).
 
 The district's own identifier (`users.identifier`, its SIS id) is a sensitive field: OneRoster
 withholds it from such apps, so Ed-Fi may not carry it in a key either. A pseudonym is an HMAC
@@ -7,17 +9,21 @@ of the app's id and the person's sourcedId under a secret the store keeps (four 
 written once, so every gateway process and every restart agrees without a key file to copy):
 stable for one app, different for every other app (two apps cannot join their data on it), and
 not reversible without the secret. An app writes with the pseudonyms it was served; the map
-back is built per process from the users' sourcedIds, and kept up to date from their
-change_version (people are added, never renamed).
+back is built per process from the family's sourcedIds, and kept up to date from their
+change_version (rows are added, never renamed). A person's pseudonym is one per app whatever
+the path (OneRoster's sourcedId is Ed-Fi's unique id); other kinds are tagged, so a class's
+pseudonym never equals a person's.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
+from cryptography.fernet import Fernet, InvalidToken
 from sqlalchemy import Connection, Engine, insert, select
 from sqlalchemy.exc import IntegrityError
 
@@ -26,6 +32,11 @@ from gateway.model import ROSTER_TABLES, StoreMark
 MARKS = StoreMark.__table__
 KEY_MARKS = tuple(f"pseudonym_key_{n}" for n in range(4))  # 4 x 62 random bits
 USERS = ROSTER_TABLES["users"]
+# kind -> (family whose sourcedIds it names, tag mixed into the HMAC). People are untagged:
+# their pseudonyms predate the other kinds (Ed-Fi unique ids) and must not change.
+KINDS: dict[str, tuple[str, str]] = {"people": ("users", ""), "classes": ("classes", "classes"),
+                                     "enrollments": ("enrollments", "enrollments"),
+                                     "results": ("results", "results")}
 LENGTH = 32  # hex digits: Ed-Fi unique ids are at most 32 characters
 FORWARD_ENTRIES = 1 << 17  # pseudonyms one app's process remembers (pages repeat them)
 
@@ -58,11 +69,13 @@ def store_key(reads: Connection, writes: Engine) -> bytes:
 
 
 class Pseudonyms:
-    """One app's pseudonyms, both ways."""
+    """One app's pseudonyms of one kind, both ways."""
 
-    def __init__(self, key: bytes, app_id: int) -> None:
+    def __init__(self, key: bytes, app_id: int, kind: str = "people") -> None:
+        family, tag = KINDS[kind]
         self.key = key
-        self.prefix = f"{app_id}\x1f".encode()
+        self.table = ROSTER_TABLES[family]
+        self.prefix = f"{app_id}\x1f".encode() + (f"{tag}\x1f".encode() if tag else b"")
         self.reverse: dict[str, str] = {}
         self.mark = -1  # users' change_version the map is complete up to
         self.forward: dict[str, str] = {}
@@ -86,12 +99,20 @@ class Pseudonyms:
         self._refresh(conn)
         return self.reverse.get(str(pseudonym).strip().lower())
 
+    real = person  # the same question, for a kind other than people
+
     def _refresh(self, conn: Connection) -> None:
-        rows = conn.execute(select(USERS.c.sourced_id, USERS.c.change_version)
-                            .where(USERS.c.change_version > self.mark)).all()
+        table = self.table
+        rows = conn.execute(select(table.c.sourced_id, table.c.change_version)
+                            .where(table.c.change_version > self.mark)).all()
         if rows:
             self.add(r.sourced_id for r in rows)
             self.mark = max(r.change_version for r in rows)
+
+
+def _sealer(key: bytes) -> Fernet:
+    return Fernet(base64.urlsafe_b64encode(hmac.new(key, b"page tokens", hashlib.sha256)
+                                           .digest()))
 
 
 class PseudonymStore:
@@ -99,14 +120,44 @@ class PseudonymStore:
 
     def __init__(self) -> None:
         self.key: bytes | None = None
-        self.apps: dict[int, Pseudonyms] = {}
+        self.apps: dict[tuple[int, str], Pseudonyms] = {}
+        # The store's engine, for creating the secret on first use when a caller has only a
+        # read connection (set by the store's handle in the app).
+        self.writes: Callable[[], Engine] | None = None
 
-    def for_app(self, reads: Connection, writes: Engine, app_id: int) -> Pseudonyms:
+    def ready(self, reads: Connection) -> None:
+        """Have the secret before a caller takes the store's write lock (creating it then
+        would wait on that lock: SQLite has one writer)."""
         if self.key is None:
+            assert self.writes is not None, "no engine to create the pseudonym secret"
+            self.key = store_key(reads, self.writes())
+
+    def seal(self, reads: Connection, text: str) -> str:
+        """`text` (a district id a page token carries) encrypted and authenticated under the
+        store's secret, for an app that must not see district ids."""
+        self.ready(reads)
+        assert self.key is not None
+        return _sealer(self.key).encrypt(text.encode("utf-8")).decode("ascii")
+
+    def unseal(self, reads: Connection, token: str) -> str | None:
+        """What `seal` sealed, or None (not a token this store sealed)."""
+        self.ready(reads)
+        assert self.key is not None
+        try:
+            return _sealer(self.key).decrypt(token.encode("ascii")).decode("utf-8")
+        except (InvalidToken, UnicodeError, ValueError):
+            return None
+
+    def for_app(self, reads: Connection, writes: Engine | None, app_id: int,
+                kind: str = "people") -> Pseudonyms:
+        if self.key is None:
+            if writes is None:
+                assert self.writes is not None, "no engine to create the pseudonym secret"
+                writes = self.writes()
             self.key = store_key(reads, writes)
-        found = self.apps.get(app_id)
+        found = self.apps.get((app_id, kind))
         if found is None:
-            if len(self.apps) > 256:
+            if len(self.apps) > 1024:
                 self.apps.clear()
-            found = self.apps[app_id] = Pseudonyms(self.key, app_id)
+            found = self.apps[(app_id, kind)] = Pseudonyms(self.key, app_id, kind)
         return found

@@ -32,6 +32,7 @@ from gateway.policy.agreement import Agreement
 from gateway.policy.disclosures import DisclosureEntry
 from gateway.policy.pseudonyms import PseudonymStore
 from gateway.policy.scoping import Scope
+from gateway.policy.shown_ids import OWN_KIND, WRITABLE, ShownIds
 from gateway.store.driver_sql import fetch
 
 VERSIONS = ("SELECT (SELECT value FROM change_counter WHERE id = 1), "
@@ -56,6 +57,9 @@ class Documents(Protocol):
 
     def prune(self, family: str, doc: dict[str, Any], detail: Any,
               view: View) -> dict[str, Any]: ...
+
+    def pseudonymise(self, family: str, doc: bytes, shown: ShownIds,
+                     own: bool) -> bytes: ...
 
 
 class RenderedDocuments(Protocol):
@@ -84,6 +88,11 @@ class Reader:
     request_id: str = ""
     endpoint: str = ""
     log_disclosures: bool = True
+    # The app's own source (the rows it wrote), for what a pseudonymous agreement shows.
+    source: str = ""
+    # The consumer works on the district's ids and shows the app only what it derives from
+    # them (LTI: pairwise ids, and ShownIds where it sends a sourcedId): documents keep them.
+    internal_ids: bool = False
 
 
 @dataclass(frozen=True)
@@ -184,6 +193,16 @@ class ReadSession:
         if scope is None:
             scope = caches.scopes.put(key, Scope(conn, reader.app_id, schools))
         self.scope = scope.for_app(reader.app_id)
+        self._shown: ShownIds | None = None
+
+    def shown_ids(self) -> ShownIds | None:
+        """The app's pseudonyms when its agreement asks for them, else None."""
+        if not self.reader.agreement.pseudonymous_ids:
+            return None
+        if self._shown is None:
+            self._shown = ShownIds(self.conn, self.caches.pseudonyms, self.reader.app_id,
+                                   self.reader.agreement, self.reader.source)
+        return self._shown
 
     # -- the app's view of embedded rows ---------------------------------------------------
     def opted_out(self) -> frozenset[str]:
@@ -335,12 +354,15 @@ class ReadSession:
         student = STUDENT_OF.get(listing.family)
         if student is not None:
             columns += [table.c[c] for c in student if c is not None]
+        if OWN_KIND.get(listing.family) in WRITABLE and self.reader.agreement.pseudonymous_ids:
+            columns.append(table.c.source.label("row_source"))
         return select(*columns).select_from(source).where(*self._where(listing))
 
     def _cache_key(self, listing: Listing) -> tuple[Any, ...]:
         """Everything a listing's rows depend on: the app (its schools, its opt-outs), the
         listing's shape and the store's versions."""
-        return (self.reader.app_id, self.reader.agreement.schools, listing.family,
+        return (self.reader.app_id, self.reader.agreement.schools,
+                self.reader.agreement.pseudonymous_ids, listing.family,
                 listing.shape, listing.tombstones, self.versions)
 
     def _total(self, listing: Listing) -> int:
@@ -375,6 +397,12 @@ class ReadSession:
                 documents.append(assemble(row))
         students = self._students(listing, rows, refs, view)
         self.disclose(listing, students)
+        shown = None if self.reader.internal_ids else self.shown_ids()
+        if shown is not None:
+            source = self.reader.source
+            documents = [docs.pseudonymise(family, d, shown, bool(source) and getattr(
+                row, "row_source", None) == source) for d, row in zip(documents, rows,
+                                                                      strict=True)]
         return Page(documents, total, students, more, last)
 
     def _refs(self, rows: Sequence[Any]) -> tuple[list[Named | None], View | None]:
