@@ -67,16 +67,26 @@ chromium:
 	fi
 
 # ltijs (npm), a second LTI tool in another language for tests/lti/test_ltijs.py: `npm ci` from
-# its lock file, again only when the lock file changed. Without npm those tests are skipped.
+# its lock file, again only when the lock file changed. Its sqlite3 module compiles from source
+# here (minutes), so the installed tree is kept in the user's cache, keyed by the lock file's
+# checksum, and copied into a fresh clone (as pip keeps its wheels). Without npm those tests are
+# skipped with the reason.
 LTIJS_DIR := tests/lti/ltijs_tool
-LTIJS_STAMP := $(LTIJS_DIR)/node_modules/.installed-$(shell cksum $(LTIJS_DIR)/package-lock.json | cut -d' ' -f1)
+LTIJS_SUM := $(shell cksum $(LTIJS_DIR)/package-lock.json | cut -d' ' -f1)
+LTIJS_STAMP := $(LTIJS_DIR)/node_modules/.installed-$(LTIJS_SUM)
+LTIJS_CACHE := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/school-data-gateway/ltijs-$(LTIJS_SUM)
 ltijs:
 	@if ! command -v npm >/dev/null; then \
 	  echo "npm is missing: the ltijs tests (tests/lti/test_ltijs.py) will be skipped"; \
-	elif [ ! -f $(LTIJS_STAMP) ]; then \
+	elif [ -f $(LTIJS_STAMP) ]; then :; \
+	elif [ -f $(LTIJS_CACHE)/node_modules/.installed-$(LTIJS_SUM) ]; then \
+	  rm -rf $(LTIJS_DIR)/node_modules && cp -a $(LTIJS_CACHE)/node_modules $(LTIJS_DIR)/; \
+	else \
 	  echo "installing ltijs for the LTI tests (npm ci in $(LTIJS_DIR))"; \
 	  (cd $(LTIJS_DIR) && npm ci --no-audit --no-fund --loglevel=error) \
 	  && touch $(LTIJS_STAMP) \
+	  && { mkdir -p $(LTIJS_CACHE) && rm -rf $(LTIJS_CACHE)/node_modules \
+	       && cp -a $(LTIJS_DIR)/node_modules $(LTIJS_CACHE)/ || true; } \
 	  || echo "npm ci failed in $(LTIJS_DIR): the ltijs tests will be skipped"; \
 	fi
 
