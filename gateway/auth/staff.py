@@ -11,6 +11,7 @@ import re
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -26,7 +27,14 @@ ACCOUNTS = StaffAccount.__table__
 MIN_PASSWORD = 12
 _USERNAME = re.compile(r"^[A-Za-z0-9._@-]{1,64}$")
 _hasher = PasswordHasher()
-_DUMMY = _hasher.hash("not a password anyone has")
+
+
+@cache
+def _dummy() -> str:
+    """The hash an unknown username is checked against (so it costs what a known one does).
+    Made at the first sign-in, not at import: every `gateway` command imports this module,
+    and one argon2id hash is a CPU second and 64 MiB (a third of a small sync's memory)."""
+    return _hasher.hash("not a password anyone has")
 
 
 class StaffError(ValueError):
@@ -97,7 +105,7 @@ def authenticate(engine: Engine, username: str, password: str) -> Staff | None:
     with engine.connect() as conn:
         row = conn.execute(select(ACCOUNTS).where(ACCOUNTS.c.username == username)).first()
     try:
-        _hasher.verify(row.password_hash if row else _DUMMY, password)
+        _hasher.verify(row.password_hash if row else _dummy(), password)
     except (VerificationError, InvalidHashError):
         return None
     if row is None:

@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy import Connection, delete, select
 
 from adapters.edfi_mapping import derived_keys
 from adapters.edfi_mapping.resources import RESOURCES
@@ -34,6 +34,7 @@ from gateway.policy.edfi.lookups import Lookups
 from gateway.policy.edfi.rows import ROW_COLUMNS
 from gateway.policy.edfi.stored import PLACEHOLDER, STORED_RESOURCES
 from gateway.policy.edfi.subsets import subset
+from gateway.sync.staging import write_many
 
 STORED: dict[str, tuple[str, ...]] = {
     "users": ("students", "staffs", "contacts"),
@@ -44,6 +45,7 @@ STORED: dict[str, tuple[str, ...]] = {
 MARK_PREFIX = "edfi:"  # document marks of Ed-Fi families ("edfi:users")
 _NUMBERED = re.compile(rb'"\\u0001(\d+)\\u0001"')
 assert STORED_RESOURCES == {r for group in STORED.values() for r in group}
+_COLUMNS = ["resource", "sourced_id", "doc", "persons"]
 FORMAT_VERSION = 1  # bump when the rendering changes: stores are rendered again on open
 
 
@@ -68,8 +70,10 @@ class _Persons:
         return _NUMBERED.sub(lambda _m: PLACEHOLDER, rendered), orjson.dumps(persons).decode()
 
 
-def render_resource(conn: Connection, resource: str, ids: Sequence[str]) -> int:
-    """Store the documents of `resource` for those of `ids` it covers; the count stored."""
+def render_resource(conn: Connection, resource: str, ids: Sequence[str],
+                    look: Lookups | None = None) -> int:
+    """Store the documents of `resource` for those of `ids` it covers; the count stored.
+    `look` may be shared by the resources of one batch (they name the same users)."""
     family = RESOURCES[resource].family
     table = ROSTER_TABLES[family]
     rows = conn.execute(select(*[table.c[c] for c in ROW_COLUMNS]).where(
@@ -77,15 +81,17 @@ def render_resource(conn: Connection, resource: str, ids: Sequence[str]) -> int:
         .order_by(table.c.sourced_id)).all()
     if not rows:
         return 0
-    look = Lookups(conn)
+    look = look or Lookups(conn)
     if resource == "students":
         look.load("demographics", [r.sourced_id for r in rows])
     persons = _Persons()
     objects = EdFiSerializer(look, persons).render(resource, rows)
     stored = [persons.stored(orjson.dumps(o)) for o in objects]
-    conn.execute(insert(EDFI_DOCUMENTS), [
-        {"resource": resource, "sourced_id": row.sourced_id, "doc": doc, "persons": named}
-        for row, (doc, named) in zip(rows, stored, strict=True)])
+    # The driver's own bulk path (executemany / COPY): SQLAlchemy's binding of a dict per row
+    # cost as much as rendering it.
+    write_many(conn, EDFI_DOCUMENTS.name, _COLUMNS,
+               [(resource, row.sourced_id, doc, named)
+                for row, (doc, named) in zip(rows, stored, strict=True)])
     return len(rows)
 
 
@@ -96,6 +102,7 @@ def render_batch(conn: Connection, family: str, ids: Sequence[str]) -> int:
         return 0
     conn.execute(delete(EDFI_DOCUMENTS).where(EDFI_DOCUMENTS.c.resource.in_(resources),
                                               EDFI_DOCUMENTS.c.sourced_id.in_(list(ids))))
-    return sum(render_resource(conn, resource, ids) for resource in resources)
+    look = Lookups(conn)
+    return sum(render_resource(conn, resource, ids, look) for resource in resources)
 
 
