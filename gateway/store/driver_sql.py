@@ -102,6 +102,11 @@ class Prepared:
         make = self.row._make
         if self.results is None:
             return [make(r) for r in found]
-        processors = self.results
-        return [make(v if p is None else p(v) for p, v in zip(processors, r, strict=True))
-                for r in found]
+        processed = [(i, p) for i, p in enumerate(self.results) if p is not None]
+        out = []
+        for r in found:
+            values = list(r)
+            for i, process in processed:
+                values[i] = process(values[i])
+            out.append(make(values))
+        return out
