@@ -33,7 +33,7 @@ from gateway.policy.disclosures import DisclosureEntry
 from gateway.policy.pseudonyms import PseudonymStore
 from gateway.policy.scoping import Scope
 from gateway.policy.shown_ids import OWN_KIND, WRITABLE, ShownIds
-from gateway.store.driver_sql import fetch
+from gateway.store.driver_sql import Prepared, fetch
 
 VERSIONS = ("SELECT (SELECT value FROM change_counter WHERE id = 1), "
             "(SELECT value FROM store_marks WHERE name = 'policy_version')")
@@ -240,7 +240,7 @@ class ReadSession:
     def single(self, listing: Listing, sourced_id: str) -> Page | None:
         statement = self._statement(("single", listing.documents.column), listing,
                                     self._single_statement)
-        rows = self.conn.execute(statement, {"sid": sourced_id}).all()
+        rows = statement.rows(self.conn, {"sid": sourced_id})
         if not rows:
             return None
         return self._page(listing, rows, None)
@@ -253,8 +253,8 @@ class ReadSession:
         statement = self._statement(("list", listing.documents.column), listing,
                                     self._list_statement)
         total = self._total(listing) if listing.count else None
-        rows = self.conn.execute(statement, {"page_limit": listing.limit + listing.peek,
-                                             "page_offset": listing.offset}).all()
+        rows = statement.rows(self.conn, {"page_limit": listing.limit + listing.peek,
+                                          "page_offset": listing.offset})
         return self._page(listing, rows, total)
 
     def _keyset(self, listing: Listing) -> Page:
@@ -262,8 +262,8 @@ class ReadSession:
         statement = self._statement(("keyset", listing.documents.column), listing,
                                     self._keyset_statement)
         total = self._total(listing) if listing.count else None
-        rows = self.conn.execute(statement, {"after": listing.after,
-                                             "page_limit": listing.limit + listing.peek}).all()
+        rows = statement.rows(self.conn, {"after": listing.after,
+                                          "page_limit": listing.limit + listing.peek})
         return self._page(listing, rows, total)
 
     def _anchored(self, listing: Listing) -> Page:
@@ -277,9 +277,9 @@ class ReadSession:
             return self._page(listing, [], total)
         statement = self._statement(("anchored", listing.documents.column), listing,
                                     self._anchored_statement)
-        rows = self.conn.execute(statement, {
+        rows = statement.rows(self.conn, {
             "anchor": anchors[slot], "page_limit": listing.limit + listing.peek,
-            "page_offset": listing.offset - slot * ANCHOR_EVERY}).all()
+            "page_offset": listing.offset - slot * ANCHOR_EVERY})
         return self._page(listing, rows, total)
 
     def _anchors(self, listing: Listing) -> list[str]:
@@ -299,11 +299,14 @@ class ReadSession:
 
     # -- statements, built once per app and shape ------------------------------------------
     def _statement(self, kind: tuple[Any, ...], listing: Listing,
-                   build: Callable[[Listing], Any]) -> Any:
+                   build: Callable[[Listing], Any]) -> Prepared:
+        """The listing's statement, compiled once per app, shape and store version and run
+        through the driver (see `Prepared`): the page is the request's largest read."""
         key = (kind, *self._cache_key(listing))
         statement = self.caches.statements.get(key)
         if statement is None:
-            statement = self.caches.statements.put(key, build(listing))
+            statement = self.caches.statements.put(
+                key, Prepared.compile(build(listing), self.conn.dialect))
         return statement
 
     def _single_statement(self, listing: Listing) -> Any:
