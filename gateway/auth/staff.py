@@ -11,6 +11,7 @@ import re
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -26,7 +27,15 @@ ACCOUNTS = StaffAccount.__table__
 MIN_PASSWORD = 12
 _USERNAME = re.compile(r"^[A-Za-z0-9._@-]{1,64}$")
 _hasher = PasswordHasher()
-_DUMMY = _hasher.hash("not a password anyone has")
+
+
+@cache
+def _dummy_hash() -> str:
+    """A hash to verify against when the username is unknown, so that an unknown name costs
+    what a wrong password does. Made on first use rather than at import: argon2 takes a third
+    of a CPU-second and 64 MiB, which every `gateway` command and every server worker paid
+    on start-up though most never sign anyone in."""
+    return _hasher.hash("not a password anyone has")
 
 
 class StaffError(ValueError):
@@ -94,10 +103,11 @@ def remove_staff(engine: Engine, username: str, *, actor: str) -> None:
 
 def authenticate(engine: Engine, username: str, password: str) -> Staff | None:
     """The account whose password this is, or None (same cost either way)."""
+    dummy = _dummy_hash()  # made (once) whether or not the name exists: same cost either way
     with engine.connect() as conn:
         row = conn.execute(select(ACCOUNTS).where(ACCOUNTS.c.username == username)).first()
     try:
-        _hasher.verify(row.password_hash if row else _DUMMY, password)
+        _hasher.verify(row.password_hash if row else dummy, password)
     except (VerificationError, InvalidHashError):
         return None
     if row is None:
