@@ -16,6 +16,7 @@ from sqlalchemy.engine import make_url
 from gateway.app import close_app
 from gateway.model import metadata
 from gateway.store import make_engine, upgrade
+from tests.store_snapshot import StoreSnapshot
 
 PG_URL = os.environ.get("GATEWAY_TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
@@ -126,6 +127,13 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template
     engine = request.getfixturevalue("pg_engine")
     _reset_postgres(engine)
     return request.getfixturevalue("pg_url")
+
+
+@pytest.fixture(scope="session")
+def store_snapshots() -> dict[tuple[str, str], StoreSnapshot]:
+    """Districts built once per test process and backend, by name (tests/store_snapshot.py
+    `built_once`): a fixture restores its district from here instead of syncing it again."""
+    return {}
 
 
 @pytest.fixture
