@@ -119,6 +119,7 @@ def _kill_during(mode: str, database_url: str, var_dir: Path, what: str, folder:
     return not (folder / "done").exists()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("mode", ["sync", "write"])
 def test_a_sigkill_anywhere_leaves_the_store_before_or_after_and_the_next_run_succeeds(
         mode: str, engine: Engine, database_url: str, tmp_path: Path,
