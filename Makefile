@@ -42,7 +42,7 @@ demo: $(STAMP)
 
 test: $(STAMP) chromium ltijs
 	$(BIN)/lint-imports
-	$(BIN)/python -m pytest -q -n auto --maxprocesses=4
+	$(BIN)/python -m pytest -q -n auto --maxprocesses=4 --dist worksteal
 
 # ruff, then the import contracts of pyproject.toml ([tool.importlinter]): DESIGN.md's data-flow
 # rules, checked (consumers reach the store only through the policy layer and the sync engine).

@@ -16,9 +16,38 @@ from sqlalchemy.engine import make_url
 from gateway.app import close_app
 from gateway.model import metadata
 from gateway.store import make_engine, upgrade
+from tests.store_snapshot import StoreSnapshot
 
 PG_URL = os.environ.get("GATEWAY_TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under pytest-xdist, the `slow` tests (minutes between them: the 200 MB imports, the
+    hardening load and crash runs, the benches' smoke runs) start first, dealt round the
+    workers: `make test` runs `--dist worksteal`, which gives worker i the i-th contiguous
+    share of this order and lets an idle worker take the back half of a busy one's queue, so
+    a long test never starts last and the short ones even out the end. Every test still runs;
+    only the order changes, and within a share the rest keep their collection order (fixture
+    reuse). Without xdist the order is pytest's."""
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    if workers < 2:
+        return
+    slow = [item for item in items if item.get_closest_marker("slow")]
+    if not slow:
+        return
+    rest = [item for item in items if not item.get_closest_marker("slow")]
+    shares: list[pytest.Item] = []
+    left, taken = len(items), 0
+    for worker in range(workers):
+        size = left // (workers - worker)  # what worksteal's first deal sends worker i
+        mine = slow[worker::workers]
+        if len(mine) > size:
+            return  # too few tests to deal out; keep the order as collected
+        shares += mine + rest[taken:taken + size - len(mine)]
+        taken += size - len(mine)
+        left -= size
+    items[:] = shares
 
 
 @pytest.fixture(autouse=True)
@@ -126,6 +155,13 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template
     engine = request.getfixturevalue("pg_engine")
     _reset_postgres(engine)
     return request.getfixturevalue("pg_url")
+
+
+@pytest.fixture(scope="session")
+def store_snapshots() -> dict[tuple[str, str], StoreSnapshot]:
+    """Districts built once per test process and backend, by name (tests/store_snapshot.py
+    `built_once`): a fixture restores its district from here instead of syncing it again."""
+    return {}
 
 
 @pytest.fixture

@@ -43,7 +43,12 @@ def served_gateway(database_url: str, workdir: Path,
             yield url
         finally:
             server.terminate()
-            server.wait(timeout=10)
+            try:  # gunicorn's graceful stop can take over 10 s on a loaded machine
+                server.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+                raise
 
 
 def _wait_until_healthy(url: str, log_path: Path, seconds: float = 30) -> None:

@@ -8,6 +8,7 @@ set tests/conftest.py empties between tests."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,6 +36,20 @@ def take_snapshot(engine: Engine) -> StoreSnapshot:
             sequences = dict(conn.execute(text("SELECT name, seq FROM sqlite_sequence")).all()) \
                 if _has_sqlite_sequence(conn) else {}
     return StoreSnapshot(rows, sequences)
+
+
+def built_once(engine: Engine, snapshots: dict[tuple[str, str], StoreSnapshot], name: str,
+               build: Callable[[Engine], object]) -> None:
+    """Give the empty store at `engine` what `build(engine)` puts in it: built the first time a
+    test process needs `name` on this backend, restored from its snapshot every time after.
+    `snapshots` is the session's (tests/conftest.py `store_snapshots`), so each xdist worker
+    builds each district once per backend; `name` must say everything `build` depends on."""
+    key = (name, engine.dialect.name)
+    if key in snapshots:
+        restore_snapshot(engine, snapshots[key])
+    else:
+        build(engine)
+        snapshots[key] = take_snapshot(engine)
 
 
 def restore_snapshot(engine: Engine, snapshot: StoreSnapshot) -> None:

@@ -30,10 +30,11 @@ _hasher = PasswordHasher()
 
 
 @cache
-def _dummy() -> str:
-    """The hash an unknown username is checked against (so it costs what a known one does).
-    Made at the first sign-in, not at import: every `gateway` command imports this module,
-    and one argon2id hash is a CPU second and 64 MiB (a third of a small sync's memory)."""
+def _dummy_hash() -> str:
+    """A hash to verify against when the username is unknown, so that an unknown name costs
+    what a wrong password does. Made on first use rather than at import: argon2 takes a third
+    of a CPU-second and 64 MiB, which every `gateway` command and every server worker paid
+    on start-up though most never sign anyone in."""
     return _hasher.hash("not a password anyone has")
 
 
@@ -102,10 +103,11 @@ def remove_staff(engine: Engine, username: str, *, actor: str) -> None:
 
 def authenticate(engine: Engine, username: str, password: str) -> Staff | None:
     """The account whose password this is, or None (same cost either way)."""
+    dummy = _dummy_hash()  # made (once) whether or not the name exists: same cost either way
     with engine.connect() as conn:
         row = conn.execute(select(ACCOUNTS).where(ACCOUNTS.c.username == username)).first()
     try:
-        _hasher.verify(row.password_hash if row else _dummy(), password)
+        _hasher.verify(row.password_hash if row else dummy, password)
     except (VerificationError, InvalidHashError):
         return None
     if row is None:

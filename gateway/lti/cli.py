@@ -30,8 +30,6 @@ from gateway.auth.lti_relay_state import CONTEXT, USER, list_unmatched, map_by_h
 from gateway.auth.lti_state import secret
 from gateway.auth.registry import list_apps
 from gateway.config import ConfigError, Settings, load_settings
-from gateway.lti.launch import launch_link
-from gateway.lti.registration import registration_query
 from gateway.lti.signing import TOKENS
 from gateway.safe_text import terminal as shown
 
@@ -242,6 +240,8 @@ def launch_url(tool_client_id: str, class_id: str, user_id: str, link: str,
     message); the user's membership and opt-outs are checked when it is opened."""
 
     def mint(settings: Settings, engine: Engine) -> None:
+        from gateway.lti.launch import launch_link  # Flask and the web side: only when needed
+
         if load_tool(engine, tool_client_id) is None:
             raise LtiRegistryError(f"--tool: no tool with client id {tool_client_id!r}")
         base = settings.public_url or settings.issuer
@@ -305,6 +305,8 @@ def tools_registration_url(app_client_id: str, initiation_url: str, minutes: int
     app, with a one-time registration token valid for MINUTES."""
 
     def mint(settings: Settings, engine: Engine) -> None:
+        from gateway.lti.registration import registration_query  # Flask: only when needed
+
         if app_client_id not in {a.client_id for a in list_apps(engine)}:
             raise LtiRegistryError(f"--app: no app with client id {app_client_id!r}")
         root = settings.public_url or settings.issuer

@@ -26,6 +26,7 @@ from gateway.store import make_engine
 from gateway.sync.runner import run_sync
 from tests.conftest import BACKENDS, _reset_postgres
 from tests.oneroster.district import two_schools
+from tests.store_snapshot import built_once
 
 ADMIN = ("ada", "correct horse battery staple")
 AUDITOR = ("aud", "auditors read everything")
@@ -138,8 +139,9 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 def district(request, backend, tmp_path) -> District:
-    """The district on each backend: a copy of the template on SQLite, made anew on
-    PostgreSQL (through the shared `database_url` fixture's reset)."""
+    """The district on each backend: a copy of the template on SQLite; on PostgreSQL the
+    schema emptied (as the shared `database_url` fixture does) and the district restored from
+    the process's snapshot of it (built the first time)."""
     if backend == "sqlite":
         path = tmp_path / "district.db"
         shutil.copy(request.getfixturevalue("district_template"), path)
@@ -151,7 +153,9 @@ def district(request, backend, tmp_path) -> District:
         database_url = request.getfixturevalue("pg_url")
         engine = make_engine(database_url)
         request.addfinalizer(engine.dispose)
-        district_store(engine, request.getfixturevalue("district_template"))
+        staff_from = request.getfixturevalue("district_template")
+        built_once(engine, request.getfixturevalue("store_snapshots"), "two_schools+staff",
+                   lambda engine: district_store(engine, staff_from))
     app = create_app({"database_url": database_url, "var_dir": str(tmp_path)})
     app.config["TESTING"] = True
     return District(app, engine, database_url)

@@ -21,6 +21,7 @@ from gateway.store import make_engine
 from gateway.sync.report import RunReport
 from gateway.sync.runner import run_sync
 from tests.badinput.snapshot import store_snapshot
+from tests.store_snapshot import built_once
 
 SIS = SourceConfig(name="sis", adapter="oneroster-csv")
 VENDOR = SourceConfig(name="vendor", adapter="mapped-csv")
@@ -86,7 +87,8 @@ def district(database_url: str, tmp_path: Path, request: pytest.FixtureRequest,
         engine = make_engine(f"sqlite:///{path}")
     else:
         engine = make_engine(database_url)
-        _first_sync(engine, tmp_path)
+        built_once(engine, request.getfixturevalue("store_snapshots"), "v1p2_bulk",
+                   lambda engine: _first_sync(engine, tmp_path))
     yield District(engine, store_snapshot(engine), tmp_path)
     engine.dispose()
 
@@ -100,7 +102,11 @@ def vendor_export(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def vendor_district(engine: Engine, vendor_export: Path, tmp_path: Path) -> District:
-    report = sync_vendor(engine, vendor_export)
-    assert report.state == "applied", problems(report)[:5]
+def vendor_district(engine: Engine, vendor_export: Path, tmp_path: Path,
+                    store_snapshots) -> District:
+    def build(engine: Engine) -> None:
+        report = sync_vendor(engine, vendor_export)
+        assert report.state == "applied", problems(report)[:5]
+
+    built_once(engine, store_snapshots, "vendor-csv demo 30 seed 1", build)
     return District(engine, store_snapshot(engine), tmp_path)

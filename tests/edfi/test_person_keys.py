@@ -15,6 +15,7 @@ from gateway.app import create_app
 from gateway.config import SourceConfig
 from gateway.sync.runner import run_sync
 from tests.edfi.conftest import Caller, EdFi, conforms, district
+from tests.store_snapshot import built_once
 
 WRITER = ("edfi.readonly", "edfi.write")
 NO_IDS = ["demographics", "birth_date", "contact"]  # everything but identifiers
@@ -32,10 +33,13 @@ def _district_with_ids():  # noqa: ANN202
 
 
 @pytest.fixture
-def edfi_ids(engine, database_url, tmp_path) -> EdFi:
-    report = run_sync(engine, SourceConfig(name="sis", adapter="test"),
-                      iter(_district_with_ids()), adapter_name="test")
-    assert report.state == "applied", report.issues[:5]
+def edfi_ids(engine, database_url, tmp_path, store_snapshots) -> EdFi:
+    def build(engine) -> None:  # noqa: ANN001
+        report = run_sync(engine, SourceConfig(name="sis", adapter="test"),
+                          iter(_district_with_ids()), adapter_name="test")
+        assert report.state == "applied", report.issues[:5]
+
+    built_once(engine, store_snapshots, "edfi district with SIS ids", build)
     app = create_app({"database_url": database_url, "var_dir": str(tmp_path)})
     app.config["TESTING"] = True
     return EdFi(app, app.test_client(), engine)

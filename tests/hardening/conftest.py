@@ -25,6 +25,7 @@ from gateway.store import make_engine
 from gateway.sync.runner import run_sync
 from tests.conftest import BACKENDS, _reset_postgres
 from tests.edfi.conftest import district
+from tests.store_snapshot import built_once
 
 ONEROSTER_SCOPES = ["roster-core.readonly", "roster.readonly", "roster-demographics.readonly",
                     "gradebook.readonly", "gradebook-core.readonly", "gradebook.createput",
@@ -68,8 +69,8 @@ def load_district(engine: Engine) -> None:
 
 
 @pytest.fixture
-def served(engine: Engine, database_url: str, tmp_path: Path) -> District:
-    load_district(engine)
+def served(engine: Engine, database_url: str, tmp_path: Path, store_snapshots) -> District:
+    built_once(engine, store_snapshots, "edfi_district", load_district)
     app = create_app({"database_url": database_url, "var_dir": str(tmp_path)})
     app.config["TESTING"] = True
     client = app.test_client()

@@ -6,8 +6,9 @@ the next run of the same operation succeeds.
 A kill lands at a uniformly random moment within the operation's own measured duration (the
 forked child opens its engine, app and token first and waits for a go; see crash_child.py),
 so kills fall before, inside and after the apply transaction. GATEWAY_CRASH_KILLS kills per
-kind and database (default 20, the issue's figure; set it lower for a quick run). The random points come from a fixed
-seed (GATEWAY_CRASH_SEED, default 11), so a failing point can be replayed.
+kind and database (default 20, the issue's figure; set it lower for a quick run). The random
+points come from a fixed seed (GATEWAY_CRASH_SEED, default 11), so a failing point can be
+replayed.
 """
 
 from __future__ import annotations
@@ -118,6 +119,7 @@ def _kill_during(mode: str, database_url: str, var_dir: Path, what: str, folder:
     return not (folder / "done").exists()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("mode", ["sync", "write"])
 def test_a_sigkill_anywhere_leaves_the_store_before_or_after_and_the_next_run_succeeds(
         mode: str, engine: Engine, database_url: str, tmp_path: Path,

@@ -118,6 +118,7 @@ def _write_once(session: requests.Session, base: str, unique: str,
     return False, f"write {reply.status_code} {reply.text[:200]}"
 
 
+@pytest.mark.slow
 def test_readers_during_syncs_and_edfi_writes_see_no_5xx_and_no_torn_page(
         engine: Engine, database_url: str, tmp_path: Path, request: pytest.FixtureRequest,
         monkeypatch: pytest.MonkeyPatch) -> None:

@@ -34,6 +34,7 @@ from gateway.store import make_engine
 from gateway.sync.runner import run_sync
 from tests.lti.spec_check import check
 from tests.oneroster.district import two_schools
+from tests.store_snapshot import built_once
 
 LOGIN = "https://tool.example/login"
 REDIRECT = "https://tool.example/launch"
@@ -76,7 +77,7 @@ def district(database_url: str, request: pytest.FixtureRequest) -> Engine:
                     database_url.removeprefix("sqlite:///"))
         return request.getfixturevalue("engine")
     engine = request.getfixturevalue("engine")
-    _sync(engine)
+    built_once(engine, request.getfixturevalue("store_snapshots"), "two_schools", _sync)
     return engine
 
 

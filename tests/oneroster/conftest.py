@@ -17,6 +17,7 @@ from gateway.config import SourceConfig
 from gateway.policy.agreement import parse_agreement
 from gateway.sync.runner import run_sync
 from tests.oneroster.district import two_schools
+from tests.store_snapshot import built_once
 
 ALL_READ_SCOPES = ["roster-core.readonly", "roster.readonly", "roster-demographics.readonly",
                    "gradebook.readonly", "gradebook-core.readonly", "resource.readonly",
@@ -53,11 +54,16 @@ class Api:
         return get
 
 
-@pytest.fixture
-def api(engine, database_url, tmp_path) -> Api:
+def sync_two_schools(engine: Any) -> None:
     report = run_sync(engine, SourceConfig(name="sis", adapter="test"), iter(two_schools()),
                       adapter_name="test")
     assert report.state == "applied", report.issues[:5]
+
+
+@pytest.fixture
+def api(engine, database_url, tmp_path, store_snapshots) -> Api:
+    """The two-school district, synced once per process and backend, restored for each test."""
+    built_once(engine, store_snapshots, "two_schools", sync_two_schools)
     app = create_app({"database_url": database_url, "var_dir": str(tmp_path)})
     app.config["TESTING"] = True
     return Api(app, app.test_client(), engine)
