@@ -18,7 +18,14 @@ from flask import Response, request
 from adapters.edfi_mapping.identity import edfi_id
 from gateway.edfi import descriptor_reads
 from gateway.edfi.query import parse_paging
-from gateway.edfi.reads import Request, disclose_keys, json_response, person_keys, reader
+from gateway.edfi.reads import (
+    Request,
+    disclose_keys,
+    json_response,
+    person_keys,
+    reader,
+    shown_ids,
+)
 from gateway.edfi.serialize import EdFiSerializer, flatten_key
 from gateway.extensions import disclosure_log, read_caches, read_engine, request_reads
 from gateway.policy.edfi.changes import deleted_rows, key_change_rows, newest_change_version
@@ -34,12 +41,15 @@ def available_change_versions() -> Response:
 
 def deletes(req: Request, resource: str) -> Response:
     paging = parse_paging({k.lower(): v for k, v in request.args.items()})
+    ids = shown_ids(req.caller)
     with read_session(request_reads(), disclosure_log(), read_caches(),
                       reader(req, log=False)) as session:
         rows = deleted_rows(session, resource, paging.min_version, paging.max_version,
                             paging.limit, paging.offset)
         keys = person_keys(session, req.caller)
-        objects = EdFiSerializer(Lookups(session.conn), keys.shown).render(resource, rows)
+        objects = EdFiSerializer(Lookups(session.conn), keys.shown,
+                                 shown_id=None if ids is None else ids.shown).render(resource,
+                                                                                     rows)
     disclose_keys(req, resource, rows)
     body = [{"id": obj["id"], "changeVersion": row.change_version,
              "keyValues": flatten_key(resource, obj)} for row, obj in zip(rows, objects,
@@ -61,18 +71,24 @@ def key_changes(req: Request, resource: str) -> Response:
                       reader(req, log=False)) as session:
         rows = key_change_rows(session, resource, paging.min_version, paging.max_version)
         keys = person_keys(session, req.caller)
+    ids = shown_ids(req.caller)
+
+    def id_of(sourced_id: str) -> str:
+        the_id = edfi_id(resource, sourced_id)
+        return the_id if ids is None else ids.shown(the_id)
+
     items: dict[str, dict] = {}
     for row in rows:
         person = json.loads(row.data).get("user")
         item = items.setdefault(row.sourced_id, {
-            "id": edfi_id(resource, row.sourced_id), "changeVersion": row.change_version,
+            "id": id_of(row.sourced_id), "changeVersion": row.change_version,
             "oldKeyValues": _shown_key(json.loads(row.old_key), person, keys.shown)})
         item["changeVersion"] = row.change_version
         item["newKeyValues"] = _shown_key(json.loads(row.new_key), person, keys.shown)
     page = list(items.values())[paging.offset:paging.offset + paging.limit]
     shown = {item["id"] for item in page}
     disclose_keys(req, resource, [r for r in dict((r.sourced_id, r) for r in rows).values()
-                                  if edfi_id(resource, r.sourced_id) in shown])
+                                  if id_of(r.sourced_id) in shown])
     return json_response(page)
 
 

@@ -19,6 +19,7 @@ from gateway.policy.edfi.lookups import Lookups
 from gateway.policy.edfi.rows import ROW_COLUMNS
 from gateway.policy.edfi.stored import STORED_RESOURCES, fill
 from gateway.policy.reads import ReadSession
+from gateway.policy.shown_edfi_ids import EdFiIdCipher
 
 
 @dataclass(frozen=True)
@@ -28,12 +29,14 @@ class EdFiDocuments:
     person_key: PersonKey | None = None
     column: str = "edfi"
     columns: tuple[str, ...] = ROW_COLUMNS
+    ids: EdFiIdCipher | None = None  # the app's Ed-Fi ids (None: the district's)
 
     def objects(self, session: ReadSession, rows: Sequence[Any]) -> list[dict[str, Any]]:
         look = Lookups(session.conn)
         if self.resource == "students" and "birthDate" in self.profile.shown:
             look.load("demographics", [r.sourced_id for r in rows])
-        serializer = EdFiSerializer(look, self.person_key, self.profile.shown)
+        serializer = EdFiSerializer(look, self.person_key, self.profile.shown,
+                                    None if self.ids is None else self.ids.shown)
         return [self.profile.apply(o) for o in serializer.render(self.resource, rows)]
 
     @property
@@ -55,7 +58,7 @@ class EdFiDocuments:
             if doc is None:
                 documents.append(next(live))
                 continue
-            doc = fill(doc, row.stored_persons, key)
+            doc = fill(doc, row.stored_persons, key, self.ids)
             if self.profile.narrows:
                 doc = orjson.dumps(self.profile.apply(orjson.loads(doc)))
             documents.append(doc)

@@ -32,6 +32,7 @@ from gateway.policy.edfi.lookups import Lookups
 from gateway.policy.edfi.rows import visible_row
 from gateway.policy.edfi.subsets import subset
 from gateway.policy.reads import Listing, Reader, ReadSession, read_session
+from gateway.policy.shown_edfi_ids import EdFiIdCipher
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,25 @@ def person_keys(session: ReadSession, caller: Caller) -> PersonKeys:
     return PersonKeys(shown, person_of)
 
 
+def shown_ids(caller: Caller) -> EdFiIdCipher | None:
+    """The Ed-Fi ids this app is shown (gateway.policy.shown_edfi_ids): its own under a
+    pseudonymous agreement, in every body and header; None: the district's."""
+    return read_caches().pseudonyms.edfi_ids_for(request_reads(), caller.app_id,
+                                                 caller.agreement)
+
+
+def district_id(caller: Caller, the_id: str) -> str | None:
+    """The district's Ed-Fi id behind one the app sent (its own, decrypted; the district's
+    own id then names nothing, as an unknown one does)."""
+    ids = shown_ids(caller)
+    return the_id if ids is None else ids.district(the_id)
+
+
+def _sourced_id(caller: Caller, resource: str, the_id: str) -> str | None:
+    found = district_id(caller, the_id)
+    return None if found is None else sourced_id_of(store_engine(), resource, found)
+
+
 def reader(req: Request, *, log: bool = True) -> Reader:
     return Reader(req.caller.app_id, req.caller.agreement, req.correlation_id,
                   endpoint=request.full_path.rstrip("?"),
@@ -82,6 +102,7 @@ def collection(req: Request, resource: str) -> Response:
     args, names = _args()
     sealed = bool(req.caller.agreement.pseudonymous_ids)
     paging = parse_paging(args, unseal=_unseal if sealed else None)
+    ids = shown_ids(req.caller)
     examples = example_names(resource, args, names, profile.shown)  # a 400 before any read
     with read_session(request_reads(), disclosure_log(), read_caches(),
                       reader(req)) as session:
@@ -94,7 +115,7 @@ def collection(req: Request, resource: str) -> Response:
                     *changed_between(resource, paging.min_version, paging.max_version)]
 
         listing = Listing(
-            res.family, EdFiDocuments(resource, profile, keys.shown), where,
+            res.family, EdFiDocuments(resource, profile, keys.shown, ids=ids), where,
             limit=paging.limit, offset=paging.offset,
             after=paging.cursor if paging.cursor_mode else None,
             count=paging.total, peek=paging.cursor_mode,
@@ -117,15 +138,18 @@ def _unseal(token: str) -> str | None:
     return read_caches().pseudonyms.unseal(request_reads(), token)
 
 
-def _single_listing(resource: str, profile: Profile, keys: PersonKeys) -> Listing:
-    return Listing(RESOURCES[resource].family, EdFiDocuments(resource, profile, keys.shown),
+def _single_listing(resource: str, profile: Profile, keys: PersonKeys,
+                    ids: EdFiIdCipher | None) -> Listing:
+    return Listing(RESOURCES[resource].family,
+                   EdFiDocuments(resource, profile, keys.shown, ids=ids),
                    lambda: [subset(resource)], disclosed=profile.disclosed_fields(resource),
                    shape=("edfi", resource))
 
 
 def single(req: Request, resource: str, the_id: str) -> Response:
     profile = read_profile(resource, req.caller.agreement, request.headers.get("Accept"))
-    sourced_id = sourced_id_of(store_engine(), resource, the_id)
+    sourced_id = _sourced_id(req.caller, resource, the_id)
+    ids = shown_ids(req.caller)
     with read_session(request_reads(), disclosure_log(), read_caches(),
                       reader(req)) as session:
         row = None if sourced_id is None else visible_row(session, resource, sourced_id)
@@ -136,7 +160,8 @@ def single(req: Request, resource: str, the_id: str) -> Response:
         if etag in [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]:
             return Response(status=304, headers={"ETag": etag})
         page = session.single(_single_listing(resource, profile,
-                                              person_keys(session, req.caller)), sourced_id)
+                                              person_keys(session, req.caller), ids),
+                              sourced_id)
     if page is None:  # pragma: no cover - the row was visible in this same snapshot
         raise EdFiProblem("not-found", f"no {resource} item with id {the_id!r}")
     response = _bytes_response(page.documents[0], profile.content_type(resource))
@@ -148,7 +173,7 @@ def visible_item(req: Request, resource: str, the_id: str,
                  render: Callable[[ReadSession, Any], Any]) -> tuple[Any, Any] | None:
     """For a write: the row behind an Ed-Fi id if this app may see it, and `render(session,
     row)` of it, read from the store as it is now (not the request's snapshot)."""
-    sourced_id = sourced_id_of(store_engine(), resource, the_id)
+    sourced_id = _sourced_id(req.caller, resource, the_id)
     if sourced_id is None:
         return None
     with store_engine().connect() as conn, read_session(

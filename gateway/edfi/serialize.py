@@ -44,9 +44,11 @@ def timestamp(value: datetime) -> str:
     return value.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
-def _link(resource: str, sourced_id: str) -> dict[str, str]:
+def _link(resource: str, sourced_id: str,
+          shown_id: Callable[[str], str] | None = None) -> dict[str, str]:
+    the_id = edfi_id(resource, sourced_id)
     return {"rel": _LINK_REL.get(resource, resource), "href":
-            f"/ed-fi/{resource}/{edfi_id(resource, sourced_id)}"}
+            f"/ed-fi/{resource}/{the_id if shown_id is None else shown_id(the_id)}"}
 
 
 @lru_cache(maxsize=4096)  # the crosswalk is the process's own (loaded once)
@@ -73,28 +75,35 @@ def _season(session: dict[str, Any]) -> str:
 
 class EdFiSerializer:
     """`person_key`: the district's unique id (derived_keys.unique_id) unless the app is
-    shown pseudonyms (gateway.policy.pseudonyms)."""
+    shown pseudonyms (gateway.policy.pseudonyms); `shown_id`: the Ed-Fi id the app is shown
+    for the district's (gateway.policy.shown_edfi_ids), in `id` and link hrefs alike (None:
+    the district's own)."""
 
     def __init__(self, lookups: Lookups, person_key: PersonKey | None = None,
-                 shown: frozenset[str] | None = None) -> None:
+                 shown: frozenset[str] | None = None,
+                 shown_id: Callable[[str], str] | None = None) -> None:
         """`shown`: the properties the app's profile keeps (None: all), so that a page does
         not read rows only a withheld property needs (demographics for birthDate)."""
         self.look = lookups
         self.shown = shown
         self.person_key: PersonKey = person_key or derived_keys.unique_id
+        self.shown_id = shown_id
+
+    def _link(self, resource: str, sourced_id: str) -> dict[str, str]:
+        return _link(resource, sourced_id, self.shown_id)
 
     # -- references --------------------------------------------------------------------------
     def edorg_ref(self, name: str, org: str) -> dict[str, Any]:
         part = REFERENCES[name][1][0][0]
         kind = self.look.orgs.get(org, {}).get("type")
         target = "localEducationAgencies" if kind == "district" else "schools"
-        return {part: self.look.edorg_id(org), "link": _link(target, org)}
+        return {part: self.look.edorg_id(org), "link": self._link(target, org)}
 
     def person_ref(self, resource: str, user: str) -> dict[str, Any]:
         unique = {"students": "studentUniqueId", "staffs": "staffUniqueId",
                   "contacts": "contactUniqueId"}[resource]
         data = self.look.row("users", user)
-        return {unique: self.person_key(user, data), "link": _link(resource, user)}
+        return {unique: self.person_key(user, data), "link": self._link(resource, user)}
 
     def session_key(self, session_id: str, school: str | None) -> dict[str, Any]:
         session = self.look.sessions.get(session_id, {})
@@ -114,7 +123,7 @@ class EdFiSerializer:
         data = self.look.row("classes", class_id)
         key = self.offering_key(class_id, data)
         key["sectionIdentifier"] = derived_keys.section_identifier(class_id, data)
-        return {**dict(sorted(key.items())), "link": _link("sections", class_id)}
+        return {**dict(sorted(key.items())), "link": self._link("sections", class_id)}
 
     # -- resources ---------------------------------------------------------------------------
     def render(self, resource: str, rows: Sequence[Any]) -> list[dict[str, Any]]:
@@ -125,7 +134,8 @@ class EdFiSerializer:
         self._prefetch(resource, rows, datas)
         out = []
         for row, data in zip(rows, datas, strict=True):
-            obj = {"id": edfi_id(resource, row.sourced_id)}
+            the_id = edfi_id(resource, row.sourced_id)
+            obj = {"id": the_id if self.shown_id is None else self.shown_id(the_id)}
             obj.update({k: v for k, v in build(row.sourced_id, data).items()
                         if v not in (None, [], "")})
             obj["_etag"] = str(row.change_version)
@@ -219,12 +229,12 @@ class EdFiSerializer:
             "schoolReference": self.edorg_ref("schoolReference", d["school"]),
             "sessionReference": {"schoolId": key["schoolId"], "schoolYear": key["schoolYear"],
                                  "sessionName": key["sessionName"],
-                                 "link": _link("sessions", session_id)},
+                                 "link": self._link("sessions", session_id)},
             "courseReference": {"courseCode": derived_keys.course_code(d.get("course", ""),
                                                                        course),
                                 "educationOrganizationId": self.look.edorg_id(
                                     course.get("org", "")),
-                                "link": _link("courses", d.get("course", ""))},
+                                "link": self._link("courses", d.get("course", ""))},
             "localCourseTitle": d.get("localCourseTitle") or d.get("title"),
         }
 
@@ -233,7 +243,7 @@ class EdFiSerializer:
         offering = self.look.offering_of(sid)
         return {
             "sectionIdentifier": derived_keys.section_identifier(sid, d),
-            "courseOfferingReference": {**key, "link": _link("courseOfferings", offering)},
+            "courseOfferingReference": {**key, "link": self._link("courseOfferings", offering)},
             "sectionName": d.get("title"),
             "classPeriods": [{"classPeriodReference": {"classPeriodName": p,
                                                        "schoolId": key["schoolId"]}}

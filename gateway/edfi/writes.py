@@ -59,7 +59,7 @@ from adapters.edfi_mapping.to_canonical import (
 from adapters.records import FamilyMode, Record
 from gateway.edfi.body import check_body
 from gateway.edfi.problems import EdFiProblem, invalid
-from gateway.edfi.reads import Request, visible_item
+from gateway.edfi.reads import Request, shown_ids, visible_item
 from gateway.edfi.serialize import RACES, EdFiSerializer, flatten_key
 from gateway.extensions import read_caches, store_engine, write_engine
 from gateway.oneroster.writes import app_source
@@ -339,9 +339,12 @@ def _family(resource: str) -> str:
     return RESOURCES[resource].family
 
 
-def _location(resource: str, sourced_id: str) -> str:
+def _location(req: Request, resource: str, sourced_id: str) -> str:
+    """The created item's URL, with the id this app is shown (gateway.policy.shown_edfi_ids)."""
+    the_id = edfi_id(resource, sourced_id)
+    ids = shown_ids(req.caller)
     base = public_root()
-    return f"{base}/data/v3/ed-fi/{resource}/{edfi_id(resource, sourced_id)}"
+    return f"{base}/data/v3/ed-fi/{resource}/{the_id if ids is None else ids.shown(the_id)}"
 
 
 def etag_of(family: str, sourced_id: str) -> str:
@@ -378,7 +381,7 @@ def post(req: Request, resource: str) -> Response:
             updated = _active(conn, records[0].family, found) is not None
     apply_write(req, records)
     return Response(status=200 if updated else 201,
-                    headers={"Location": _location(resource, sid),
+                    headers={"Location": _location(req, resource, sid),
                              "ETag": etag_of(_family(resource), sid)})
 
 

@@ -28,6 +28,8 @@ from sqlalchemy import Connection, Engine, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from gateway.model import ROSTER_TABLES, StoreMark
+from gateway.policy.agreement import Agreement
+from gateway.policy.shown_edfi_ids import EdFiIdCipher, applies
 
 MARKS = StoreMark.__table__
 KEY_MARKS = tuple(f"pseudonym_key_{n}" for n in range(4))  # 4 x 62 random bits
@@ -121,6 +123,7 @@ class PseudonymStore:
     def __init__(self) -> None:
         self.key: bytes | None = None
         self.apps: dict[tuple[int, str], Pseudonyms] = {}
+        self.edfi_ids: dict[int, EdFiIdCipher] = {}
         # The store's engine, for creating the secret on first use when a caller has only a
         # read connection (set by the store's handle in the app).
         self.writes: Callable[[], Engine] | None = None
@@ -147,6 +150,21 @@ class PseudonymStore:
             return _sealer(self.key).decrypt(token.encode("ascii")).decode("utf-8")
         except (InvalidToken, UnicodeError, ValueError):
             return None
+
+    def edfi_ids_for(self, reads: Connection, app_id: int,
+                     agreement: Agreement) -> EdFiIdCipher | None:
+        """The Ed-Fi ids the app is shown (gateway/policy/shown_edfi_ids.py): its cipher
+        under a pseudonymous agreement, else None (the district's ids)."""
+        if not applies(agreement):
+            return None
+        found = self.edfi_ids.get(app_id)
+        if found is None:
+            self.ready(reads)
+            assert self.key is not None
+            if len(self.edfi_ids) > 1024:
+                self.edfi_ids.clear()
+            found = self.edfi_ids[app_id] = EdFiIdCipher(self.key, app_id)
+        return found
 
     def for_app(self, reads: Connection, writes: Engine | None, app_id: int,
                 kind: str = "people") -> Pseudonyms:
