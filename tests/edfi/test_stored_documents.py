@@ -1,6 +1,7 @@
 """Ed-Fi documents rendered at sync time (gateway/sync/edfi_documents.py) are served exactly as
 documents rendered at read time would be: for an app granted identifiers, one shown pseudonyms,
-and one whose profile hides properties; and they follow the rows they embed when a later sync
+one whose profile hides properties, and one under a pseudonymous agreement (its own ids); and
+they follow the rows they embed when a later sync
 changes those (a student's birth date, a user's identifier and name, a school's identifier)."""
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ APPS = {
     "pseudonyms": {"sensitive": ["demographics", "birth_date", "contact"]},
     "narrowed": {"sensitive": ["demographics", "birth_date", "contact"],
                  "fields": {"users": ["givenName", "identifier"]}},
+    # its own Ed-Fi ids (gateway/policy/shown_edfi_ids.py) in each stored document's id and links
+    "pseudonymous": {"sensitive": ["demographics", "birth_date", "contact"],
+                     "pseudonymous_ids": True},
 }
 
 
@@ -73,6 +77,7 @@ def test_the_sync_stores_documents_and_they_read_as_rendered_at_read_time(edfi):
     apps = _apps(edfi)
     stored = _pages(apps)
     assert stored["identifiers", "students"], "the district serves students"
+    assert stored["pseudonymous", "students"][0]["id"] != stored["pseudonyms", "students"][0]["id"]
     assert stored == _rendered_live(edfi, apps)
 
 
