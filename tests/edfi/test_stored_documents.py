@@ -1,8 +1,8 @@
 """Ed-Fi documents rendered at sync time (gateway/sync/edfi_documents.py) are served exactly as
 documents rendered at read time would be: for an app granted identifiers, one shown pseudonyms,
 one whose profile hides properties, and one under a pseudonymous agreement (its own ids); and
-they follow the rows they embed when a later sync
-changes those (a student's birth date, a user's identifier and name, a school's identifier)."""
+they follow the rows they embed when a later sync changes those (a student's birth date, a
+user's identifier and name, a school's identifier)."""
 
 from __future__ import annotations
 
