@@ -82,12 +82,22 @@ class Prepared:
                  if bind.value is None and bind.callable is None}
         state = compiled.construct_expanded_state(open_)
         names = [c.keyname for c in compiled._result_columns]
-        processors = tuple(c.type._cached_result_processor(dialect, None)
-                           for c in compiled._result_columns)
-        binds = {k: v for k, v in state.processors.items() if v is not None}
+        results = tuple(c.type._cached_result_processor(dialect, None)
+                        for c in compiled._result_columns)
+        # Bind processors (SQLite's DateTime is stored as text: a datetime must reach the
+        # driver in that text form) come from the compiled statement for plain parameters and
+        # from the expanded state for the members of IN lists. The values known now are
+        # processed once here; the open ones at each run.
+        processors = {**compiled._bind_processors, **state.processors}
+        defaults = dict(state.parameters)
+        for name, value in defaults.items():
+            process = processors.get(name)
+            if process is not None and name not in open_ and value is not None:
+                defaults[name] = process(value)
+        binds = {name: processors[name] for name in open_ if processors.get(name) is not None}
         positional = tuple(state.positiontup) if compiled.positional else None
-        return cls(state.statement, positional, dict(state.parameters), binds,
-                   processors if any(processors) else None,
+        return cls(state.statement, positional, defaults, binds,
+                   results if any(results) else None,
                    namedtuple("PreparedRow", names, rename=True))
 
     def rows(self, conn: Connection, params: dict[str, Any] | None = None) -> list[Any]:
@@ -95,7 +105,8 @@ class Prepared:
         if params or self.binds:
             values = {**values, **(params or {})}
             for name, process in self.binds.items():
-                values[name] = process(values[name])
+                if values[name] is not None:
+                    values[name] = process(values[name])
         bound: Any = (tuple(values[n] for n in self.positional)
                       if self.positional is not None else values)
         found = _cursor_rows(conn, self.sql, bound)
