@@ -22,14 +22,17 @@ import hashlib
 import hmac
 import secrets
 from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
-from cryptography.fernet import Fernet, InvalidToken
 from sqlalchemy import Connection, Engine, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from gateway.model import ROSTER_TABLES, StoreMark
 from gateway.policy.agreement import Agreement
 from gateway.policy.shown_edfi_ids import EdFiIdCipher, applies
+
+if TYPE_CHECKING:
+    from cryptography.fernet import Fernet
 
 MARKS = StoreMark.__table__
 KEY_MARKS = tuple(f"pseudonym_key_{n}" for n in range(4))  # 4 x 62 random bits
@@ -113,6 +116,10 @@ class Pseudonyms:
 
 
 def _sealer(key: bytes) -> Fernet:
+    # cryptography is imported on first use: its native bindings are several MiB of memory
+    # that a sync (which imports this module through the read engine) never needs.
+    from cryptography.fernet import Fernet
+
     return Fernet(base64.urlsafe_b64encode(hmac.new(key, b"page tokens", hashlib.sha256)
                                            .digest()))
 
@@ -146,6 +153,8 @@ class PseudonymStore:
         """What `seal` sealed, or None (not a token this store sealed)."""
         self.ready(reads)
         assert self.key is not None
+        from cryptography.fernet import InvalidToken
+
         try:
             return _sealer(self.key).decrypt(token.encode("ascii")).decode("utf-8")
         except (InvalidToken, UnicodeError, ValueError):

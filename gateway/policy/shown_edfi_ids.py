@@ -26,8 +26,6 @@ import hmac
 import re
 import threading
 
-from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
-
 from gateway.policy.agreement import Agreement
 
 FORWARD_ENTRIES = 1 << 16  # shown ids one app's process remembers (pages repeat links)
@@ -54,6 +52,10 @@ class EdFiIdCipher:
     maps one back."""
 
     def __init__(self, store_key: bytes, app_id: int) -> None:
+        # Imported here: a sync imports this module but never makes a cipher, and
+        # cryptography's native bindings are several MiB of its memory.
+        from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
         self._cipher = Cipher(algorithms.AES(app_key(store_key, app_id)), modes.ECB())
         self._local = threading.local()  # cipher contexts are not shared between threads
         self._forward: dict[str, str] = {}
