@@ -16,6 +16,7 @@ import functools
 import hashlib
 import secrets
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -276,23 +277,48 @@ def create_line_item(tool: ToolRegistration, class_id: str, context_id: str, *, 
                      end: str | None = None) -> str:
     """A canonical line item in the class, written as the tool's app source, bound to the
     tool's context (and link); its id. Raises ServiceError when the sync engine refuses it."""
+    spec = NewLineItem(label, maximum, link, resource_id, tag, start, end)
+    return create_line_items(tool, class_id, context_id, [spec])[0]
+
+
+@dataclass(frozen=True)
+class NewLineItem:
+    label: str
+    maximum: float
+    link: str | None = None
+    resource_id: str | None = None
+    tag: str | None = None
+    start: str | None = None
+    end: str | None = None
+
+
+def create_line_items(tool: ToolRegistration, class_id: str, context_id: str,
+                      specs: list[NewLineItem]) -> list[str]:
+    """Several line items in one sync run, so they are stored all or none (a deep-linking
+    response naming several must not leave the first ones behind when a later one is
+    refused); their ids, in order."""
+    if not specs:
+        return []
     category = _category(tool.client_id)
-    line_item_id = "lti-" + uuid.uuid4().hex
     now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    events = [
+    ids = ["lti-" + uuid.uuid4().hex for _ in specs]
+    events: list[Any] = [
         FamilyMode("categories", "delta", "AGS request"),
         Record("categories", category, {"title": f"LTI: {tool.name}"[:MAX_TEXT]},
                file="AGS request", line=1, status="active"),
         FamilyMode("lineItems", "delta", "AGS request"),
-        Record("lineItems", line_item_id, {
-            "title": label, "assignDate": start or now, "dueDate": end or start or now,
-            "class": class_id, "category": category, "resultValueMin": 0,
-            "resultValueMax": maximum}, file="AGS request", line=1, status="active"),
     ]
+    for line, (line_item_id, spec) in enumerate(zip(ids, specs, strict=True), start=1):
+        events.append(Record("lineItems", line_item_id, {
+            "title": spec.label, "assignDate": spec.start or now,
+            "dueDate": spec.end or spec.start or now, "class": class_id, "category": category,
+            "resultValueMin": 0, "resultValueMax": spec.maximum},
+            file="AGS request", line=line, status="active"))
     _apply_as(tool, events)
-    item = AgsLineItem(line_item_id, context_id, class_id, link, resource_id, tag)
-    add_line_item(write_engine(), tool.id, item)
-    return line_item_id
+    for line_item_id, spec in zip(ids, specs, strict=True):
+        add_line_item(write_engine(), tool.id, AgsLineItem(
+            line_item_id, context_id, class_id, spec.link, spec.resource_id, spec.tag))
+    return ids
 
 
 def _category(tool_client_id: str) -> str:

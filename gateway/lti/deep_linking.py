@@ -53,7 +53,7 @@ from gateway.auth.tokens import TokenInvalid, unverified_header
 from gateway.auth.wiring import auth_state
 from gateway.extensions import store_engine, write_engine
 from gateway.lti import pages
-from gateway.lti.ags import create_line_item
+from gateway.lti.ags import NewLineItem, create_line_items
 from gateway.lti.claims import LTI
 from gateway.lti.launch import (
     DEEP_LINK_DATA,
@@ -217,20 +217,24 @@ def _keep(tool: ToolRegistration, pending: PendingLaunch,
           items: list[dict[str, Any]]) -> list[DeepLink]:
     key = lti_state().pairwise_key()
     context_id = pairwise(key, "context", tool.client_id, pending.class_id, size=16)
-    links = []
-    for item in items:
-        name = DEEP_LINK_PREFIX + secrets.token_hex(16)
-        link_id = pairwise(key, "link", tool.client_id, pending.class_id, name, size=16)
+    names = [DEEP_LINK_PREFIX + secrets.token_hex(16) for _ in items]
+    link_ids = [pairwise(key, "link", tool.client_id, pending.class_id, name, size=16)
+                for name in names]
+    for link_id in link_ids:  # the bindings a line item names; inert without a link below
         remember_link(write_engine(), tool.id, link_id, context_id)
-        line_item_id = None
-        spec = item["line_item"]
-        if spec is not None:
-            line_item_id = create_line_item(
-                tool, pending.class_id, context_id, label=spec["label"],
-                maximum=spec["maximum"], link=link_id, resource_id=spec["resource_id"],
-                tag=spec["tag"])
-        links.append(DeepLink(name, pending.class_id, item["title"], item["url"],
-                              item["custom"], line_item_id))
+    # Every line item the response asks for in one sync run: all stored, or (refused) none,
+    # and then no link either.
+    wanted = [(n, item["line_item"]) for n, item in enumerate(items)
+              if item["line_item"] is not None]
+    created = create_line_items(tool, pending.class_id, context_id, [
+        NewLineItem(spec["label"], spec["maximum"], link_ids[n], spec["resource_id"],
+                    spec["tag"]) for n, spec in wanted])
+    line_item_of = {n: line_item_id for (n, _), line_item_id in zip(wanted, created,
+                                                                    strict=True)}
+    links = []
+    for n, item in enumerate(items):
+        links.append(DeepLink(names[n], pending.class_id, item["title"], item["url"],
+                              item["custom"], line_item_of.get(n)))
     add_deep_links(write_engine(), tool.id, links)
     return links
 

@@ -22,7 +22,7 @@ from gateway.auth.lti_registry import add_platform
 from gateway.auth.lti_state import secret
 from gateway.lti.launch import launch_link
 from gateway.lti.signing import TOKENS
-from gateway.model import LtiDeepLink, LtiLineItem
+from gateway.model import ROSTER_TABLES, LtiDeepLink, LtiLineItem
 from tests.lti.conftest import Lti, form_fields
 from tests.lti.lms import CLIENT_ID, DEPLOYMENT, LTI, Lms, new_key
 from tests.lti.pylti_tool import pylti1p3_tool, through_tool, tool_conf
@@ -234,3 +234,27 @@ def test_the_cli_mints_a_teachers_deep_linking_link(lti):
     claims = lti.verify(fields["id_token"])
     assert claims[LTI + "message_type"] == "LtiDeepLinkingRequest"
     assert claims[DL + "deep_linking_settings"]["accept_types"] == ["ltiResourceLink"]
+
+
+def test_a_response_whose_second_line_item_is_refused_stores_no_line_item_and_no_link(
+        lti, tool_key):
+    """All or nothing: the first item's line item is not left behind when the sync engine
+    refuses the second's (here a label with a NUL character, which no store keeps)."""
+    tool = pylti1p3_tool(tool_conf(lti, tool_key), resources)
+    data = deep_link_request(lti, tool)["claims"][DL + "deep_linking_settings"]["data"]
+    items = [{"type": "ltiResourceLink", "title": "Quiz 1", "url": "https://tool.example/q1",
+              "lineItem": {"label": "Quiz 1", "scoreMaximum": 10}},
+             {"type": "ltiResourceLink", "title": "Quiz 2", "url": "https://tool.example/q2",
+              "lineItem": {"label": "Quiz\x002", "scoreMaximum": 10}}]
+    refused = lti.client.post(RETURN, data={"JWT": _forged(
+        lti, tool_key, data, **{DL + "content_items": items})})
+    assert refused.status_code == 400, refused.get_data(as_text=True)
+    assert "A line item could not be created" in refused.get_data(as_text=True)
+    with lti.engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(LtiLineItem)).scalar_one() == 0
+    assert stored_links(lti) == 0
+    line_items = ROSTER_TABLES["lineItems"]
+    with lti.engine.connect() as conn:
+        kept = conn.execute(select(func.count()).select_from(line_items)
+                            .where(line_items.c.sourced_id.like("lti-%"))).scalar_one()
+    assert kept == 0  # not in the canonical gradebook either
