@@ -21,27 +21,20 @@ import requests
 from gateway.policy.parent_requests import issue_code
 from gateway.store import make_engine
 from tests.admin.conftest import ADMIN
+from tests.browser import headless_chromium
 from tests.served import served_gateway
 
-CHROMIUM = Path("/usr/bin/chromium")
 FIXTURE = Path("adapters/oneroster_csv/fixtures/v1p2_bulk")
 SHOTS = os.environ.get("GATEWAY_SCREENSHOTS")
 USERS = "/ims/oneroster/rostering/v1p2/users?limit=1000"
 
-playwright_api = pytest.importorskip("playwright.sync_api")
 
 
 @pytest.fixture(scope="session")
 def chromium() -> Iterator[object]:
     """One headless Chromium for the whole session (each test gets its own context)."""
-    if not CHROMIUM.is_file():
-        pytest.skip("Debian's chromium is not installed and `make test` could not install it "
-                    "(apt-get install chromium needs root)")
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                    args=["--no-sandbox", "--disable-gpu"])
+    with headless_chromium() as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,6 @@ import re
 from collections.abc import Iterator
 from contextlib import ExitStack
 from html import escape
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,12 +22,11 @@ from pylti1p3.contrib.flask import FlaskMessageLaunch, FlaskOIDCLogin, FlaskRequ
 from gateway.auth.lti_state import secret
 from gateway.lti.launch import launch_link
 from gateway.lti.signing import TOKENS
+from tests.browser import headless_chromium
 from tests.lti.conftest import form_fields
 from tests.lti.test_platform_relay import ISSUER, relay_stack
 
-CHROMIUM = Path("/usr/bin/chromium")
 LTI = "https://purl.imsglobal.org/spec/lti/claim/"
-playwright_api = pytest.importorskip("playwright.sync_api")
 
 
 def page_tool_app(holder: dict[str, Any]) -> Flask:
@@ -62,14 +60,8 @@ def page_tool_app(holder: dict[str, Any]) -> Flask:
 
 @pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
-    if not CHROMIUM.is_file():
-        pytest.skip("Debian's chromium is not installed and `make test` could not install it "
-                    "(apt-get install chromium needs root)")
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                    args=["--no-sandbox", "--disable-gpu"])
+    with headless_chromium() as browser:
         yield browser
-        browser.close()
 
 
 @pytest.mark.slow
