@@ -62,6 +62,18 @@ def gradebook(engine, gateway_url: str, line_item: str) -> list[tuple[str, float
     return [(r["student"]["sourcedId"], float(r["score"])) for r in read.json()["results"]]
 
 
+def ltijs_registration(engine, port: int, share: list[str] | None = None):  # noqa: ANN001, ANN201
+    """The app (a school-A roster agreement) and its tool registration for an ltijs served on
+    `port`."""
+    app_id = register_app(engine, "Maths Lab", parse_agreement({
+        "name": "Maths Lab", "purpose": "instruction", "expires": "2099-12-31",
+        "scopes": ["roster-core.readonly"], "schools": ["sch-a"]})).client_id
+    tool_url = f"http://127.0.0.1:{port}"
+    return add_tool(engine, "ltijs tool", app_client_id=app_id, login_url=tool_url + "/login",
+                    redirect_uris=[tool_url + "/"], jwks_url=tool_url + "/keys",
+                    share=share)
+
+
 @pytest.mark.slow
 def test_ltijs_validates_our_launch_and_calls_our_nrps_and_ags(district, database_url, tmp_path,
                                                               monkeypatch):
@@ -69,14 +81,8 @@ def test_ltijs_validates_our_launch_and_calls_our_nrps_and_ags(district, databas
     monkeypatch.setenv("GATEWAY_ISSUER", ISSUER)
     engine = district
     add_optout(engine, "stu-a5")
-    app_id = register_app(engine, "Maths Lab", parse_agreement({
-        "name": "Maths Lab", "purpose": "instruction", "expires": "2099-12-31",
-        "scopes": ["roster-core.readonly"], "schools": ["sch-a"]})).client_id
     port = free_port()
-    tool_url = f"http://127.0.0.1:{port}"
-    tool = add_tool(engine, "ltijs tool", app_client_id=app_id, login_url=tool_url + "/login",
-                    redirect_uris=[tool_url + "/"], jwks_url=tool_url + "/keys",
-                    share=["name"])
+    tool = ltijs_registration(engine, port, share=["name"])
     key = secret(engine, TOKENS)
     with served_gateway(database_url, tmp_path) as gateway_url, \
             served_ltijs(tmp_path, port, issuer=ISSUER, client_id=tool.client_id,
@@ -129,13 +135,8 @@ def test_ltijs_refuses_a_launch_signed_for_another_issuer(district, database_url
     ltijs_ready()
     monkeypatch.setenv("GATEWAY_ISSUER", "https://not-the-gateway.test")
     engine = district
-    app_id = register_app(engine, "Maths Lab", parse_agreement({
-        "name": "Maths Lab", "purpose": "instruction", "expires": "2099-12-31",
-        "scopes": ["roster-core.readonly"], "schools": ["sch-a"]})).client_id
     port = free_port()
-    tool_url = f"http://127.0.0.1:{port}"
-    tool = add_tool(engine, "ltijs tool", app_client_id=app_id, login_url=tool_url + "/login",
-                    redirect_uris=[tool_url + "/"], jwks_url=tool_url + "/keys")
+    tool = ltijs_registration(engine, port)
     with served_gateway(database_url, tmp_path) as gateway_url, \
             served_ltijs(tmp_path, port, issuer=ISSUER, client_id=tool.client_id,
                          gateway=gateway_url):
