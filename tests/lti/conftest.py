@@ -89,6 +89,18 @@ def form_fields(html: str) -> tuple[str, dict[str, str]]:
     return action, fields
 
 
+
+def through_tool_login(browser: Any, login_url: str, **post: Any) -> Any:
+    """The browser's legs from the tool's login initiation on: the tool's redirect to the
+    gateway's authorize endpoint, then the auto-submitted form to the tool's launch URL
+    (posted with `post`'s requests options)."""
+    login = browser.get(login_url, allow_redirects=False)
+    assert login.status_code == 302, login.text
+    authorize = browser.get(login.headers["Location"], allow_redirects=False)
+    assert authorize.status_code == 200, authorize.text
+    action, fields = form_fields(authorize.text)
+    return browser.post(action, data=fields, **post)
+
 @dataclass
 class Lti:
     app: Flask

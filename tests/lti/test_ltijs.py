@@ -25,7 +25,7 @@ from gateway.policy.disclosure_spool import flush_spool, spool_folder
 from gateway.policy.disclosures import index_students
 from gateway.policy.optouts import add_optout
 from gateway.store.engine import for_writes
-from tests.lti.conftest import form_fields
+from tests.lti.conftest import through_tool_login
 from tests.lti.ltijs_served import free_port, ltijs_ready, served_ltijs
 from tests.served import served_gateway
 
@@ -39,12 +39,7 @@ def browser_launch(browser: requests.Session, link: str) -> requests.Response:
     would."""
     start = browser.get(link, allow_redirects=False)
     assert start.status_code == 302, start.text
-    login = browser.get(start.headers["Location"], allow_redirects=False)
-    assert login.status_code == 302, login.text
-    authorize = browser.get(login.headers["Location"], allow_redirects=False)
-    assert authorize.status_code == 200, authorize.text
-    action, fields = form_fields(authorize.text)
-    return browser.post(action, data=fields, timeout=60)
+    return through_tool_login(browser, start.headers["Location"], timeout=60)
 
 
 def gradebook(engine, gateway_url: str, line_item: str) -> list[tuple[str, float]]:

@@ -27,7 +27,7 @@ from gateway.auth.registry import register_app
 from gateway.lti.launch import launch_link
 from gateway.lti.signing import TOKENS
 from gateway.policy.agreement import parse_agreement
-from tests.lti.conftest import form_fields
+from tests.lti.conftest import through_tool_login
 from tests.lti.platform_lms import (
     CLIENT_ID,
     DEPLOYMENT,
@@ -118,12 +118,7 @@ def lms_form(html: str) -> tuple[str, dict[str, str]]:
 def on_to_tool(browser: requests.Session, relay: Relay, to_tool: requests.Response) -> Any:
     assert to_tool.status_code == 302, to_tool.text
     assert to_tool.headers["Location"].startswith(relay.tool_url + "/login?")
-    login = browser.get(to_tool.headers["Location"], allow_redirects=False)
-    assert login.status_code == 302, login.text
-    authorize = browser.get(login.headers["Location"], allow_redirects=False)
-    assert authorize.status_code == 200, authorize.text
-    action, fields = form_fields(authorize.text)
-    return browser.post(action, data=fields, allow_redirects=False)
+    return through_tool_login(browser, to_tool.headers["Location"], allow_redirects=False)
 
 
 @pytest.mark.slow

@@ -34,7 +34,7 @@ from gateway.lti.launch import launch_link
 from gateway.lti.signing import TOKENS
 from gateway.policy.agreement import parse_agreement
 from gateway.policy.optouts import add_optout
-from tests.lti.conftest import form_fields
+from tests.lti.conftest import through_tool_login
 from tests.served import served_gateway
 
 ISSUER = "https://gateway.district.test"
@@ -107,12 +107,7 @@ def browser_launch(browser: requests.Session, link: str) -> requests.Response:
     -> the auto-submitted form to the tool's launch URL."""
     start = browser.get(link, allow_redirects=False)
     assert start.status_code == 302, start.text
-    login = browser.get(start.headers["Location"], allow_redirects=False)
-    assert login.status_code == 302, login.text
-    authorize = browser.get(login.headers["Location"], allow_redirects=False)
-    assert authorize.status_code == 200, authorize.text
-    action, fields = form_fields(authorize.text)
-    return browser.post(action, data=fields, allow_redirects=False)
+    return through_tool_login(browser, start.headers["Location"], allow_redirects=False)
 
 
 @pytest.mark.slow
