@@ -14,6 +14,7 @@ from adapters.records import Record
 from gateway.app import create_app
 from gateway.config import SourceConfig
 from gateway.sync.runner import run_sync
+from tests.edfi.bodies import enrolment
 from tests.edfi.conftest import Caller, EdFi, conforms, district
 from tests.store_snapshot import built_once
 
@@ -132,10 +133,8 @@ def test_a_district_id_an_app_was_not_shown_names_nobody_in_its_writes(edfi_ids)
     school = writer.get("/ed-fi/schools").get_json()[0]["schoolId"]
 
     def enrol(unique: str):  # noqa: ANN202
-        return writer("POST", "/ed-fi/studentSchoolAssociations", json={
-            "studentReference": {"studentUniqueId": unique},
-            "schoolReference": {"schoolId": school}, "entryDate": "2027-01-20",
-            "entryGradeLevelDescriptor": "uri://ed-fi.org/GradeLevelDescriptor#Ninth grade"})
+        return writer("POST", "/ed-fi/studentSchoolAssociations",
+                      json=enrolment(unique, school, "2027-01-20", "Ninth grade"))
     known, unknown = enrol("S-stu-a2"), enrol("S-nobody")
     assert known.status_code == unknown.status_code == 409
 

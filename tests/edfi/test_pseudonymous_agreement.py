@@ -17,6 +17,7 @@ from adapters.edfi_mapping.identity import edfi_id
 from adapters.edfi_mapping.resources import RESOURCES
 from gateway.app import create_app
 from gateway.model import ROSTER_TABLES
+from tests.edfi.bodies import enrolment
 from tests.edfi.conftest import EdFi, conforms
 
 ROSTER = "/ims/oneroster/rostering/v1p2"
@@ -66,10 +67,8 @@ def test_an_edfi_write_by_pseudonym_lands_on_the_real_student(edfi: EdFi):
     school = writer.get("/ed-fi/schools").get_json()[0]["schoolId"]
 
     def enrol(unique: str):  # noqa: ANN202
-        return writer("POST", "/ed-fi/studentSchoolAssociations", json={
-            "studentReference": {"studentUniqueId": unique},
-            "schoolReference": {"schoolId": school}, "entryDate": "2027-01-20",
-            "entryGradeLevelDescriptor": "uri://ed-fi.org/GradeLevelDescriptor#Ninth grade"})
+        return writer("POST", "/ed-fi/studentSchoolAssociations",
+                      json=enrolment(unique, school, "2027-01-20", "Ninth grade"))
     made = enrol(ben)
     assert made.status_code == 201, made.get_json()
     assert enrol("stu-a2").status_code == 409  # the district's id names nobody

@@ -32,6 +32,7 @@ from gateway.lti.signing import TOKENS
 from gateway.policy.agreement import parse_agreement
 from gateway.store import make_engine
 from gateway.sync.runner import run_sync
+from tests.lti.lms import Lms, new_key
 from tests.lti.spec_check import check
 from tests.oneroster.district import two_schools
 from tests.store_snapshot import built_once
@@ -100,6 +101,14 @@ def through_tool_login(browser: Any, login_url: str, **post: Any) -> Any:
     assert authorize.status_code == 200, authorize.text
     action, fields = form_fields(authorize.text)
     return browser.post(action, data=fields, **post)
+
+
+@pytest.fixture
+def lms(httpserver) -> Lms:
+    """A district LMS (a real HTTP server: its JWKS, token and AGS endpoints) for the relay."""
+    found = Lms(httpserver, new_key(), httpserver.url_for("").rstrip("/"))
+    found.serve()
+    return found
 
 @dataclass
 class Lti:

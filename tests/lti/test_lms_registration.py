@@ -24,7 +24,7 @@ from gateway.lti.lms_registration import registration_url
 from gateway.lti.signing import TOKENS
 from gateway.model import LtiPlatform
 from tests.lti.conftest import Lti, make_lti
-from tests.lti.lms import CLIENT_ID, DEPLOYMENT, Lms, new_key
+from tests.lti.lms import CLIENT_ID, DEPLOYMENT, Lms
 from tests.lti.test_relay import relayed, student, text
 
 TOOL_CONFIG = "https://purl.imsglobal.org/spec/lti-tool-configuration"
@@ -76,13 +76,6 @@ class LmsRegistrar:
                   TOOL_CONFIG: {**body[TOOL_CONFIG], "deployment_id": DEPLOYMENT}}
         answer.update(self.answer_changes)
         return Response(json.dumps(answer), mimetype="application/json")
-
-
-@pytest.fixture
-def lms(httpserver) -> Lms:
-    found = Lms(httpserver, new_key(), httpserver.url_for("").rstrip("/"))
-    found.serve()
-    return found
 
 
 @pytest.fixture

@@ -39,13 +39,6 @@ LAUNCH = GATEWAY + "/lti/launch"
 
 
 @pytest.fixture
-def lms(httpserver) -> Lms:
-    found = Lms(httpserver, new_key(), httpserver.url_for("").rstrip("/"))
-    found.serve()
-    return found
-
-
-@pytest.fixture
 def relay(district, database_url, tmp_path, tool_key, lms) -> Lti:
     lti = make_lti(district, database_url, tmp_path, tool_key)
     add_platform(district, issuer=lms.issuer, client_id=CLIENT_ID, deployment_ids=[DEPLOYMENT],
