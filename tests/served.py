@@ -51,7 +51,7 @@ def served_gateway(database_url: str, workdir: Path,
                 raise
 
 
-def _wait_until_healthy(url: str, log_path: Path, seconds: float = 30) -> None:
+def _wait_until_healthy(url: str, log_path: Path, seconds: float = 90) -> None:
     deadline = time.monotonic() + seconds
     while True:
         try:
