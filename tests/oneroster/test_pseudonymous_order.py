@@ -160,6 +160,21 @@ def test_sort_by_sourced_id_follows_the_ids_the_app_is_shown(school):
         DISTRICT_ORDER[::-1]
 
 
+def test_a_row_the_app_wrote_sorts_by_its_own_id_among_the_pseudonyms(school):
+    """The app is shown its own results' ids: its order is still the order of what it sees."""
+    call = school.as_app(**{**TERMS, "scopes": [*ALL_READ_SCOPES, "gradebook.createput"]})
+    student = _students(call)[7]["sourcedId"]
+    body = {"result": {"lineItem": {"sourcedId": "li-a"}, "student": {"sourcedId": student},
+                       "scoreStatus": "fully graded", "score": 9, "scoreDate": "2026-09-10"}}
+    for own in ("0mine", "8mine", "zmine"):
+        assert call(f"{GB}/results/{own}", method="PUT", json=body).status_code == 201
+    for query in ("", "&sort=sourcedId"):
+        shown = [r["sourcedId"] for r in _all(call, f"{GB}/results", 100, query)]
+        assert shown == sorted(shown) and len(shown) == STUDENTS + 3
+        assert {"0mine", "8mine", "zmine"} <= set(shown)
+        assert shown[-1] == "zmine"
+
+
 def _app_id(school: Api, name: str) -> int:
     with school.engine.connect() as conn:
         return conn.execute(select(App.id).where(App.name == name)).scalar_one()
