@@ -17,12 +17,20 @@ from the families' change_version (as `Pseudonyms._refresh` catches up its map):
 the keys of the rows it changed in its own transaction (so a reader sees rows and keys
 together), an app's registration or a changed agreement fills the app's keys, and a reader
 whose snapshot finds an app's keys behind (a store upgraded with apps already registered, a
-registration racing a sync) brings them up to date before it reads (`KeyedReads.ready`).
+registration racing a sync) brings them up to date before it reads
+(`ReadSession._order_ready`).
+
+Rejected: sorting in Python (every id of a listing read, keyed and sorted per app, filter and
+store version: a walk of the whole family for each new filter, after every sync), and keys
+SQL can compute from a stored per-row value (an XOR or an affine map of it with a per-app
+constant: orders that differ, but are related by a few unknown bits two apps can recover from
+a handful of people they both know). The table costs a row per app and keyed row; it also
+holds, indexed, the reverse map of every pseudonym it names (app, family, sort_key).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,13 +46,13 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from gateway.model import PSEUDONYM_ORDER, PSEUDONYM_ORDER_MARKS, ROSTER_TABLES, AgreementRow, App
 from gateway.policy.agreement import Agreement, from_document
 from gateway.policy.pseudonyms import Pseudonyms, store_key_in
 from gateway.policy.shown_ids import WRITABLE, own_source
+from gateway.store.driver_sql import execute_many, fetch
 
 ORDER = PSEUDONYM_ORDER
 MARKS = PSEUDONYM_ORDER_MARKS
@@ -56,6 +64,10 @@ ORDERED: dict[str, tuple[str, str]] = {
     "roles": ("people", "roles"), "classes": ("classes", "classes"),
 }
 CHUNK = 5000
+INSERT = "INSERT INTO pseudonym_order (app_id, family, sourced_id, sort_key) VALUES (?, ?, ?, ?)"
+# A row changed since the mark may have a key already (its source became the app's own).
+UPSERT = INSERT + (" ON CONFLICT (app_id, family, sourced_id)"
+                   " DO UPDATE SET sort_key = excluded.sort_key")
 
 
 def ordered(agreement: Agreement, family: str) -> bool:
@@ -92,15 +104,18 @@ class Keyed:
                                        ORDER.c.sourced_id == table.c.sourced_id))
 
     @staticmethod
-    def order(table: Any) -> list[ColumnElement[Any]]:
-        return [ORDER.c.sort_key, table.c.sourced_id]
+    def order(_table: Any) -> list[ColumnElement[Any]]:
+        # The key table's own sourcedId (the row's, by the join): the index holds both
+        # columns in this order, so a page is read in index order with no sort.
+        return [ORDER.c.sort_key, ORDER.c.sourced_id]
 
     @staticmethod
-    def from_(table: Any, key: Any, sourced_id: Any, *, inclusive: bool) -> ColumnElement[bool]:
+    def from_(_table: Any, key: Any, sourced_id: Any, *,
+              inclusive: bool) -> ColumnElement[bool]:
         """Rows at or after (key, sourced_id) in the key's order: a range on the key the
         index serves, less the equal keys before the row."""
-        before = table.c.sourced_id < sourced_id if inclusive \
-            else table.c.sourced_id <= sourced_id
+        before = ORDER.c.sourced_id < sourced_id if inclusive \
+            else ORDER.c.sourced_id <= sourced_id
         return and_(ORDER.c.sort_key >= key, not_(and_(ORDER.c.sort_key == key, before)))
 
     def key(self, conn: Connection, sourced_id: str) -> str | None:
@@ -184,41 +199,25 @@ def forget(conn: Connection, app_id: int, agreement: Agreement) -> None:
 
 
 def _fill(conn: Connection, secret: bytes, app: _App, family: str, mark: int | None) -> None:
+    """Set-based and through the driver (a first fill is every row of the family: a
+    SQLAlchemy row and parameter set per row would cost more than the HMACs)."""
     table = ROSTER_TABLES[family]
     kind = ORDERED[family][1]
-    pseudonyms = Pseudonyms(secret, app.app_id, kind)
     own = own_source(app.client_id) if kind in WRITABLE else None
-    query = select(table.c.sourced_id, table.c.source)
     if mark is None:  # a first fill: whatever keys a former agreement left go first
         conn.execute(delete(ORDER).where(ORDER.c.app_id == app.app_id,
                                          ORDER.c.family == family))
-    else:
-        query = query.where(table.c.change_version > mark)
-
-    def keys() -> Iterator[dict[str, Any]]:
-        for sid, source in conn.execute(query).all():
-            yield {"app_id": app.app_id, "family": family, "sourced_id": sid,
-                   "sort_key": sid if own is not None and source == own
-                   else pseudonyms.of(sid)}
-
-    statement = insert(ORDER) if mark is None else _upsert(conn)
-    batch: list[dict[str, Any]] = []
-    for row in keys():
-        batch.append(row)
-        if len(batch) >= CHUNK:
-            conn.execute(statement, batch)
-            batch = []
-    if batch:
-        conn.execute(statement, batch)
-
-
-def _upsert(conn: Connection) -> Any:
-    """An insert that replaces a row's key (a row whose source changed to the app's own)."""
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(ORDER)
-    return statement.on_conflict_do_update(
-        index_elements=[ORDER.c.app_id, ORDER.c.family, ORDER.c.sourced_id],
-        set_={"sort_key": statement.excluded.sort_key})
+    sql = f"SELECT sourced_id, {'source' if own is not None else 'NULL'} FROM {table.name}"
+    rows = fetch(conn, sql + " WHERE change_version > ?", (mark,)) if mark is not None \
+        else fetch(conn, sql)
+    if not rows:
+        return
+    keys = Pseudonyms(secret, app.app_id, kind).each(sid for sid, _ in rows)
+    values = [(app.app_id, family, sid, sid if own is not None and source == own else key)
+              for (sid, source), key in zip(rows, keys, strict=True)]
+    statement = INSERT if mark is None else UPSERT
+    for start in range(0, len(values), CHUNK):
+        execute_many(conn, statement, values[start:start + CHUNK])
 
 
 def _mark(conn: Connection, app_id: int, family: str, version: int, *, exists: bool) -> None:

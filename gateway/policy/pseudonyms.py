@@ -21,7 +21,7 @@ import base64
 import hashlib
 import hmac
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, Engine, insert, select
@@ -114,6 +114,15 @@ class Pseudonyms:
                 self.key, self.prefix + sourced_id.encode("utf-8"),
                 hashlib.sha256).hexdigest()[:LENGTH]
         return found
+
+    def each(self, sourced_ids: Iterable[str]) -> Iterator[str]:
+        """`of` each id, computed afresh (a bulk fill: gateway/policy/pseudonym_order.py);
+        the keyed HMAC state is made once and copied, not rebuilt per id."""
+        base = hmac.new(self.key, self.prefix, hashlib.sha256)
+        for sid in sourced_ids:
+            mac = base.copy()
+            mac.update(sid.encode("utf-8"))
+            yield mac.hexdigest()[:LENGTH]
 
     def add(self, sourced_ids: Iterable[str]) -> None:
         for sid in sourced_ids:

@@ -109,3 +109,21 @@ def test_associations_come_in_each_apps_own_order(school: EdFi, path: str):
     assert sorted(mine) == sorted(theirs) == DISTRICT_ORDER
     assert mine != DISTRICT_ORDER and theirs != DISTRICT_ORDER
     assert abs(_rank_correlation(mine, theirs)) < 0.25
+
+
+def test_deletes_of_one_sync_come_in_each_apps_own_order(school: EdFi):
+    """Twenty students leave in one sync (one change version): each app's `/deletes` lists
+    them in the order of the unique ids it is shown, and the two orders differ."""
+    apps = [school.as_app(SCOPES, name=name, **TERMS) for name in ("first", "second")]
+    district = school.as_app(SCOPES, name="district")
+    sync_one_school(school.engine, STUDENTS - 20)
+    orders = []
+    for call in (*apps, district):
+        reply = call.get("/ed-fi/students/deletes?limit=100")
+        assert reply.status_code == 200, reply.get_json()
+        shown = [d["keyValues"]["studentUniqueId"] for d in reply.get_json()]
+        assert len(shown) == 20 and shown == sorted(shown)
+        orders.append(shown)
+    mine, theirs, districts = orders
+    assert districts == DISTRICT_ORDER[-20:]
+    assert set(mine).isdisjoint(theirs) and set(mine).isdisjoint(districts)
