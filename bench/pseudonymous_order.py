@@ -5,7 +5,7 @@ process, through the WSGI app called directly (bench/profile_request.py), on the
 district `bench/api.py` builds; and what filling one app's keys costs at its registration.
 
     python bench/pseudonymous_order.py --store /work/benchdata/n10000 [--students 10000]
-        [--database-url URL] [-n 500]
+        [--database-url URL] [-n 500] [--only 'users page 1' ...]
 """
 
 from __future__ import annotations
@@ -51,7 +51,10 @@ def main() -> None:
     parser.add_argument("--students", type=int, default=10_000)
     parser.add_argument("--database-url")
     parser.add_argument("-n", type=int, default=500)
+    parser.add_argument("--only", action="append", choices=sorted(PATHS),
+                        help="measure only these pages (repeatable)")
     args = parser.parse_args()
+    paths = {k: v for k, v in PATHS.items() if not args.only or k in args.only}
     url = args.database_url or sqlite_url(args.store)
     build(args.store, args.students, url)
     os.environ.update(config_env(args.store, url))
@@ -73,7 +76,7 @@ def main() -> None:
         answer = client.post("/oauth/token", data={"grant_type": "client_credentials"},
                              auth=(creds.client_id, creds.client_secret))
         authorization = f"Bearer {answer.get_json()['access_token']}"
-        for name, path in PATHS.items():
+        for name, path in paths.items():
             reply = client.get(path, headers={"Authorization": authorization})
             if reply.status_code != 200:
                 raise SystemExit(f"{label} {path}: {reply.status_code} {reply.get_data()[:300]!r}")
