@@ -18,6 +18,7 @@ class Store:
         self.settings = settings
         self.read_caches = ReadCaches()
         self.read_caches.pseudonyms.writes = lambda: self.engine
+        self.read_caches.writes = lambda: self.writes
         self._engine: Engine | None = None
         self._reads: Engine | None = None
         self._writes: Engine | None = None

@@ -15,6 +15,7 @@ from gateway.auth.audit import CLI_ACTOR, record
 from gateway.auth.oauth1_vault import OAuth1Vault
 from gateway.auth.secret_hash import hash_secret, new_secret
 from gateway.model import AgreementRow, App, OAuth1Secret
+from gateway.policy import pseudonym_order
 from gateway.policy.agreement import (
     FORBIDDEN_PURPOSES,
     Agreement,
@@ -87,6 +88,7 @@ def register_app(engine: Engine, name: str, agreement: Agreement, *,
             ))
         record(conn, actor, "app.register", client_id, name=name.strip(),
                agreement=agreement.document())
+        pseudonym_order.catch_up(conn, [app_id])  # its order keys, if it is shown pseudonyms
     return Credentials(client_id, client_secret)
 
 
@@ -200,6 +202,9 @@ def update_agreement(engine: Engine, client_id: str, agreement: Agreement, *,
             document=agreement.document()))
         record(conn, actor, "agreement.update", client_id, before=row.document,
                after=agreement.document())
+        app_id = _app_id(conn, client_id)
+        pseudonym_order.forget(conn, app_id, agreement)  # keys of families no longer hidden
+        pseudonym_order.catch_up(conn, [app_id])  # keys of a family it is newly shown
 
 
 def oauth1_secret(engine: Engine, vault: OAuth1Vault, client_id: str) -> str | None:

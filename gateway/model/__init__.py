@@ -39,11 +39,13 @@ from gateway.model.policy import (
     DisclosureHead,
     OptOut,
 )
+from gateway.model.pseudonym_order import PSEUDONYM_ORDER, PSEUDONYM_ORDER_MARKS
 from gateway.model.roster import LINK_TABLES, ROSTER_TABLES, roster_table
 from gateway.model.sync import ChangeCounter, RunIssue, SourceBookmark, StoreMark, SyncRun
 
 __all__ = [
     "EDFI_DOCUMENTS", "EDFI_IDS", "EDFI_ID_MARKS", "EDFI_KEY_CHANGES",
+    "PSEUDONYM_ORDER", "PSEUDONYM_ORDER_MARKS",
     "Base", "metadata", "LINK_TABLES", "ROSTER_TABLES", "roster_table",
     "ChangeCounter", "RunIssue", "SourceBookmark", "StoreMark", "SyncRun",
     "AgreementRow", "App", "DisclosedStudent", "Disclosure", "DisclosureHead", "OptOut",

@@ -14,6 +14,7 @@ from gateway.model import LINK_TABLES, ROSTER_TABLES
 from gateway.model.columns import indexed_column
 from gateway.policy.agreement import Agreement
 from gateway.policy.filter_sql import FilterField, InvalidFilterValue, compare, list_field
+from gateway.policy.pseudonym_order import ORDER, ordered, ref_sort_key
 from gateway.policy.scoping import Scope
 from gateway.policy.shown_ids import OWN_KIND, REF_KIND, ShownIds
 from gateway.store.json_fields import json_list_contains, json_text
@@ -41,6 +42,7 @@ class FieldRules:
         `shown`, for an app under a pseudonymous agreement: ids in filters are its
         pseudonyms, compared as the district's ids they stand for."""
         self.family = family
+        self.agreement = agreement
         self.shown = shown
         self.scope = scope
         self.version = version
@@ -159,10 +161,15 @@ class FieldRules:
 
     # -- sort --------------------------------------------------------------------------------
     def sort_expr(self, wire: str) -> ColumnElement | None:
+        """The SQL a sort key orders by. For an app shown pseudonyms, ids sort as the ids it
+        is shown (gateway/policy/pseudonym_order.py): its own key of the row (the read
+        engine joins it into such a listing) or of the row a reference names; the
+        district's order of them is never what it sees."""
         if not self.known(wire):
             return None
+        own_key = ordered(self.agreement, self.family)
         base = {
-            "sourcedId": self.table.c.sourced_id,
+            "sourcedId": ORDER.c.sort_key if own_key else self.table.c.sourced_id,
             "status": self.table.c.status,
             "dateLastModified": self.table.c.date_last_modified,
         }
@@ -171,6 +178,11 @@ class FieldRules:
         field = self._fields.get(canonical_name(self.family, self.version, wire))
         if field is None or field.kind not in _SCALAR_KIND:
             return None
+        if field.kind == "ref" and self.shown is not None and field.target is not None \
+                and ordered(self.agreement, field.target):
+            column = self.table.c[indexed_column(field.name, field.kind)] if field.indexed \
+                else json_text(self.table.c.data, field.name)
+            return ref_sort_key(self.shown.app_id, field.target, column)
         if field.indexed:
             return self.table.c[indexed_column(field.name, field.kind)]
         expr = json_text(self.table.c.data, field.name)

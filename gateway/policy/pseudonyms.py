@@ -21,7 +21,7 @@ import base64
 import hashlib
 import hmac
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, Engine, insert, select
@@ -41,7 +41,10 @@ USERS = ROSTER_TABLES["users"]
 # their pseudonyms predate the other kinds (Ed-Fi unique ids) and must not change.
 KINDS: dict[str, tuple[str, str]] = {"people": ("users", ""), "classes": ("classes", "classes"),
                                      "enrollments": ("enrollments", "enrollments"),
-                                     "results": ("results", "results")}
+                                     "results": ("results", "results"),
+                                     # never shown: the order of Ed-Fi's associations
+                                     # (gateway/policy/pseudonym_order.py)
+                                     "roles": ("roles", "roles")}
 LENGTH = 32  # hex digits: Ed-Fi unique ids are at most 32 characters
 FORWARD_ENTRIES = 1 << 17  # pseudonyms one app's process remembers (pages repeat them)
 
@@ -52,6 +55,23 @@ def _read_key(conn: Connection) -> bytes | None:
     if len(found) != len(KEY_MARKS):
         return None
     return b"".join(int(found[name]).to_bytes(8, "big") for name in KEY_MARKS)
+
+
+def store_key_in(conn: Connection) -> bytes:
+    """The store's pseudonym secret inside the caller's write transaction (a sync's, an app's
+    registration), created there on first use; another process creating it at the same
+    moment wins, and its secret is read."""
+    key = _read_key(conn)
+    if key is None:
+        try:
+            with conn.begin_nested():
+                conn.execute(insert(MARKS), [{"name": name, "value": secrets.randbits(62)}
+                                             for name in KEY_MARKS])
+        except IntegrityError:
+            pass
+        key = _read_key(conn)
+    assert key is not None
+    return key
 
 
 def store_key(reads: Connection, writes: Engine) -> bytes:
@@ -94,6 +114,15 @@ class Pseudonyms:
                 self.key, self.prefix + sourced_id.encode("utf-8"),
                 hashlib.sha256).hexdigest()[:LENGTH]
         return found
+
+    def each(self, sourced_ids: Iterable[str]) -> Iterator[str]:
+        """`of` each id, computed afresh (a bulk fill: gateway/policy/pseudonym_order.py);
+        the keyed HMAC state is made once and copied, not rebuilt per id."""
+        base = hmac.new(self.key, self.prefix, hashlib.sha256)
+        for sid in sourced_ids:
+            mac = base.copy()
+            mac.update(sid.encode("utf-8"))
+            yield mac.hexdigest()[:LENGTH]
 
     def add(self, sourced_ids: Iterable[str]) -> None:
         for sid in sourced_ids:

@@ -24,12 +24,24 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import orjson
-from sqlalchemy import ColumnElement, Connection, Engine, and_, bindparam, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    and_,
+    bindparam,
+    func,
+    null,
+    or_,
+    select,
+)
 
+from gateway.busy import StoreBusy
 from gateway.documents.names import SECTION, Named, View, optional_fields
 from gateway.model import EDFI_DOCUMENTS, ROSTER_TABLES, OptOut
 from gateway.policy.agreement import Agreement
 from gateway.policy.disclosures import DisclosureEntry
+from gateway.policy.pseudonym_order import Keyed, behind, ordered, refresh
 from gateway.policy.pseudonyms import PseudonymStore
 from gateway.policy.scoping import Scope
 from gateway.policy.shown_ids import OWN_KIND, WRITABLE, ShownIds
@@ -101,7 +113,8 @@ class Listing:
 
     `where` builds the relation to a parent, the typed subset and the client's filter (already
     parenthesised), all on the family's table; `order` the client's sort keys (the engine
-    breaks ties by sourcedId). `shape`
+    breaks ties by sourcedId, or for an app shown pseudonyms of the family, by its own key:
+    gateway/policy/pseudonym_order.py). `shape`
     names everything they depend on (operation, path parameters, filter and sort text,
     tombstones): the engine builds and compiles the statement once per app and shape, and
     counts once per shape and store version, so a paging client pays for neither again."""
@@ -117,7 +130,8 @@ class Listing:
     full: tuple[str, ...] = ()  # every wire field the version may carry
     tombstones: bool = False
     shape: tuple[Any, ...] = ()
-    # Keyset paging (sourcedId order): rows after this key; the offset is then ignored.
+    # Keyset paging (the default order): rows after the row with this sourcedId; the
+    # offset is then ignored.
     after: str | None = None
     count: bool = True  # whether the page carries the total (a cached count)
     peek: bool = False  # read one row more, to tell whether another page follows
@@ -169,6 +183,11 @@ class ReadCaches:
         self.statements = _Cache(1024)
         self.anchors = _Cache(256)
         self.pseudonyms = PseudonymStore()
+        # (app, pseudonymised kinds, change version): the app's order keys are complete
+        self.order_ready = _Cache(256)
+        # The store as API writes use it (set by the store's handle in the app): where an
+        # app's order keys are caught up when a read finds them behind.
+        self.writes: Callable[[], Engine] | None = None
 
 
 def versions(conn: Connection) -> tuple[int, int]:
@@ -187,6 +206,8 @@ class ReadSession:
         self.log = log
         self.caches = caches
         self.versions = versions(conn)
+        if reader.agreement.pseudonymous_ids:
+            self._order_ready()
         schools = reader.agreement.schools
         key = (None if schools is None else tuple(sorted(schools)), self.versions[0])
         scope = caches.scopes.get(key)
@@ -194,6 +215,39 @@ class ReadSession:
             scope = caches.scopes.put(key, Scope(conn, reader.app_id, schools))
         self.scope = scope.for_app(reader.app_id)
         self._shown: ShownIds | None = None
+
+    def _order_ready(self) -> None:
+        """Have the app's order keys complete in this snapshot before any read (a sync or
+        its registration keeps them so; otherwise they are caught up on the writer and the
+        snapshot taken again: nothing has been read in it but the token's check)."""
+        reader = self.reader
+        key = (reader.app_id, reader.agreement.pseudonymous_ids, self.versions[0])
+        if self.caches.order_ready.get(key):
+            return
+        if behind(self.conn, reader.app_id, reader.agreement, self.versions[0]):
+            writes = self.caches.writes
+            assert writes is not None, "no engine to catch the order keys up on"
+            refresh(writes(), reader.app_id)
+            if self.conn.in_transaction():
+                self.conn.rollback()
+            self.versions = versions(self.conn)
+            key = (reader.app_id, reader.agreement.pseudonymous_ids, self.versions[0])
+            if behind(self.conn, reader.app_id, reader.agreement, self.versions[0]):
+                # Not even a snapshot after the catch-up has them (a registration racing
+                # more syncs): a page now would miss rows; the client retries.
+                raise StoreBusy(None)
+        self.caches.order_ready.put(key, True)
+
+    def _keyed(self, listing: Listing) -> Keyed | None:
+        """The app's own order of this family, when its agreement pseudonymises it."""
+        if not ordered(self.reader.agreement, listing.family):
+            return None
+        return Keyed(self.reader.app_id, listing.family)
+
+    def _tiebreak(self, listing: Listing) -> list[Any]:
+        table = ROSTER_TABLES[listing.family]
+        keyed = self._keyed(listing)
+        return [table.c.sourced_id] if keyed is None else keyed.order(table)
 
     def shown_ids(self) -> ShownIds | None:
         """The app's pseudonyms when its agreement asks for them, else None."""
@@ -258,16 +312,22 @@ class ReadSession:
         return self._page(listing, rows, total)
 
     def _keyset(self, listing: Listing) -> Page:
-        """A page of the rows after a key, in sourcedId order (a client's page token)."""
+        """A page of the rows after a row, in the default order (a client's page token)."""
         statement = self._statement(("keyset", listing.documents.column), listing,
                                     self._keyset_statement)
         total = self._total(listing) if listing.count else None
-        rows = statement.rows(self.conn, {"after": listing.after,
-                                          "page_limit": listing.limit + listing.peek})
+        params: dict[str, Any] = {"after": listing.after,
+                                  "page_limit": listing.limit + listing.peek}
+        keyed = self._keyed(listing)
+        if keyed is not None:
+            params["after_key"] = keyed.key(self.conn, listing.after or "")
+            if params["after_key"] is None:  # not a row of this family: nothing follows it
+                return self._page(listing, [], total)
+        rows = statement.rows(self.conn, params)
         return self._page(listing, rows, total)
 
     def _anchored(self, listing: Listing) -> Page:
-        """A deep page in sourcedId order: start from the nearest anchor (every
+        """A deep page in the default order: start from the nearest anchor (every
         ANCHOR_EVERY-th key of this listing, read once per store version) and skip fewer
         than ANCHOR_EVERY index entries, so page 900 costs about what page 1 does."""
         anchors = self._anchors(listing)
@@ -277,21 +337,31 @@ class ReadSession:
             return self._page(listing, [], total)
         statement = self._statement(("anchored", listing.documents.column), listing,
                                     self._anchored_statement)
-        rows = statement.rows(self.conn, {
-            "anchor": anchors[slot], "page_limit": listing.limit + listing.peek,
-            "page_offset": listing.offset - slot * ANCHOR_EVERY})
+        sort_key, sourced_id = anchors[slot]
+        params = {"anchor": sourced_id, "page_limit": listing.limit + listing.peek,
+                  "page_offset": listing.offset - slot * ANCHOR_EVERY}
+        if sort_key is not None:
+            params["anchor_key"] = sort_key
+        rows = statement.rows(self.conn, params)
         return self._page(listing, rows, total)
 
-    def _anchors(self, listing: Listing) -> list[str]:
+    def _anchors(self, listing: Listing) -> list[tuple[str | None, str]]:
+        """Every ANCHOR_EVERY-th row's (order key, sourcedId); the key is None where the
+        order is the sourcedId's."""
         key = self._cache_key(listing)
         anchors = self.caches.anchors.get(key)
         if anchors is None:
             table = ROSTER_TABLES[listing.family]
+            keyed = self._keyed(listing)
+            if keyed is None:
+                walk = select(null(), table.c.sourced_id)
+            else:
+                walk = select(*keyed.order(table)).select_from(keyed.join(table, table))
             anchors, seen = [], 0
-            for (sourced_id,) in self.conn.execute(select(table.c.sourced_id).where(
-                    *self._where(listing)).order_by(table.c.sourced_id)):
+            for sort_key, sourced_id in self.conn.execute(
+                    walk.where(*self._where(listing)).order_by(*self._tiebreak(listing))):
                 if seen % ANCHOR_EVERY == 0:
-                    anchors.append(sourced_id)
+                    anchors.append((sort_key, sourced_id))
                 seen += 1
             self.caches.anchors.put(key, anchors)
             self.caches.totals.put(key, seen)  # the walk counted them too
@@ -315,19 +385,23 @@ class ReadSession:
                                            table.c.status == "active")
 
     def _list_statement(self, listing: Listing) -> Any:
-        table = ROSTER_TABLES[listing.family]
-        return self._select(listing).order_by(*listing.order(), table.c.sourced_id) \
+        return self._select(listing).order_by(*listing.order(), *self._tiebreak(listing)) \
             .limit(bindparam("page_limit")).offset(bindparam("page_offset"))
 
     def _keyset_statement(self, listing: Listing) -> Any:
         table = ROSTER_TABLES[listing.family]
-        return self._select(listing).where(table.c.sourced_id > bindparam("after")) \
-            .order_by(table.c.sourced_id).limit(bindparam("page_limit"))
+        keyed = self._keyed(listing)
+        after = table.c.sourced_id > bindparam("after") if keyed is None else keyed.from_(
+            table, bindparam("after_key"), bindparam("after"), inclusive=False)
+        return self._select(listing).where(after).order_by(*self._tiebreak(listing)) \
+            .limit(bindparam("page_limit"))
 
     def _anchored_statement(self, listing: Listing) -> Any:
         table = ROSTER_TABLES[listing.family]
-        return self._select(listing).where(table.c.sourced_id >= bindparam("anchor")) \
-            .order_by(table.c.sourced_id) \
+        keyed = self._keyed(listing)
+        start = table.c.sourced_id >= bindparam("anchor") if keyed is None else keyed.from_(
+            table, bindparam("anchor_key"), bindparam("anchor"), inclusive=True)
+        return self._select(listing).where(start).order_by(*self._tiebreak(listing)) \
             .limit(bindparam("page_limit")).offset(bindparam("page_offset"))
 
     # -- parts ---------------------------------------------------------------------------------
@@ -359,6 +433,9 @@ class ReadSession:
             columns += [table.c[c] for c in student if c is not None]
         if OWN_KIND.get(listing.family) in WRITABLE and self.reader.agreement.pseudonymous_ids:
             columns.append(table.c.source.label("row_source"))
+        keyed = self._keyed(listing)
+        if keyed is not None:
+            source = keyed.join(source, table)
         return select(*columns).select_from(source).where(*self._where(listing))
 
     def _cache_key(self, listing: Listing) -> tuple[Any, ...]:

@@ -59,6 +59,15 @@ def fetch(conn: Connection, sql: str, params: Sequence[Any] = ()) -> list[tuple[
     return _cursor_rows(conn, _adapted(sql, conn.dialect.paramstyle), tuple(params))
 
 
+def execute_many(conn: Connection, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+    """A fixed statement (`?` placeholders) run once per row through the driver's
+    executemany: a bulk write of plain values (no bind processing needed) without the
+    per-row parameter handling of SQLAlchemy's execution layer."""
+    if rows:
+        conn.exec_driver_sql(_adapted(sql, conn.dialect.paramstyle),
+                             [tuple(r) for r in rows])
+
+
 @dataclass(frozen=True)
 class Prepared:
     """A SQLAlchemy statement compiled once for one dialect: its text, the order and default

@@ -36,6 +36,7 @@ from gateway.busy import StoreBusy, is_lock_timeout
 from gateway.config import SourceConfig
 from gateway.model import ROSTER_TABLES
 from gateway.model.columns import indexed_column
+from gateway.policy import pseudonym_order as order_keys
 from gateway.store.engine import for_writes, lock_timeout_of, writer_turn
 from gateway.sync import bookmarks, checks, diff, history
 from gateway.sync.apply import apply_changes, next_change_version
@@ -481,6 +482,9 @@ def _run(conn, transaction, source, events, report, dry_run, force, full,  # noq
     marks.changed(chg)
     marks.embedding(chg)  # ...and after the apply
     render_marked(conn, marks)
+    # Pseudonymous apps' order keys of the changed rows, committed with them: a reader never
+    # sees a row its app has no key for (gateway/policy/pseudonym_order.py).
+    order_keys.catch_up(conn)
     if on_apply is not None:
         on_apply(conn, report.change_version)
     bookmarks.save(conn, source.name, report)

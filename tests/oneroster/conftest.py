@@ -16,7 +16,7 @@ from gateway.auth.registry import register_app
 from gateway.config import SourceConfig
 from gateway.policy.agreement import parse_agreement
 from gateway.sync.runner import run_sync
-from tests.oneroster.district import two_schools
+from tests.oneroster.district import one_school, two_schools
 from tests.store_snapshot import built_once
 
 ALL_READ_SCOPES = ["roster-core.readonly", "roster.readonly", "roster-demographics.readonly",
@@ -57,6 +57,12 @@ class Api:
 def sync_two_schools(engine: Any) -> None:
     report = run_sync(engine, SourceConfig(name="sis", adapter="test"), iter(two_schools()),
                       adapter_name="test")
+    assert report.state == "applied", report.issues[:5]
+
+
+def sync_one_school(engine: Any, students: int) -> None:
+    report = run_sync(engine, SourceConfig(name="sis", adapter="test"),
+                      iter(one_school(students)), adapter_name="test")
     assert report.state == "applied", report.issues[:5]
 
 

@@ -89,3 +89,57 @@ def two_schools() -> list[Event]:
             events.append(FamilyMode(rec.family, "bulk", rec.file))
         events.append(rec)
     return events
+
+
+FAMILY_NAMES = ("Ash", "Birch", "Cedar", "Dogwood", "Elm")
+
+
+def one_school(students: int) -> list[Event]:
+    """One school, one class, `students` students each enrolled in it with a result: enough
+    rows for several pages and for the deep-page path (offsets past 200). A student's
+    givenName is its district id's number (what a test reads back from a pseudonymous page),
+    and its familyName one of five, so a sort on it has ties."""
+    sch = "sch-a"
+    r: list[Record] = [
+        Record("orgs", "dist", {"name": "Riverside USD", "type": "district", "identifier": "D1"}),
+        Record("orgs", sch, {"name": "Alder High", "type": "school", "identifier": "A1",
+                             "parent": "dist"}),
+        Record("academicSessions", "y27", {"title": "2026-2027", "type": "schoolYear",
+                                           "startDate": "2026-08-19", "endDate": "2027-06-05",
+                                           "schoolYear": "2027"}),
+        Record("categories", "cat-hw", {"title": "Homework", "weight": "40"}),
+        Record("courses", "crs-a", {"title": "Algebra I", "courseCode": "MA1", "org": sch}),
+        Record("classes", "cls-a", {"title": "Algebra I", "classType": "scheduled",
+                                    "course": "crs-a", "school": sch, "terms": ["y27"]}),
+        Record("lineItems", "li-a", {"title": "Quiz 1", "assignDate": "2026-09-01T00:00:00Z",
+                                     "dueDate": "2026-09-08T00:00:00Z", "class": "cls-a",
+                                     "category": "cat-hw", "academicSession": "y27",
+                                     "school": sch, "resultValueMin": "0",
+                                     "resultValueMax": "100"}),
+    ]
+    for n in range(students):
+        stu = f"stu-{n:04d}"
+        r += [
+            Record("users", stu, {"enabledUser": "true", "username": stu,
+                                  "givenName": f"{n:04d}",
+                                  "familyName": FAMILY_NAMES[n % len(FAMILY_NAMES)]}),
+            Record("roles", f"r-{stu}", {"user": stu, "roleType": "primary", "role": "student",
+                                         "org": sch}),
+            Record("enrollments", f"e-{stu}", {"class": "cls-a", "school": sch, "user": stu,
+                                               "role": "student"}),
+            Record("results", f"res-{stu}", {"lineItem": "li-a", "student": stu,
+                                             "scoreStatus": "fully graded", "score": "70",
+                                             "scoreDate": "2026-09-09", "class": "cls-a"}),
+        ]
+    from adapters.canonical import APPLY_ORDER
+
+    r.sort(key=lambda rec: APPLY_ORDER.index(rec.family))
+    events: list[Event] = []
+    seen: set[str] = set()
+    for line, rec in enumerate(r, start=2):
+        rec.file, rec.line = f"{rec.family}.csv", line
+        if rec.family not in seen:
+            seen.add(rec.family)
+            events.append(FamilyMode(rec.family, "bulk", rec.file))
+        events.append(rec)
+    return events

@@ -21,7 +21,9 @@ from sqlalchemy import event
 from gateway.app import create_app
 from tests.golden.capture import ALL_READ_SCOPES, DISTRICTS, _token, load
 
-HOT_TABLES = ("users", "user_roles", "enrollments")
+# pseudonym_order: a pseudonymous app's pages walk its keys (gateway/policy/pseudonym_order.py)
+HOT_TABLES = ("users", "user_roles", "enrollments", "pseudonym_order")
+PSEUDONYMOUS = {"pseudonymous_ids": True}
 V12 = "/ims/oneroster/rostering/v1p2"
 V11 = "/ims/oneroster/v1p1"
 
@@ -93,12 +95,16 @@ def _paths(client: Any, headers: dict[str, str]) -> list[str]:
     ]
 
 
+@pytest.mark.parametrize("pseudonymous", [False, True], ids=["district-ids", "pseudonymous"])
 @pytest.mark.parametrize("scoped", [False, True], ids=["district-wide", "one-school"])
-def test_every_hot_read_uses_an_index_on_users_roles_and_enrollments(served, scoped: bool):
+def test_every_hot_read_uses_an_index_on_users_roles_and_enrollments(served, scoped: bool,
+                                                                      pseudonymous: bool):
     app, client, engine = served
     probe = {"Authorization": f"Bearer {_token(client, engine, 'probe', {})[0]}"}
     school = client.get(f"{V12}/schools?limit=1", headers=probe).get_json()["orgs"][0]
     extra = {"schools": [school["sourcedId"]]} if scoped else {}
+    if pseudonymous:
+        extra.update(PSEUDONYMOUS)
     headers = {"Authorization": f"Bearer {_token(client, engine, 'reader', extra)[0]}"}
     scans = {}
     for path in _paths(client, headers):
@@ -113,15 +119,18 @@ def test_every_hot_read_uses_an_index_on_users_roles_and_enrollments(served, sco
 EDFI = "/data/v3/ed-fi"
 
 
+@pytest.mark.parametrize("pseudonymous", [False, True], ids=["district-ids", "pseudonymous"])
 @pytest.mark.parametrize("scoped", [False, True], ids=["district-wide", "one-school"])
-def test_every_hot_edfi_read_uses_an_index_on_users_roles_and_enrollments(served, scoped: bool):
+def test_every_hot_edfi_read_uses_an_index_on_users_roles_and_enrollments(served, scoped: bool,
+                                                                           pseudonymous: bool):
     """Ed-Fi pages go through the same engine: a page of students or of associations, a later
     page and a page token are range scans too (the pseudonymous default app's)."""
     app, client, engine = served
     scopes = {"scopes": [*ALL_READ_SCOPES, "edfi.readonly"]}
     probe = {"Authorization": f"Bearer {_token(client, engine, 'probe', scopes)[0]}"}
     school = client.get(f"{V12}/schools?limit=1", headers=probe).get_json()["orgs"][0]
-    extra = {**scopes, **({"schools": [school["sourcedId"]]} if scoped else {})}
+    extra = {**scopes, **({"schools": [school["sourcedId"]]} if scoped else {}),
+             **(PSEUDONYMOUS if pseudonymous else {})}
     headers = {"Authorization": f"Bearer {_token(client, engine, 'reader', extra)[0]}"}
     first = client.get(f"{EDFI}/students?pageSize=5", headers=headers)
     paths = [f"{EDFI}/students?limit=500", f"{EDFI}/students?limit=10&offset=20",
