@@ -13,7 +13,7 @@ def _commit_after_the_count(api) -> list[bool]:  # noqa: ANN001
     """Tombstone school A's students from another connection as soon as the app has counted,
     as a sync commits them: with the next change version (readers key their caches by it)."""
     fired: list[bool] = []
-    reads = api.app.extensions["gateway.store"].reads
+    reads = api.app.extensions["gateway.store"].snapshots
 
     @event.listens_for(reads, "after_cursor_execute")
     def _sync_lands(conn, cursor, statement, *args):  # noqa: ANN001, ANN202
