@@ -66,9 +66,9 @@ def make_engine(url: str, **kwargs) -> Engine:
     return engine
 
 
-def ping_when_idle(engine: Engine, idle: float = PING_AFTER_IDLE) -> None:
-    """Check a pooled connection on checkout only when it has rested longer than `idle`
-    seconds (a busy server reuses its connections within milliseconds: a ping per request
+def ping_when_idle(engine: Engine) -> None:
+    """Check a pooled connection on checkout only when it has rested longer than
+    PING_AFTER_IDLE seconds (a busy server reuses its connections within milliseconds: a ping per request
     would be a round trip per request for nothing). A connection that fails the ping is
     replaced before the caller sees it, as `pool_pre_ping` would; one broken while busy
     fails its statement, which invalidates the pool, as without a ping."""
@@ -83,7 +83,7 @@ def ping_when_idle(engine: Engine, idle: float = PING_AFTER_IDLE) -> None:
     @event.listens_for(engine, "checkout")
     def _checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
         rested = record.info.get(CHECKED_IN)
-        if rested is None or time.monotonic() - rested <= idle:
+        if rested is None or time.monotonic() - rested <= PING_AFTER_IDLE:
             return
         try:
             alive = dialect.do_ping(dbapi_connection)
