@@ -68,10 +68,10 @@ def make_engine(url: str, **kwargs) -> Engine:
 
 def ping_when_idle(engine: Engine) -> None:
     """Check a pooled connection on checkout only when it has rested longer than
-    PING_AFTER_IDLE seconds (a busy server reuses its connections within milliseconds: a ping per request
-    would be a round trip per request for nothing). A connection that fails the ping is
-    replaced before the caller sees it, as `pool_pre_ping` would; one broken while busy
-    fails its statement, which invalidates the pool, as without a ping."""
+    PING_AFTER_IDLE seconds (a busy server reuses its connections within milliseconds: a
+    ping per request would be a round trip per request for nothing). A connection that
+    fails the ping is replaced before the caller sees it, as `pool_pre_ping` would; one
+    broken while busy fails its statement, which invalidates the pool, as without a ping."""
     dialect = engine.dialect
 
     @event.listens_for(engine, "checkin")
