@@ -11,6 +11,7 @@ from sqlalchemy import Connection, Engine
 from gateway.config import Settings
 from gateway.policy.reads import ReadCaches
 from gateway.store.engine import for_reads, for_writes, make_engine
+from gateway.store.snapshot import end_snapshot, head, open_snapshot, snapshot_engine
 
 
 class Store:
@@ -22,6 +23,7 @@ class Store:
         self._engine: Engine | None = None
         self._reads: Engine | None = None
         self._writes: Engine | None = None
+        self._snapshots: Engine | None = None
 
     @property
     def engine(self) -> Engine:
@@ -34,11 +36,23 @@ class Store:
         if self._reads is None:
             self._reads = for_reads(self.engine)
         return self._reads
+
+    @property
+    def snapshots(self) -> Engine:
+        """Where requests' read snapshots come from (see gateway.store.snapshot): on
+        PostgreSQL a pool of its own."""
+        if self._snapshots is None:
+            self._snapshots = snapshot_engine(self.reads)
+        return self._snapshots
+
     def close(self) -> None:
-        """Close the pool: what a shut-down app (or a finished test) leaves open is nothing."""
+        """Close the pools: what a shut-down app (or a finished test) leaves open is nothing."""
+        if self._snapshots is not None and self._snapshots.pool is not getattr(
+                self._engine, "pool", None):
+            self._snapshots.dispose()
         if self._engine is not None:
             self._engine.dispose()
-        self._engine = self._reads = self._writes = None
+        self._engine = self._reads = self._writes = self._snapshots = None
 
     @property
     def writes(self) -> Engine:
@@ -62,13 +76,16 @@ def write_engine() -> Engine:
     return current_app.extensions["gateway.store"].writes
 
 
-def request_reads() -> Connection:
+def request_reads(jti: str | None = None) -> Connection:
     """The one read connection (one snapshot) a request's reads share: the token's revocation
-    check and the response's reads begin one transaction, not one each. Closed when the
-    request ends (`init_request_reads`)."""
+    check and the response's reads begin one transaction, not one each. The snapshot is open
+    when this returns (`jti`: the token to check in its first statement, see
+    gateway.store.snapshot), and ended when the request ends (`init_request_reads`)."""
     conn = g.get("gateway_reads")
     if conn is None:
-        conn = g.gateway_reads = read_engine().connect()
+        conn = g.gateway_reads = current_app.extensions["gateway.store"].snapshots.connect()
+    if jti is not None or head(conn) is None:
+        open_snapshot(conn, jti)
     return conn
 
 
@@ -77,7 +94,7 @@ def end_request_reads() -> None:
     object it returns) must see the write."""
     conn = g.pop("gateway_reads", None)
     if conn is not None:
-        conn.close()
+        end_snapshot(conn)
 
 
 def init_request_reads(app: Flask) -> None:

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from gateway.model import RevokedToken
 from gateway.store.driver_sql import fetch
+from gateway.store.snapshot import head
 
 
 def _now() -> datetime:
@@ -36,10 +37,15 @@ class Denylist:
             return self.is_revoked_on(conn, jti)
 
     def is_revoked_on(self, conn: Connection, jti: str) -> bool:
-        """On a connection the caller already holds (a request's read snapshot)."""
+        """On a connection the caller already holds (a request's read snapshot, whose first
+        statement may have answered it: gateway.store.snapshot)."""
         if jti in self._jtis:
             return True
-        revoked = bool(fetch(conn, "SELECT 1 FROM revoked_tokens WHERE jti = ?", (jti,)))
+        opened = head(conn)
+        if opened is not None and opened.jti == jti:
+            revoked = opened.revoked
+        else:
+            revoked = bool(fetch(conn, "SELECT 1 FROM revoked_tokens WHERE jti = ?", (jti,)))
         if revoked:
             self._remember(jti)
         return revoked

@@ -81,7 +81,7 @@ def _bearer(token: str, oauth1: bool) -> Caller:
         claims = state.verify(token)
     except TokenInvalid as exc:
         raise AuthError(exc.description, oauth1=oauth1) from None
-    if state.denylist.is_revoked_on(request_reads(), claims["jti"]):
+    if state.denylist.is_revoked_on(request_reads(claims["jti"]), claims["jti"]):
         raise AuthError("the token has been revoked", oauth1=oauth1)
     client = _active(state.clients.get(engine, claims["client_id"]), oauth1)
     granted = frozenset(claims.get("scope", "").split()) & client.agreement.scopes

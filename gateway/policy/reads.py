@@ -46,6 +46,7 @@ from gateway.policy.pseudonyms import PseudonymStore
 from gateway.policy.scoping import Scope
 from gateway.policy.shown_ids import OWN_KIND, WRITABLE, ShownIds
 from gateway.store.driver_sql import Prepared, fetch
+from gateway.store.snapshot import head
 
 VERSIONS = ("SELECT (SELECT value FROM change_counter WHERE id = 1), "
             "(SELECT value FROM store_marks WHERE name = 'policy_version')")
@@ -191,7 +192,11 @@ class ReadCaches:
 
 
 def versions(conn: Connection) -> tuple[int, int]:
-    """(change version, policy version) as this snapshot sees them."""
+    """(change version, policy version) as this snapshot sees them: read with the snapshot's
+    first statement where the request opened it (gateway.store.snapshot), else now."""
+    opened = head(conn)
+    if opened is not None:
+        return opened.change, opened.policy
     (change, policy), = fetch(conn, VERSIONS)
     return change or 0, policy or 0
 

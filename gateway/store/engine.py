@@ -8,17 +8,23 @@ only ones: a sync's apply is then exactly one transaction, and a killed process 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 
 from gateway.config import DEFAULT_SYNC_LOCK_TIMEOUT
 
 IMMEDIATE = "gateway_sqlite_begin_immediate"
 LOCK_TIMEOUT = "gateway_lock_timeout"
+SNAPSHOT_MEMO = "gateway_snapshot_head"  # a pooled connection's open snapshot (store.snapshot)
+CHECKED_IN = "gateway_checked_in"
+PING_AFTER_IDLE = 2.0  # seconds a pooled connection may rest before it is pinged on checkout
 
 
 def for_writes(engine: Engine, lock_timeout: float | None = None) -> Engine:
@@ -55,7 +61,36 @@ def make_engine(url: str, **kwargs) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(url, parsed.database, **kwargs)
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    engine = create_engine(url, **kwargs)
+    ping_when_idle(engine)
+    return engine
+
+
+def ping_when_idle(engine: Engine) -> None:
+    """Check a pooled connection on checkout only when it has rested longer than
+    PING_AFTER_IDLE seconds (a busy server reuses its connections within milliseconds: a
+    ping per request would be a round trip per request for nothing). A connection that
+    fails the ping is replaced before the caller sees it, as `pool_pre_ping` would; one
+    broken while busy fails its statement, which invalidates the pool, as without a ping."""
+    dialect = engine.dialect
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi_connection: Any, record: Any) -> None:
+        if record is not None:
+            record.info[CHECKED_IN] = time.monotonic()
+            record.info.pop(SNAPSHOT_MEMO, None)
+
+    @event.listens_for(engine, "checkout")
+    def _checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        rested = record.info.get(CHECKED_IN)
+        if rested is None or time.monotonic() - rested <= PING_AFTER_IDLE:
+            return
+        try:
+            alive = dialect.do_ping(dbapi_connection)
+        except dialect.loaded_dbapi.Error as exc:
+            raise DisconnectionError(f"pooled connection failed its ping: {exc}") from exc
+        if not alive:
+            raise DisconnectionError("pooled connection failed its ping")
 
 
 def _sqlite_engine(url: str, database: str | None, **kwargs) -> Engine:

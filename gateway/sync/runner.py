@@ -34,7 +34,7 @@ from adapters.records import (
 )
 from gateway.busy import StoreBusy, is_lock_timeout
 from gateway.config import SourceConfig
-from gateway.model import ROSTER_TABLES
+from gateway.model import EDFI_DOCUMENTS, ROSTER_TABLES
 from gateway.model.columns import indexed_column
 from gateway.policy import pseudonym_order as order_keys
 from gateway.store.engine import for_writes, lock_timeout_of, writer_turn
@@ -298,6 +298,10 @@ def _refresh_statistics(conn, report: RunReport) -> None:  # noqa: ANN001
               if c.inserted + c.updated + c.deleted >= ANALYZE_AFTER_CHANGES]
     if not tables:
         return
+    # The Ed-Fi documents the run rendered with those rows: without their statistics
+    # PostgreSQL joins a page of students to every stored document, sorted (58 ms against
+    # 23 ms for 500 students at 10k).
+    tables.append(EDFI_DOCUMENTS.name)
     conn.commit()  # end the read transaction the bookkeeping queries began
     with conn.begin():
         if conn.dialect.name == "sqlite":

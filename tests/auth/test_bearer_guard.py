@@ -253,7 +253,7 @@ def test_verification_costs_one_denylist_key_read_once_keys_are_cached(app, engi
     token = get_token(register())
     call(app, f"Bearer {token}")
     queries: list[str] = []
-    store = app.extensions["gateway.store"].engine
+    store = app.extensions["gateway.store"].snapshots  # where requests read
     listener = lambda *args: queries.append(args[2])  # noqa: E731
     event.listen(store, "before_cursor_execute", listener)
     try:

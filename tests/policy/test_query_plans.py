@@ -37,7 +37,7 @@ def served(engine, database_url: str, tmp_path: Path):  # noqa: ANN201
 
 def _statements(app: Any, client: Any, headers: dict[str, str], path: str) -> list:
     seen: list[tuple[str, Any]] = []
-    reads = app.extensions["gateway.store"].reads
+    reads = app.extensions["gateway.store"].snapshots
 
     def capture(_conn, _cursor, statement, parameters, _context, _many) -> None:  # noqa: ANN001
         seen.append((statement, parameters))
