@@ -29,9 +29,11 @@ from gateway.edfi.reads import (
 from gateway.edfi.serialize import EdFiSerializer, flatten_key
 from gateway.extensions import disclosure_log, read_caches, read_engine, request_reads
 from gateway.policy.edfi.changes import deleted_rows, key_change_rows, newest_change_version
+from gateway.policy.edfi.class_keys import ClassKeys, class_keys, class_named, shown_logged
 from gateway.policy.edfi.examples import UNIQUE
 from gateway.policy.edfi.lookups import Lookups
 from gateway.policy.reads import read_session
+from gateway.policy.shown_edfi_ids import EdFiIdCipher
 
 
 def available_change_versions() -> Response:
@@ -48,8 +50,9 @@ def deletes(req: Request, resource: str) -> Response:
                             paging.limit, paging.offset)
         keys = person_keys(session, req.caller)
         objects = EdFiSerializer(Lookups(session.conn), keys.shown,
-                                 shown_id=None if ids is None else ids.shown).render(resource,
-                                                                                     rows)
+                                 shown_id=None if ids is None else ids.shown,
+                                 class_key=class_keys(session.shown_ids()).shown,
+                                 ).render(resource, rows)
     disclose_keys(req, resource, rows)
     body = [{"id": obj["id"], "changeVersion": row.change_version,
              "keyValues": flatten_key(resource, obj)} for row, obj in zip(rows, objects,
@@ -57,9 +60,12 @@ def deletes(req: Request, resource: str) -> Response:
     return json_response(body)
 
 
-def _shown_key(key: dict, person: str | None, shown) -> dict:  # noqa: ANN001
+def _shown_key(key: dict, person: str | None, shown, classes: ClassKeys,  # noqa: ANN001
+               current_class: str | None, look: Lookups) -> dict:
     """A logged key as this app is shown keys: its person's unique id as a pseudonym when
-    the app gets pseudonyms (the log holds the district's ids)."""
+    the app gets pseudonyms, its class's when it gets pseudonyms of classes (the log holds
+    the district's ids)."""
+    key = shown_logged(key, current_class, classes.shown, look)
     if shown is None or person is None:
         return key
     return {k: shown(person, {}) if k in UNIQUE else v for k, v in key.items()}
@@ -71,7 +77,21 @@ def key_changes(req: Request, resource: str) -> Response:
                       reader(req, log=False)) as session:
         rows = key_change_rows(session, resource, paging.min_version, paging.max_version)
         keys = person_keys(session, req.caller)
-    ids = shown_ids(req.caller)
+        classes = class_keys(session.shown_ids())
+        look = Lookups(session.conn)
+        items = _key_change_items(resource, rows, keys.shown, classes, look,
+                                  shown_ids(req.caller))
+    page = list(items.values())[paging.offset:paging.offset + paging.limit]
+    shown = {item["id"] for item in page}
+    disclose_keys(req, resource, [r for r in dict((r.sourced_id, r) for r in rows).values()
+                                  if items[r.sourced_id]["id"] in shown])
+    return json_response(page)
+
+
+def _key_change_items(resource: str, rows: list, person_key, classes: ClassKeys,  # noqa: ANN001
+                      look: Lookups, ids: EdFiIdCipher | None) -> dict[str, dict]:
+    """One entry per item: its first old key and last new key in the window, as the app is
+    shown keys (read inside the request's snapshot: class keys look rows up)."""
 
     def id_of(sourced_id: str) -> str:
         the_id = edfi_id(resource, sourced_id)
@@ -79,17 +99,16 @@ def key_changes(req: Request, resource: str) -> Response:
 
     items: dict[str, dict] = {}
     for row in rows:
-        person = json.loads(row.data).get("user")
+        data = json.loads(row.data)
+        person, current = data.get("user"), class_named(resource, row.sourced_id, data)
         item = items.setdefault(row.sourced_id, {
             "id": id_of(row.sourced_id), "changeVersion": row.change_version,
-            "oldKeyValues": _shown_key(json.loads(row.old_key), person, keys.shown)})
+            "oldKeyValues": _shown_key(json.loads(row.old_key), person, person_key, classes,
+                                       current, look)})
         item["changeVersion"] = row.change_version
-        item["newKeyValues"] = _shown_key(json.loads(row.new_key), person, keys.shown)
-    page = list(items.values())[paging.offset:paging.offset + paging.limit]
-    shown = {item["id"] for item in page}
-    disclose_keys(req, resource, [r for r in dict((r.sourced_id, r) for r in rows).values()
-                                  if id_of(r.sourced_id) in shown])
-    return json_response(page)
+        item["newKeyValues"] = _shown_key(json.loads(row.new_key), person, person_key,
+                                          classes, current, look)
+    return items
 
 
 def descriptor_key_changes() -> Response:

@@ -1,12 +1,13 @@
 """Ed-Fi documents for the read engine: rendered from the page's rows inside the engine's
 snapshot (gateway.policy.reads.RenderedDocuments), because what an app is shown differs per
-app: person keys are pseudonyms unless the agreement grants identifiers, and the agreement's
-field allowlist is the app's read profile. The rows a page references (orgs, sessions,
-users, classes, demographics) are read once per page by the policy layer's Lookups."""
+app: person keys are pseudonyms unless the agreement grants identifiers, section keys carry
+pseudonyms of classes where the agreement says so, and the agreement's field allowlist is the
+app's read profile. The rows a page references (orgs, sessions, users, classes, demographics)
+are read once per page by the policy layer's Lookups."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,13 +31,15 @@ class EdFiDocuments:
     column: str = "edfi"
     columns: tuple[str, ...] = ROW_COLUMNS
     ids: EdFiIdCipher | None = None  # the app's Ed-Fi ids (None: the district's)
+    class_key: Callable[[str], str] | None = None  # the app's class pseudonyms (None: ids)
 
     def objects(self, session: ReadSession, rows: Sequence[Any]) -> list[dict[str, Any]]:
         look = Lookups(session.conn)
         if self.resource == "students" and "birthDate" in self.profile.shown:
             look.load("demographics", [r.sourced_id for r in rows])
         serializer = EdFiSerializer(look, self.person_key, self.profile.shown,
-                                    None if self.ids is None else self.ids.shown)
+                                    None if self.ids is None else self.ids.shown,
+                                    self.class_key)
         return [self.profile.apply(o) for o in serializer.render(self.resource, rows)]
 
     @property

@@ -18,6 +18,7 @@ from sqlalchemy import ColumnElement
 
 from adapters.edfi_mapping.resources import RESOURCES, Resource
 from gateway.edfi.problems import EdFiProblem
+from gateway.policy.edfi.class_keys import ClassOf
 from gateway.policy.edfi.examples import ExampleError, PersonOf, example_condition
 from gateway.policy.edfi.lookups import Lookups
 from gateway.request_bounds import INT32_MAX, INT64_MAX, bounded_int
@@ -127,10 +128,11 @@ def example_names(resource: str, args: dict[str, str], names: dict[str, str],
 
 
 def example_predicates(resource: str, examples: tuple[tuple[str, str], ...], look: Lookups,
-                       person_of: PersonOf = None) -> list[ColumnElement[bool]]:
+                       person_of: PersonOf = None,
+                       class_of: ClassOf = None) -> list[ColumnElement[bool]]:
     """The examples as SQL conditions (the policy layer's), a bad value as a 400."""
     try:
-        return [example_condition(resource, name, value, look, person_of)
+        return [example_condition(resource, name, value, look, person_of, class_of)
                 for name, value in examples]
     except ExampleError as exc:
         raise bad(str(exc)) from None

@@ -4,7 +4,8 @@ the policy layer's read engine.
 the resource's subset AND query by example AND the change-version window -> a `Listing` (the
 engine adds the app's scope: agreement schools, opt-outs) -> one page in sourcedId order
 (offset, or keyset for page tokens) with the total when asked -> documents rendered for this
-app (pseudonymous person keys unless it is granted identifiers; its read profile) -> the
+app (pseudonymous person keys unless it is granted identifiers, pseudonymous section keys
+where the agreement says so; its read profile) -> the
 disclosure log. Nothing here reads the store any other way.
 """
 
@@ -26,6 +27,7 @@ from gateway.edfi.query import encode_token, example_names, example_predicates, 
 from gateway.edfi.serialize import PersonKey
 from gateway.extensions import disclosure_log, read_caches, request_reads, store_engine
 from gateway.policy.disclosures import DisclosureEntry
+from gateway.policy.edfi.class_keys import ClassKeys, class_keys
 from gateway.policy.edfi.examples import PersonOf, changed_between
 from gateway.policy.edfi.ids import sourced_id_of
 from gateway.policy.edfi.lookups import Lookups
@@ -107,15 +109,18 @@ def collection(req: Request, resource: str) -> Response:
     with read_session(request_reads(), disclosure_log(), read_caches(),
                       reader(req)) as session:
         keys = person_keys(session, req.caller)
+        classes = class_keys(session.shown_ids())
         look = Lookups(session.conn)
 
         def where() -> list:
             return [subset(resource),
-                    *example_predicates(resource, examples, look, keys.person_of),
+                    *example_predicates(resource, examples, look, keys.person_of,
+                                        classes.class_of),
                     *changed_between(resource, paging.min_version, paging.max_version)]
 
         listing = Listing(
-            res.family, EdFiDocuments(resource, profile, keys.shown, ids=ids), where,
+            res.family, EdFiDocuments(resource, profile, keys.shown, ids=ids,
+                                      class_key=classes.shown), where,
             limit=paging.limit, offset=paging.offset,
             after=paging.cursor if paging.cursor_mode else None,
             count=paging.total, peek=paging.cursor_mode,
@@ -139,9 +144,10 @@ def _unseal(token: str) -> str | None:
 
 
 def _single_listing(resource: str, profile: Profile, keys: PersonKeys,
-                    ids: EdFiIdCipher | None) -> Listing:
+                    ids: EdFiIdCipher | None, classes: ClassKeys) -> Listing:
     return Listing(RESOURCES[resource].family,
-                   EdFiDocuments(resource, profile, keys.shown, ids=ids),
+                   EdFiDocuments(resource, profile, keys.shown, ids=ids,
+                                 class_key=classes.shown),
                    lambda: [subset(resource)], disclosed=profile.disclosed_fields(resource),
                    shape=("edfi", resource))
 
@@ -160,7 +166,8 @@ def single(req: Request, resource: str, the_id: str) -> Response:
         if etag in [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]:
             return Response(status=304, headers={"ETag": etag})
         page = session.single(_single_listing(resource, profile,
-                                              person_keys(session, req.caller), ids),
+                                              person_keys(session, req.caller), ids,
+                                              class_keys(session.shown_ids())),
                               sourced_id)
     if page is None:  # pragma: no cover - the row was visible in this same snapshot
         raise EdFiProblem("not-found", f"no {resource} item with id {the_id!r}")

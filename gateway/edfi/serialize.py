@@ -18,6 +18,7 @@ from adapters.edfi_mapping import derived_keys
 from adapters.edfi_mapping.descriptors import crosswalk
 from adapters.edfi_mapping.identity import edfi_id as _edfi_id
 from adapters.edfi_mapping.resources import REFERENCES, RESOURCES
+from gateway.policy.edfi.class_keys import preload, shown_course_code, shown_section_identifier
 from gateway.policy.edfi.lookups import Lookups
 
 # A person's unique id as the app is shown it: (sourcedId, the user's data) -> the key.
@@ -77,17 +78,20 @@ class EdFiSerializer:
     """`person_key`: the district's unique id (derived_keys.unique_id) unless the app is
     shown pseudonyms (gateway.policy.pseudonyms); `shown_id`: the Ed-Fi id the app is shown
     for the district's (gateway.policy.shown_edfi_ids), in `id` and link hrefs alike (None:
-    the district's own)."""
+    the district's own); `class_key`: the app's pseudonym of a class, shown in section keys
+    (gateway.policy.edfi.class_keys; None: the district's keys)."""
 
     def __init__(self, lookups: Lookups, person_key: PersonKey | None = None,
                  shown: frozenset[str] | None = None,
-                 shown_id: Callable[[str], str] | None = None) -> None:
+                 shown_id: Callable[[str], str] | None = None,
+                 class_key: Callable[[str], str] | None = None) -> None:
         """`shown`: the properties the app's profile keeps (None: all), so that a page does
         not read rows only a withheld property needs (demographics for birthDate)."""
         self.look = lookups
         self.shown = shown
         self.person_key: PersonKey = person_key or derived_keys.unique_id
         self.shown_id = shown_id
+        self.class_key = class_key
 
     def _link(self, resource: str, sourced_id: str) -> dict[str, str]:
         return _link(resource, sourced_id, self.shown_id)
@@ -114,7 +118,8 @@ class EdFiSerializer:
 
     def offering_key(self, class_id: str, data: dict[str, Any]) -> dict[str, Any]:
         session = self.look.offering_session(data)
-        return {"localCourseCode": derived_keys.local_course_code(class_id, data),
+        return {"localCourseCode": shown_course_code(self.class_key, self.look, class_id,
+                                                     data),
                 "schoolId": self.look.edorg_id(data.get("school", "")),
                 "schoolYear": int(session.get("schoolYear") or 0),
                 "sessionName": session.get("title", "")}
@@ -122,7 +127,7 @@ class EdFiSerializer:
     def section_ref(self, class_id: str) -> dict[str, Any]:
         data = self.look.row("classes", class_id)
         key = self.offering_key(class_id, data)
-        key["sectionIdentifier"] = derived_keys.section_identifier(class_id, data)
+        key["sectionIdentifier"] = shown_section_identifier(self.class_key, class_id, data)
         return {**dict(sorted(key.items())), "link": self._link("sections", class_id)}
 
     # -- resources ---------------------------------------------------------------------------
@@ -152,6 +157,11 @@ class EdFiSerializer:
             self.look.load("demographics", [d.get("user") for d in datas])
         if family == "enrollments":
             self.look.load("classes", [d.get("class") for d in datas])
+            if self.class_key is not None:
+                preload(self.look, [(c, self.look.row("classes", c)) for d in datas
+                                    if (c := d.get("class"))])
+        if family == "classes" and self.class_key is not None:
+            preload(self.look, [(r.sourced_id, d) for r, d in zip(rows, datas, strict=True)])
         if resource == "sections":
             self.look.load_offerings([r.sourced_id for r in rows])
         if resource == "students":
@@ -242,7 +252,7 @@ class EdFiSerializer:
         key = self.offering_key(sid, d)
         offering = self.look.offering_of(sid)
         return {
-            "sectionIdentifier": derived_keys.section_identifier(sid, d),
+            "sectionIdentifier": shown_section_identifier(self.class_key, sid, d),
             "courseOfferingReference": {**key, "link": self._link("courseOfferings", offering)},
             "sectionName": d.get("title"),
             "classPeriods": [{"classPeriodReference": {"classPeriodName": p,

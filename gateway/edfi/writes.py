@@ -37,6 +37,7 @@ are always those of the item a GET shows):
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from flask import Response, g, request
@@ -64,6 +65,7 @@ from gateway.edfi.serialize import RACES, EdFiSerializer, flatten_key
 from gateway.extensions import read_caches, store_engine, write_engine
 from gateway.oneroster.writes import app_source
 from gateway.policy.edfi import rows as stored
+from gateway.policy.edfi.class_keys import DistrictKeys, class_named, district_keys, logged
 from gateway.policy.edfi.examples import UNIQUE
 from gateway.policy.edfi.lookups import Lookups
 from gateway.policy.scoping import Scope
@@ -86,10 +88,17 @@ OWNS: dict[tuple[str, str], frozenset[str]] = {
 _CLASS_VIEWS = {"courseOfferings": "localCourseCode", "sections": "sectionIdentifier"}
 
 
-def _writable(resource: str) -> None:
+def _writable(resource: str, req: Request) -> None:
     if resource not in WRITABLE:
         raise EdFiProblem("method-not-allowed", f"{resource} is read-only through this gateway; "
                                                 f"writable: {', '.join(sorted(WRITABLE))}")
+    if resource in _CLASS_VIEWS and req.caller.agreement.pseudonymous("classes"):
+        # Such an app names classes only by its pseudonyms; a section or course offering it
+        # wrote would carry keys of its own choosing that the district's keys could collide
+        # with, so what it reads back (or is refused) would tell which keys the district has.
+        raise EdFiProblem("security:authorization",
+                          f"the app's agreement shows it pseudonyms of classes: it may write "
+                          f"enrollments in sections, not {resource}")
 
 
 def _body(req: Request, resource: str) -> dict[str, Any]:
@@ -100,9 +109,19 @@ def _district_keys(req: Request, body: dict[str, Any]) -> dict[str, Any]:
     """A body as the district's keys spell it: an app shown pseudonyms instead of person ids
     (gateway.policy.pseudonyms) writes with them, so each person key that is one of its
     pseudonyms (at any depth: references) becomes the person's district id before anything
-    maps the body. Other values stay as written (a new person's own id)."""
+    maps the body. Other values stay as written (a new person's own id). An app shown
+    pseudonyms of classes names sections by them: their key parts become the district's
+    (gateway.policy.edfi.class_keys), and any other value names no section."""
     g.edfi_mapped_ids = None
-    if "identifier" in req.caller.agreement.allowed_fields("users"):
+    g.edfi_class_keys = None
+    agreement = req.caller.agreement
+    if agreement.pseudonymous("classes"):
+        with store_engine().connect() as conn:
+            classes = read_caches().pseudonyms.for_app(conn, store_engine(), req.caller.app_id,
+                                                       "classes")
+            named = g.edfi_class_keys = DistrictKeys()
+            body = district_keys(body, Lookups(conn), lambda v: classes.real(conn, v), named)
+    if "identifier" in agreement.allowed_fields("users"):
         return body
     mapped: set[str] = set()
     g.edfi_mapped_ids = mapped
@@ -134,7 +153,9 @@ def _find_by_key(conn: Connection, look: Lookups, resource: str, key: dict[str, 
     """The row of `resource` with this natural key; with `access`, only among the rows the
     app may name, so that what it may not see is found exactly as what does not exist."""
     if resource in _CLASS_VIEWS:
-        found = _class_by_key(look, resource, key)
+        named: DistrictKeys | None = g.get("edfi_class_keys")
+        found = _class_by_key(look, resource, key, None if access is None or named is None
+                              else (lambda class_id: named.names(class_id, key)))
         return found if access is None or access.may_name("classes", found) else None
     may_name = None if access is None else access.may_name
     mapped = g.get("edfi_mapped_ids")
@@ -151,15 +172,17 @@ def _folded(key: dict[str, Any]) -> dict[str, str]:
     return {k: str(v).casefold() for k, v in key.items()}
 
 
-def _class_by_key(look: Lookups, resource: str, key: dict[str, Any]) -> str | None:
+def _class_by_key(look: Lookups, resource: str, key: dict[str, Any],
+                  accept: Callable[[str], bool] | None = None) -> str | None:
     """The class that shows this course offering or section key. Their keys are partly derived
     (a session's name and year, a code falling back to classCode), so candidates at the school
-    are rendered exactly as GET renders them and compared."""
+    are rendered exactly as GET renders them and compared. `accept`: of the classes showing
+    the key, only one the app named (by its pseudonym: gateway.policy.edfi.class_keys)."""
     wanted = _folded(key)
     serializer = EdFiSerializer(look)
     for row in stored.class_candidates(look.conn, look, resource, key):
         shown = flatten_key(resource, serializer.render(resource, [row])[0])
-        if _folded(shown) == wanted:
+        if _folded(shown) == wanted and (accept is None or accept(row.sourced_id)):
             return row.sourced_id
     return None
 
@@ -253,7 +276,7 @@ def _records(conn: Connection, req: Request, resource: str, body: dict[str, Any]
     except MappingError as exc:
         if exc.message.startswith("no "):
             raise EdFiProblem("data-conflict:unresolved-reference",
-                              f"{exc.path}: {exc.message}") from None
+                              f"{exc.path}: {_unresolved(exc.message)}") from None
         raise invalid(exc.path, exc.message) from None
     _authorise(conn, req, records, also)
     _refuse_unreachable(access, records)
@@ -268,6 +291,14 @@ def _records(conn: Connection, req: Request, resource: str, body: dict[str, Any]
             if resource == "courseOfferings" and data.get("sectionIdentifier"):
                 rec.fields["title"] = data["title"]  # a section's class: its name is the title
     return records
+
+
+def _unresolved(message: str) -> str:
+    """What an unresolved reference is told: the key's values, unless the body was mapped
+    from pseudonyms (they are then the district's, or a stand-in for "nothing")."""
+    if g.get("edfi_mapped_ids") is None and g.get("edfi_class_keys") is None:
+        return message
+    return message.split(" with ", 1)[0] + " with the identifying values given"
 
 
 def _refuse_unreachable(access: WriteAccess, records: list[Record]) -> None:
@@ -355,7 +386,7 @@ def etag_of(family: str, sourced_id: str) -> str:
 
 
 def post(req: Request, resource: str) -> Response:
-    _writable(resource)
+    _writable(resource, req)
     body = _body(req, resource)
     try:
         key = natural_key(RESOURCES[resource], body)
@@ -422,7 +453,7 @@ def require_if_match(change_version: int) -> None:
 
 
 def put(req: Request, resource: str, the_id: str) -> Response:
-    _writable(resource)
+    _writable(resource, req)
     row, current = _existing(req, resource, the_id)
     body = _body(req, resource)
     if body.get("id") not in (None, the_id):
@@ -443,7 +474,9 @@ def put(req: Request, resource: str, the_id: str) -> Response:
         if changes_key:
             _refuse_duplicate_key(conn, resource, key, row.sourced_id)
         records = _records(conn, req, resource, body, row.sourced_id, also)
-    log = _log_key_change(resource, row.sourced_id, old) if changes_key else None
+    log = _log_key_change(resource, row.sourced_id, logged(
+        old, class_named(resource, row.sourced_id, json.loads(row.data)))) if changes_key \
+        else None
     apply_write(req, records, log)
     return Response(status=204, headers={"ETag": etag_of(_family(resource), row.sourced_id)})
 
@@ -462,13 +495,15 @@ def _log_key_change(resource: str, sourced_id: str, old: dict[str, Any]) -> OnAp
     just written, spelled as GET shows it."""
     def log(conn: Connection, change_version: int) -> None:
         row = stored.row_of(conn, _family(resource), sourced_id)
-        new = flatten_key(resource, EdFiSerializer(Lookups(conn)).render(resource, [row])[0])
+        new = logged(flatten_key(resource, EdFiSerializer(Lookups(conn)).render(resource,
+                                                                                [row])[0]),
+                     class_named(resource, sourced_id, json.loads(row.data)))
         stored.log_key_change(conn, resource, sourced_id, change_version, old, new)
     return log
 
 
 def delete(req: Request, resource: str, the_id: str) -> Response:
-    _writable(resource)
+    _writable(resource, req)
     row, _obj = _existing(req, resource, the_id)
     if resource == SEOA:
         return _clear_demographics(req, json.loads(row.data)["user"])

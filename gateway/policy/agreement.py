@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from adapters.canonical import FAMILIES
-from gateway.auth.scopes import EDFI, UnknownScope, expand_all
+from gateway.auth.scopes import UnknownScope, expand_all
 
 PURPOSES = frozenset({
     "instruction", "assessment", "rostering", "communication", "district-operations",
@@ -148,16 +148,16 @@ def _stored_pseudonymous(value: Any) -> frozenset[str]:
     return frozenset({"people"}) if value else frozenset()
 
 
-def _pseudonymous_ids(raw: dict[str, Any], where: str, sensitive: list[str],
-                      scopes: frozenset[str]) -> frozenset[str]:
+def _pseudonymous_ids(raw: dict[str, Any], where: str,
+                      sensitive: list[str]) -> frozenset[str]:
     """`pseudonymous_ids = true` (people) or a list of kinds ("people", "classes").
 
     Refused with the `identifiers` category: the district's ids of a person (SIS id,
     userIds, userMasterIdentifier) would let the app, and any other app granted them, join
     what the pseudonyms keep apart; an agreement that promises both promises nothing.
-    Pseudonymous classes are refused with Ed-Fi scopes: Ed-Fi's section keys are the
-    district's own in this version, and a promise the gateway cannot keep on every path is
-    not made on any."""
+    Pseudonymous classes hold on every path, Ed-Fi's included: a section's identifier and
+    every reference to it carry the app's pseudonym of the class
+    (gateway/policy/edfi/class_keys.py)."""
     value = raw.get("pseudonymous_ids", False)
     if isinstance(value, bool):
         kinds = frozenset({"people"}) if value else frozenset()
@@ -171,10 +171,6 @@ def _pseudonymous_ids(raw: dict[str, Any], where: str, sensitive: list[str],
         raise AgreementError(f"{where}: pseudonymous_ids cannot be combined with the "
                              "'identifiers' sensitive category: the district's ids of a person "
                              "would undo the pseudonyms; grant one or the other")
-    if "classes" in kinds and any(s.startswith(EDFI) for s in scopes):
-        raise AgreementError(f"{where}: pseudonymous_ids: 'classes' cannot be combined with Ed-Fi "
-                             "scopes (Ed-Fi section keys are not pseudonymised); pseudonymise "
-                             "people only, or drop the Ed-Fi scopes")
     return kinds
 
 
@@ -245,7 +241,7 @@ def parse_agreement(raw: dict[str, Any], where: str = "agreement") -> Agreement:
             bad = sorted(set(names) - known) if isinstance(names, list) else names
             raise AgreementError(f"{where}: fields.{family}: unknown field(s) {bad}")
         allow[family] = frozenset(names)
-    pseudonymous = _pseudonymous_ids(raw, where, sensitive, full_scopes)
+    pseudonymous = _pseudonymous_ids(raw, where, sensitive)
     return Agreement(
         name=str(raw["name"]), purpose=purpose, expires=expires, scopes=full_scopes,
         schools=None if schools == "all" else frozenset(schools),

@@ -15,8 +15,11 @@ from sqlalchemy import select
 
 from adapters.edfi_mapping.identity import edfi_id
 from adapters.edfi_mapping.resources import RESOURCES
+from adapters.records import FamilyMode, Record
 from gateway.app import create_app
+from gateway.config import SourceConfig
 from gateway.model import ROSTER_TABLES
+from gateway.sync.runner import run_sync
 from tests.edfi.bodies import enrolment
 from tests.edfi.conftest import EdFi, conforms
 
@@ -229,3 +232,206 @@ def test_another_apps_ids_name_nothing(edfi: EdFi):
     item = first.get("/ed-fi/students?limit=1").get_json()[0]
     assert first.get(f"/ed-fi/students/{item['id']}").status_code == 200
     assert second.get(f"/ed-fi/students/{item['id']}").status_code == 404
+
+
+# Pseudonymous classes (issue 15): a section's identifier and every reference to it carry the
+# app's pseudonym of the class, the one its OneRoster reads show as the class's sourcedId.
+CLASS_TERMS = {"sensitive": ["demographics", "birth_date"],
+               "pseudonymous_ids": ["people", "classes"]}
+CLASS_IDS = ["cls-a", "cls-b"]
+SECTION_KEY = ("localCourseCode", "schoolId", "schoolYear", "sectionIdentifier", "sessionName")
+SECTIONS_OF = ("/ed-fi/studentSectionAssociations", "/ed-fi/staffSectionAssociations")
+
+
+def _class_leaks(text: str) -> list[str]:
+    return [i for i in CLASS_IDS if re.search(rf"(?<![\w-]){re.escape(i)}(?![\w-])", text)]
+
+
+def _oneroster_classes(call) -> dict[str, str]:  # noqa: ANN001
+    classes = call.get(f"{ROSTER}/classes?limit=100").get_json()["classes"]
+    return {c["title"]: c["sourcedId"] for c in classes}
+
+
+def _sections(call) -> dict[str, dict]:  # noqa: ANN001
+    items = conforms("GET", "/ed-fi/sections", call.get("/ed-fi/sections?limit=500"))
+    return {s["sectionName"]: s for s in items}
+
+
+def _section_ref(section: dict) -> dict:
+    """A section's key as a sectionReference spells it (what the app was shown)."""
+    offering = section["courseOfferingReference"]
+    return {**{k: offering[k] for k in SECTION_KEY if k in offering},
+            "sectionIdentifier": section["sectionIdentifier"]}
+
+
+def test_sections_and_their_associations_show_the_apps_class_pseudonym(edfi: EdFi):
+    first = edfi.as_app(SCOPES, name="first", **CLASS_TERMS)
+    second = edfi.as_app(SCOPES, name="second", **CLASS_TERMS)
+    district = edfi.as_app(("edfi.readonly",), name="district")
+    mine, theirs = _sections(first), _sections(second)
+    ids = {name: s["sectionIdentifier"] for name, s in mine.items()}
+    assert ids == _oneroster_classes(first) and len(ids) == 2
+    assert {n: s["sectionIdentifier"] for n, s in theirs.items()} == _oneroster_classes(second)
+    assert all(theirs[n]["sectionIdentifier"] != ids[n] for n in ids)
+    assert {s["sectionIdentifier"] for s in _sections(district).values()} == set(CLASS_IDS)
+    # the class has no code of its own: its course offering's code is its sourcedId, shown
+    # as the same pseudonym, in the offering and in the section's reference to it
+    codes = {o["localCourseCode"] for o in first.get("/ed-fi/courseOfferings").get_json()}
+    assert codes == set(ids.values())
+    assert all(s["courseOfferingReference"]["localCourseCode"] == s["sectionIdentifier"]
+               for s in mine.values())
+    shown = set(ids.values())
+    for path in SECTIONS_OF:
+        items = conforms("GET", path, first.get(path + "?limit=500"))
+        assert items and {i["sectionReference"]["sectionIdentifier"] for i in items} == shown
+        assert {i["sectionReference"]["localCourseCode"] for i in items} == shown
+        single = first.get(f"{path}/{items[0]['id']}").get_json()
+        assert single["sectionReference"] == items[0]["sectionReference"]
+
+
+def test_query_by_example_takes_the_pseudonym_and_not_the_district_id(edfi: EdFi):
+    call = edfi.as_app(SCOPES, name="asker", **CLASS_TERMS)
+    other = edfi.as_app(SCOPES, name="other", **CLASS_TERMS)
+    alder = _sections(call)["Algebra I (A)"]["sectionIdentifier"]
+    theirs = _sections(other)["Algebra I (A)"]["sectionIdentifier"]
+
+    def names(query: str) -> list[str]:
+        reply = call.get(query)
+        assert reply.status_code == 200, reply.get_json()
+        return [i.get("sectionName") or i.get("localCourseTitle") for i in reply.get_json()]
+
+    assert names(f"/ed-fi/sections?sectionIdentifier={alder}") == ["Algebra I (A)"]
+    assert names(f"/ed-fi/sections?sectionIdentifier={alder.upper()}") == ["Algebra I (A)"]
+    assert names(f"/ed-fi/courseOfferings?localCourseCode={alder}") == ["Algebra I (A)"]
+    for value in ("cls-a", theirs, "0" * 32):  # the district's id, another app's, nobody's
+        assert names(f"/ed-fi/sections?sectionIdentifier={value}") == []
+        assert names(f"/ed-fi/courseOfferings?localCourseCode={value}") == []
+        assert call.get(f"/ed-fi/sections?sectionIdentifier={value}&totalCount=true"
+                        ).headers["Total-Count"] == "0"
+
+
+def _section_enrolment(student: str, section: dict, begin: str) -> dict:
+    return {"studentReference": {"studentUniqueId": student},
+            "sectionReference": _section_ref(section), "beginDate": begin}
+
+
+def _problem(reply) -> dict:  # noqa: ANN001
+    return {k: v for k, v in reply.get_json().items() if k != "correlationId"}
+
+
+def test_a_write_naming_a_section_by_pseudonym_lands_on_the_real_class(edfi: EdFi):
+    writer = edfi.as_app(SCOPES, name="writer", **CLASS_TERMS)
+    district = edfi.as_app(("edfi.readonly",), name="district")
+    window = "minChangeVersion=" + str(writer.get(
+        "/changeQueries/v1/availableChangeVersions").get_json()["newestChangeVersion"] + 1)
+    alder = _sections(writer)["Algebra I (A)"]
+    ben = _edfi_ids(writer)["Ben Pupila"]
+    path = "/ed-fi/studentSectionAssociations"
+    made = writer("POST", path, json=_section_enrolment(ben, alder, "2027-01-20"))
+    assert made.status_code == 201, made.get_json()
+    [seen] = district.get(f"{path}?beginDate=2027-01-20").get_json()
+    assert seen["sectionReference"]["sectionIdentifier"] == "cls-a"
+    with edfi.engine.connect() as conn:
+        table = ROSTER_TABLES["enrollments"]
+        assert conn.execute(select(table.c.class_id, table.c.user_id).where(
+            table.c.source.like("app:%"))).all() == [("cls-a", "stu-a2")]
+    [mine] = writer.get(f"{path}?beginDate=2027-01-20").get_json()
+    assert mine["sectionReference"] == {**_section_ref(alder),
+                                        "link": mine["sectionReference"]["link"]}
+
+    # the district's keys of the section, another app's pseudonym and an unknown value all
+    # answer alike: no such section
+    other = _sections(edfi.as_app(SCOPES, name="other", **CLASS_TERMS))["Algebra I (A)"]
+    real = {**alder, "sectionIdentifier": "cls-a",
+            "courseOfferingReference": {**alder["courseOfferingReference"],
+                                        "localCourseCode": "cls-a"}}
+    unknown = {**alder, "sectionIdentifier": "f" * 32}
+    replies = [writer("POST", path, json=_section_enrolment(ben, section, "2027-01-21"))
+               for section in (real, {**alder, "sectionIdentifier": "cls-a"}, other, unknown)]
+    assert {r.status_code for r in replies} == {409}
+    assert all(_problem(r) == _problem(replies[-1]) for r in replies), [_problem(r)
+                                                                          for r in replies]
+    assert not _class_leaks(repr([r.get_json() for r in replies]))
+    assert district.get(f"{path}?beginDate=2027-01-21").get_json() == []
+
+    # a key change and a delete are shown with the pseudonym too
+    shown = made.headers["Location"].rsplit("/", 1)[1]
+    moved = writer("PUT", f"{path}/{shown}",
+                   json=_section_enrolment(ben, alder, "2027-01-22"))
+    assert moved.status_code == 204, moved.get_json()
+    [change] = writer.get(f"{path}/keyChanges?{window}").get_json()
+    assert change["oldKeyValues"]["sectionIdentifier"] == alder["sectionIdentifier"]
+    assert change["newKeyValues"]["localCourseCode"] == alder["sectionIdentifier"]
+    assert change["newKeyValues"]["beginDate"] == "2027-01-22"
+    assert "@class" not in change["oldKeyValues"]
+    [plain] = district.get(f"{path}/keyChanges?{window}").get_json()
+    assert plain["oldKeyValues"]["sectionIdentifier"] == "cls-a"
+    assert set(plain["oldKeyValues"]) == set(change["oldKeyValues"])
+    assert writer("DELETE", f"{path}/{shown}").status_code == 204
+    [gone] = writer.get(f"{path}/deletes?{window}").get_json()
+    assert gone["keyValues"]["sectionIdentifier"] == alder["sectionIdentifier"]
+    [gone] = district.get(f"{path}/deletes?{window}").get_json()
+    assert gone["keyValues"]["sectionIdentifier"] == "cls-a"
+
+
+def test_an_app_shown_class_pseudonyms_does_not_write_sections(edfi: EdFi):
+    writer = edfi.as_app(SCOPES, name="writer", **CLASS_TERMS)
+    alder = _sections(writer)["Algebra I (A)"]
+    body = {k: v for k, v in alder.items() if not k.startswith("_") and k != "id"}
+    for method, path in (("POST", "/ed-fi/sections"), ("PUT", f"/ed-fi/sections/{alder['id']}"),
+                         ("DELETE", f"/ed-fi/sections/{alder['id']}")):
+        reply = writer(method, path, json=body)
+        assert reply.status_code == 403, (method, reply.get_json())
+    assert writer("POST", "/ed-fi/courseOfferings", json={}).status_code == 403
+    assert _sections(writer)["Algebra I (A)"] == alder
+
+
+def _district_writes(edfi: EdFi) -> None:
+    """A second section of cls-a's course offering comes from another source (its
+    localCourseCode copied from the offering's, which is cls-a's sourcedId); an app with the
+    district's keys enrols a student in cls-a, moves the enrolment's begin date and deletes
+    it: the pages, /keyChanges and /deletes then name the classes."""
+    events = [FamilyMode("classes", "delta", "classes.csv"),
+              Record("classes", "cls-a2", {"title": "Algebra I, second section",
+                                           "classCode": "ALG-2", "localCourseCode": "cls-a",
+                                           "classType": "scheduled", "course": "crs-a",
+                                           "school": "sch-a", "terms": ["fall"]},
+                     file="classes.csv", line=2, status="active")]
+    report = run_sync(edfi.engine, SourceConfig(name="sis2", adapter="test"), iter(events),
+                      adapter_name="test")
+    assert report.state == "applied", report.issues[:3]
+    sis = edfi.as_app(("edfi.readonly", "edfi.write"), name="sis push")
+    second = _sections(sis)["Algebra I, second section"]
+    assert second["courseOfferingReference"]["localCourseCode"] == "cls-a"
+    ana = sis.get("/ed-fi/students?limit=500").get_json()[0]["studentUniqueId"]
+    path = "/ed-fi/studentSectionAssociations"
+    posted = sis("POST", path, json=_section_enrolment(ana, second, "2027-02-01"))
+    assert posted.status_code == 201, posted.get_json()
+    item = posted.headers["Location"].rsplit("/", 1)[1]
+    assert sis("PUT", f"{path}/{item}", json=_section_enrolment(
+        ana, second, "2027-02-02")).status_code == 204
+    assert sis("DELETE", f"{path}/{item}").status_code == 204
+
+
+def test_no_district_class_id_in_any_body_of_an_app_shown_class_pseudonyms(edfi: EdFi):
+    _district_writes(edfi)
+    call = edfi.as_app(SCOPES, name="reader", **CLASS_TERMS)
+    district = edfi.as_app(("edfi.readonly",), name="district")
+    alder = _sections(call)["Algebra I (A)"]["sectionIdentifier"]
+    second = _sections(call)["Algebra I, second section"]
+    assert second["courseOfferingReference"]["localCourseCode"] == alder
+    assert second["sectionIdentifier"] not in (alder, "ALG-2")
+    assert second["sectionIdentifier"] == _oneroster_classes(call)["Algebra I, second section"]
+    seen = 0
+    for resource in RESOURCES:
+        for path in (f"/ed-fi/{resource}?limit=500", f"/ed-fi/{resource}/deletes",
+                     f"/ed-fi/{resource}/keyChanges"):
+            reply = call.get(path)
+            assert reply.status_code == 200, (path, reply.get_json())
+            text = reply.get_data(as_text=True)
+            assert _class_leaks(text) == [], path
+            seen += len(_class_leaks(district.get(path).get_data(as_text=True)))
+            for item in reply.get_json()[:5] if "?" in path else []:
+                single = call.get(f"/ed-fi/{resource}/{item['id']}").get_data(as_text=True)
+                assert _class_leaks(single) == [], (resource, single)
+    assert seen > 0  # the district's app is shown them on the same pages

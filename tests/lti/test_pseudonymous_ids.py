@@ -57,7 +57,8 @@ def test_launch_and_memberships_show_the_apps_oneroster_pseudonyms(district, dat
                                                                    tmp_path, tool_key):
     first, first_or = _app(district, database_url, tmp_path, tool_key, "first")
     second, second_or = _app(district, database_url, tmp_path, tool_key, "second",
-                             pseudonymous_ids=["people", "classes"])
+                             pseudonymous_ids=["people", "classes"],
+                             scopes=["roster-core.readonly", "edfi.readonly"])
     for lti, headers in ((first, first_or), (second, second_or)):
         students = _students(lti, headers)
         claims = lti.launch("stu-a2")
@@ -76,6 +77,13 @@ def test_launch_and_memberships_show_the_apps_oneroster_pseudonyms(district, dat
     [alder] = _oneroster(second, second_or, "/classes")["classes"]
     section = second.launch("stu-a2")[LTI + "lis"]["course_section_sourcedid"]
     assert section == alder["sourcedId"] != "cls-a"
+    # Ed-Fi names the class by the same pseudonym: its section and the enrolments in it
+    sections = second.client.get("/data/v3/ed-fi/sections", headers=second_or).get_json()
+    assert [s["sectionIdentifier"] for s in sections] == [section]
+    enrolments = second.client.get("/data/v3/ed-fi/studentSectionAssociations",
+                                   headers=second_or).get_json()
+    assert enrolments and {e["sectionReference"]["sectionIdentifier"]
+                           for e in enrolments} == {section}
 
 
 def test_a_guardians_launch_names_no_district_id(district, database_url, tmp_path, tool_key):

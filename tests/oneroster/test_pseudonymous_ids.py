@@ -199,7 +199,6 @@ def test_the_disclosure_log_names_the_real_student(api):
 
 @pytest.mark.parametrize("terms, message", [
     ({"pseudonymous_ids": True, "sensitive": ["identifiers"]}, "identifiers"),
-    ({"pseudonymous_ids": ["classes"], "scopes": ["edfi.readonly"]}, "Ed-Fi"),
     ({"pseudonymous_ids": ["pupils"]}, "pseudonymous_ids must be"),
     ({"pseudonymous_ids": "yes"}, "pseudonymous_ids must be"),
 ])
@@ -209,6 +208,20 @@ def test_agreements_that_would_undo_the_pseudonyms_are_refused(terms, message):
            "scopes": ["roster.readonly"], **terms}
     with pytest.raises(AgreementError, match=message):
         parse_agreement(doc)
+
+
+def test_pseudonymous_classes_combine_with_ed_fi_scopes():
+    """Ed-Fi's section keys carry the class pseudonyms too (tests/edfi/
+    test_pseudonymous_agreement.py), so the agreement promises nothing it cannot keep."""
+    from gateway.policy.agreement import from_document, parse_agreement
+    doc = {"name": "x", "purpose": "instruction", "expires": "2099-12-31",
+           "scopes": ["edfi.readonly", "edfi.write", "roster.readonly"],
+           "pseudonymous_ids": ["people", "classes"]}
+    agreement = parse_agreement(doc)
+    assert agreement.pseudonymous("classes") and agreement.pseudonymous("people")
+    assert from_document(agreement.document()) == agreement
+    only = parse_agreement({**doc, "pseudonymous_ids": ["classes"]})
+    assert only.pseudonymous_ids == frozenset({"classes"})
 
 
 def test_the_setting_round_trips_through_the_stored_document():

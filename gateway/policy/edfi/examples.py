@@ -5,7 +5,9 @@ gateway/edfi/query.py decides which parameters are properties the app may query 
 policy: a property its profile hides is refused like one that does not exist); this module
 turns each into a condition. A person's unique id compares with what the app is shown: the
 district's id where the agreement grants identifiers, else the app's pseudonym (`persons`
-maps a pseudonym back; the district's id then matches nothing, as an unknown id does).
+maps a pseudonym back; the district's id then matches nothing, as an unknown id does). So
+does a section identifier or course code of an app shown pseudonyms of classes (`class_of`,
+gateway/policy/edfi/class_keys.py).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from sqlalchemy import ColumnElement, Table, false, func, select
 from adapters.edfi_mapping.resources import REFERENCES, RESOURCES, Resource
 from gateway.model import ROSTER_TABLES
 from gateway.model.columns import indexed_column
+from gateway.policy.edfi.class_keys import ClassOf, class_example
 from gateway.policy.edfi.lookups import Lookups
 from gateway.store.json_fields import json_text
 
@@ -40,9 +43,13 @@ def table_of(resource: str) -> Table:
 
 
 def example_condition(resource: str, name: str, value: str, look: Lookups,
-                      person_of: PersonOf = None) -> ColumnElement[bool]:
+                      person_of: PersonOf = None,
+                      class_of: ClassOf = None) -> ColumnElement[bool]:
     res = RESOURCES[resource]
     table = table_of(resource)
+    by_class = class_example(resource, name, value, look, class_of)
+    if by_class is not None:
+        return by_class
     if name in UNIQUE:
         if person_of is None:
             people: Any = select(USERS.c.sourced_id).where(func.coalesce(

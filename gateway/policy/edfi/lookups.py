@@ -24,6 +24,7 @@ class Lookups:
         self._rows: dict[str, dict[str, dict[str, Any]]] = {}
         self._first_school_of_term: dict[str, str] = {}
         self._offerings: dict[str, str] = {}
+        self._class_ids: dict[str, bool] = {}
         self._year_starts: dict[str | None, str] = {}
         self._edorg_ids: dict[str, int] = {}
 
@@ -84,6 +85,26 @@ class Lookups:
         if sourced_id not in self._rows.get(family, {}):
             self.load(family, [sourced_id])
         return self._rows.get(family, {}).get(sourced_id, {})
+
+    def load_class_ids(self, values: Iterable[str]) -> None:
+        """Which of `values` are sourcedIds of classes (any status), in one query: a course
+        code may be one (gateway/policy/edfi/class_keys.py)."""
+        known = self._rows.get("classes", {})
+        wanted = sorted({v for v in values if v and v not in self._class_ids
+                         and v not in known})
+        table = ROSTER_TABLES["classes"]
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start:start + 500]
+            found = set(self.conn.execute(select(table.c.sourced_id).where(
+                table.c.sourced_id.in_(chunk))).scalars())
+            self._class_ids |= {v: v in found for v in chunk}
+
+    def is_class(self, value: str) -> bool:
+        if value in self._rows.get("classes", {}):
+            return True
+        if value not in self._class_ids:
+            self.load_class_ids([value])
+        return self._class_ids.get(value, False)
 
     def load_term_schools(self, terms: Iterable[str]) -> None:
         """For district-wide terms: the first school (by sourcedId) with a class in the term."""
