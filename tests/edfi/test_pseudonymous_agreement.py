@@ -185,8 +185,7 @@ def test_no_district_id_in_any_body_or_header_of_a_pseudonymous_app(edfi: EdFi):
 def test_by_id_reads_and_writes_take_the_apps_ids_and_refuse_the_districts(edfi: EdFi):
     writer = edfi.as_app(SCOPES, name="writer", **TERMS)
     district = edfi.as_app(("edfi.readonly",), name="district")
-    window = "minChangeVersion=" + str(writer.get(
-        "/changeQueries/v1/availableChangeVersions").get_json()["newestChangeVersion"] + 1)
+    window = _changes_from_now(writer)
     ben = _edfi_ids(writer)["Ben Pupila"]
     school = writer.get("/ed-fi/schools").get_json()[0]["schoolId"]
     body = {"studentReference": {"studentUniqueId": ben},
@@ -315,6 +314,13 @@ def _section_enrolment(student: str, section: dict, begin: str) -> dict:
             "sectionReference": _section_ref(section), "beginDate": begin}
 
 
+def _changes_from_now(call) -> str:  # noqa: ANN001
+    """The change-query window that starts after the newest change the app can see now."""
+    newest = call.get("/changeQueries/v1/availableChangeVersions").get_json()[
+        "newestChangeVersion"]
+    return f"minChangeVersion={newest + 1}"
+
+
 def _problem(reply) -> dict:  # noqa: ANN001
     return {k: v for k, v in reply.get_json().items() if k != "correlationId"}
 
@@ -322,8 +328,7 @@ def _problem(reply) -> dict:  # noqa: ANN001
 def test_a_write_naming_a_section_by_pseudonym_lands_on_the_real_class(edfi: EdFi):
     writer = edfi.as_app(SCOPES, name="writer", **CLASS_TERMS)
     district = edfi.as_app(("edfi.readonly",), name="district")
-    window = "minChangeVersion=" + str(writer.get(
-        "/changeQueries/v1/availableChangeVersions").get_json()["newestChangeVersion"] + 1)
+    window = _changes_from_now(writer)
     alder = _sections(writer)["Algebra I (A)"]
     ben = _edfi_ids(writer)["Ben Pupila"]
     path = "/ed-fi/studentSectionAssociations"

@@ -12,10 +12,8 @@ from typing import Any
 
 import pytest
 
-from gateway.app import create_app
 from tests.edfi.conftest import EdFi
-from tests.oneroster.conftest import sync_one_school
-from tests.store_snapshot import built_once
+from tests.oneroster.conftest import app_on_one_school, sync_one_school
 
 STUDENTS = 450
 DISTRICT_ORDER = [f"stu-{n:04d}" for n in range(STUDENTS)]
@@ -25,10 +23,7 @@ TERMS = {"sensitive": ["demographics"], "pseudonymous_ids": True}
 
 @pytest.fixture
 def school(engine, database_url, tmp_path, store_snapshots) -> EdFi:
-    built_once(engine, store_snapshots, f"one_school_{STUDENTS}",
-               lambda e: sync_one_school(e, STUDENTS))
-    app = create_app({"database_url": database_url, "var_dir": str(tmp_path)})
-    app.config["TESTING"] = True
+    app = app_on_one_school(engine, database_url, tmp_path, store_snapshots, STUDENTS)
     return EdFi(app, app.test_client(), engine)
 
 

@@ -66,10 +66,25 @@ def sync_one_school(engine: Any, students: int) -> None:
     assert report.state == "applied", report.issues[:5]
 
 
+def app_on_built_store(engine: Any, database_url: str, var_dir: Any, snapshots: Any,
+                       name: str, build: Callable[[Any], None]) -> Flask:
+    """A testing app over the store `build` fills, built once per process and backend (under
+    `name`) and restored for each test."""
+    built_once(engine, snapshots, name, build)
+    app = create_app({"database_url": database_url, "var_dir": str(var_dir)})
+    app.config["TESTING"] = True
+    return app
+
+
+def app_on_one_school(engine: Any, database_url: str, var_dir: Any, snapshots: Any,
+                      students: int) -> Flask:
+    return app_on_built_store(engine, database_url, var_dir, snapshots,
+                              f"one_school_{students}", lambda e: sync_one_school(e, students))
+
+
 @pytest.fixture
 def api(engine, database_url, tmp_path, store_snapshots) -> Api:
     """The two-school district, synced once per process and backend, restored for each test."""
-    built_once(engine, store_snapshots, "two_schools", sync_two_schools)
-    app = create_app({"database_url": database_url, "var_dir": str(tmp_path)})
-    app.config["TESTING"] = True
+    app = app_on_built_store(engine, database_url, tmp_path, store_snapshots, "two_schools",
+                             sync_two_schools)
     return Api(app, app.test_client(), engine)

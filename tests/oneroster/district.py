@@ -76,19 +76,7 @@ def two_schools() -> list[Event]:
                                                  "scoreDate": "2026-09-09",
                                                  "class": f"cls-{school}"}),
             ]
-    # users come before the roles that point at them; order families as the engine applies them
-    from adapters.canonical import APPLY_ORDER
-
-    r.sort(key=lambda rec: APPLY_ORDER.index(rec.family))
-    events: list[Event] = []
-    seen: set[str] = set()
-    for line, rec in enumerate(r, start=2):
-        rec.file, rec.line = f"{rec.family}.csv", line
-        if rec.family not in seen:
-            seen.add(rec.family)
-            events.append(FamilyMode(rec.family, "bulk", rec.file))
-        events.append(rec)
-    return events
+    return _bulk_events(r)
 
 
 FAMILY_NAMES = ("Ash", "Birch", "Cedar", "Dogwood", "Elm")
@@ -131,12 +119,18 @@ def one_school(students: int) -> list[Event]:
                                              "scoreStatus": "fully graded", "score": "70",
                                              "scoreDate": "2026-09-09", "class": "cls-a"}),
         ]
+    return _bulk_events(r)
+
+
+def _bulk_events(records: list[Record]) -> list[Event]:
+    """The records as an adapter sends them: families in the order the engine applies them
+    (users before the roles that point at them), each opened as a bulk file."""
     from adapters.canonical import APPLY_ORDER
 
-    r.sort(key=lambda rec: APPLY_ORDER.index(rec.family))
+    records.sort(key=lambda rec: APPLY_ORDER.index(rec.family))
     events: list[Event] = []
     seen: set[str] = set()
-    for line, rec in enumerate(r, start=2):
+    for line, rec in enumerate(records, start=2):
         rec.file, rec.line = f"{rec.family}.csv", line
         if rec.family not in seen:
             seen.add(rec.family)

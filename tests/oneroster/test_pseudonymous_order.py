@@ -16,11 +16,14 @@ from typing import Any
 import pytest
 from sqlalchemy import delete, func, select
 
-from gateway.app import create_app
 from gateway.model import PSEUDONYM_ORDER, PSEUDONYM_ORDER_MARKS, App
-from tests.oneroster.conftest import ALL_READ_SCOPES, Api, sync_one_school
+from tests.oneroster.conftest import (
+    ALL_READ_SCOPES,
+    Api,
+    app_on_one_school,
+    sync_one_school,
+)
 from tests.oneroster.district import FAMILY_NAMES
-from tests.store_snapshot import built_once
 
 V12 = "/ims/oneroster/rostering/v1p2"
 GB = "/ims/oneroster/gradebook/v1p2"
@@ -31,10 +34,7 @@ TERMS = {"scopes": ALL_READ_SCOPES, "pseudonymous_ids": True}
 
 @pytest.fixture
 def school(engine, database_url, tmp_path, store_snapshots) -> Api:
-    built_once(engine, store_snapshots, f"one_school_{STUDENTS}",
-               lambda e: sync_one_school(e, STUDENTS))
-    app = create_app({"database_url": database_url, "var_dir": str(tmp_path)})
-    app.config["TESTING"] = True
+    app = app_on_one_school(engine, database_url, tmp_path, store_snapshots, STUDENTS)
     return Api(app, app.test_client(), engine)
 
 
